@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+const openIdList = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean),
+  );
+
+const larkDomain = z
+  .string()
+  .default("feishu")
+  .refine((value) => value === "feishu" || value === "lark" || /^https?:\/\/[^\s]+$/.test(value), {
+    message: "expected feishu, lark, or an http(s) base URL",
+  })
+  .transform((value) =>
+    value === "feishu"
+      ? "https://open.feishu.cn"
+      : value === "lark"
+        ? "https://open.larksuite.com"
+        : value.replace(/\/+$/, ""),
+  );
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    LARK_APP_ID: z.string().min(1, "required: the app id from the Lark developer console (cli_…)"),
+    LARK_APP_SECRET: z.string().min(1, "required: the app secret from the Lark developer console"),
+    LARK_ENCRYPT_KEY: z
+      .string()
+      .min(1, "required: the Encrypt Key of Events & Callbacks (signature checks are never off)"),
+    LARK_VERIFICATION_TOKEN: z.string().min(1, "required: the Verification Token of Events & Callbacks"),
+    LARK_DOMAIN: larkDomain,
+    LARK_TRANSPORT: z.enum(["webhook", "ws"]).default("webhook"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, "expected a mongodb:// or mongodb+srv:// URI")
+      .optional(),
+    ZHIBU_DATA_DIR: z.string().default("./data"),
+    TZ: z
+      .string()
+      .default("Asia/Shanghai")
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat("en-US", { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, "expected an IANA time zone such as Asia/Shanghai"),
+    ZHIBU_ADMINS: openIdList,
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.MONGODB_URI) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MONGODB_URI"],
+        message: "required when NODE_ENV=production (the embedded local database is for development only)",
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; the error names every bad variable and what it expects. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "env"}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

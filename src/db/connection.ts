@@ -1,0 +1,32 @@
+import mongoose, { type Connection } from "mongoose";
+
+/**
+ * One mongoose connection per app instance (not the global default), so tests and benchmarks
+ * can run several apps against different databases in one process.
+ */
+export async function connectDb(uri: string, dbName?: string): Promise<Connection> {
+  const connection = mongoose.createConnection(uri, {
+    dbName,
+    // SecantusDB closes idle connections after 300 s; stay below it.
+    maxIdleTimeMS: 60_000,
+    serverSelectionTimeoutMS: 10_000,
+    autoIndex: true,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+export async function pingDb(connection: Connection): Promise<boolean> {
+  try {
+    if (connection.readyState !== 1 || !connection.db) return false;
+    await connection.db.admin().command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Duplicate key: an idempotency key or claim that someone already took. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === 11000;
+}

@@ -1,0 +1,26 @@
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+
+/**
+ * Inbox of accepted Lark deliveries, keyed by message_id (messages) or event_id (others).
+ * The unique _id makes a redelivery a no-op; the stored payload lets work that failed after the
+ * 200 answer be retried; the TTL index expires old records.
+ */
+const inboundEventSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, enum: ["message", "card"], required: true },
+    status: { type: String, enum: ["received", "done", "failed"], default: "received" },
+    attempts: { type: Number, default: 0 },
+    payload: { type: Schema.Types.Mixed, default: null },
+    answer: { type: Schema.Types.Mixed, default: null },
+    error: { type: String, default: null },
+    receivedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+inboundEventSchema.index({ receivedAt: 1 }, { expireAfterSeconds: 7 * 24 * 3600 });
+inboundEventSchema.index({ status: 1, receivedAt: 1 });
+
+export type InboundEvent = InferSchemaType<typeof inboundEventSchema> & { _id: string };
+export const inboundEventModel = (connection: Connection) =>
+  connection.model("InboundEvent", inboundEventSchema, "inbound_events");

@@ -1,0 +1,23 @@
+import type { Connection } from "mongoose";
+import { attendanceModel } from "./attendance.js";
+import { branchModel } from "./branch.js";
+import { inboundEventModel } from "./inboundEvent.js";
+import { meetingModel } from "./meeting.js";
+import { memberModel } from "./member.js";
+
+export function createModels(connection: Connection) {
+  return {
+    Branch: branchModel(connection),
+    Member: memberModel(connection),
+    Meeting: meetingModel(connection),
+    Attendance: attendanceModel(connection),
+    InboundEvent: inboundEventModel(connection),
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;
+
+/** Builds every index up front so uniqueness holds from the first request. */
+export async function syncIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) await model.createIndexes();
+}

@@ -1,0 +1,46 @@
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { MEETING_TYPES } from "../../../config/meetings.js";
+
+export const MEETING_STATUSES = ["scheduled", "cancelled", "closed"] as const;
+export type MeetingStatus = (typeof MEETING_STATUSES)[number];
+
+/** The frozen record written when a meeting is closed (应到 / 实到 / 请假 / 缺席). */
+const recordSchema = new Schema(
+  {
+    expected: { type: [String], default: [] },
+    present: { type: [String], default: [] },
+    leave: { type: [String], default: [] },
+    absent: { type: [String], default: [] },
+  },
+  { _id: false },
+);
+
+const meetingSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // short and typeable, e.g. "M12"
+    seq: { type: Number, required: true, unique: true },
+    branchId: { type: String, required: true },
+    chatId: { type: String, required: true },
+    type: { type: String, enum: MEETING_TYPES.map((t) => t.id), required: true },
+    title: { type: String, required: true },
+    startAt: { type: Date, required: true },
+    durationMin: { type: Number, required: true },
+    place: { type: String, default: "" },
+    agenda: { type: String, default: "" },
+    partyGroup: { type: String, default: null }, // 党小组会 only
+    status: { type: String, enum: MEETING_STATUSES, default: "scheduled" },
+    cardMessageId: { type: String, default: null },
+    createdBy: { type: String, required: true },
+    /** Idempotency key of the command that created it (the message id), so a redelivery creates nothing. */
+    sourceKey: { type: String, required: true, unique: true },
+    minutes: { type: String, default: "" },
+    record: { type: recordSchema, default: null },
+    closedAt: { type: Date, default: null },
+    cancelledAt: { type: Date, default: null },
+  },
+  { timestamps: true, versionKey: false },
+);
+meetingSchema.index({ branchId: 1, startAt: -1 });
+
+export type Meeting = InferSchemaType<typeof meetingSchema> & { _id: string };
+export const meetingModel = (connection: Connection) => connection.model("Meeting", meetingSchema, "meetings");
