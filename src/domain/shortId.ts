@@ -8,9 +8,10 @@ import { isDuplicateKeyError } from "../db/connection.js";
  * A duplicate on another unique field (an idempotency key) is not a race and is rethrown.
  */
 export async function insertWithShortId<T extends { _id: string; seq: number }>(
-  model: Model<T>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model with a string _id and seq
+  model: Model<any>,
   prefix: string,
-  fields: Omit<T, "_id" | "seq">,
+  fields: Omit<T, "_id" | "seq" | "createdAt" | "updatedAt">,
 ): Promise<T> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const last = await model.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean<{ seq: number }>();

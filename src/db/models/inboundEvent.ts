@@ -9,7 +9,8 @@ const inboundEventSchema = new Schema(
   {
     _id: { type: String, required: true },
     kind: { type: String, enum: ["message", "card"], required: true },
-    status: { type: String, enum: ["received", "done", "failed"], default: "received" },
+    status: { type: String, enum: ["received", "processing", "done", "failed"], default: "received" },
+    claimedAt: { type: Date, default: null },
     attempts: { type: Number, default: 0 },
     payload: { type: Schema.Types.Mixed, default: null },
     answer: { type: Schema.Types.Mixed, default: null },

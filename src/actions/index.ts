@@ -1,0 +1,4 @@
+import type { ActionDef } from "./types.js";
+
+/** The card action registry, keyed by the `action` field of a button's callback value. */
+export const cardActions: ActionDef<never>[] = [];

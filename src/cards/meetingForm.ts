@@ -1,0 +1,189 @@
+/**
+ * The "new meeting" form card (sent for `/会议 新建` without arguments). Submitting it calls back
+ * with `action.value = { action: "meeting.create" }` and `action.form_value` keyed by the field
+ * names below. Lark sends picker values with the user's offset: date "2026-11-24 +0800", time
+ * "14:30 +0800"; the handler reads the date and time as wall time in the branch's time zone.
+ */
+import { DEFAULT_MEETING_MINUTES } from "../../config/meetings.js";
+import { MEETING_TYPES } from "../domain/meetingTypes.js";
+import {
+  button,
+  card,
+  escapeMarkdown,
+  header,
+  i18n,
+  markdown,
+  plainText,
+  type Card,
+  type CardElement,
+  type I18nText,
+} from "./common.js";
+import { CARD_ACTIONS } from "./types.js";
+
+/** `form_value` keys of the new-meeting form. */
+export const MEETING_FORM_FIELDS = {
+  type: "type",
+  title: "title",
+  date: "date",
+  time: "time",
+  place: "place",
+  duration: "duration",
+  agenda: "agenda",
+  partyGroup: "partyGroup",
+} as const;
+
+export const MEETING_FORM_NAME = "meeting_create";
+export const MEETING_FORM_SUBMIT = "meeting_create_submit";
+
+/** Input limits on the form (the handler validates again). */
+export const MEETING_FORM_LIMITS = { title: 100, place: 100, duration: 4, agenda: 1000 } as const;
+
+/** A form row: label on the left, the field on the right (the layout of Lark's form example). */
+function row(label: I18nText, required: boolean, field: CardElement): CardElement {
+  const mark = required ? " \\*" : "";
+  return {
+    tag: "column_set",
+    horizontal_spacing: "8px",
+    columns: [
+      {
+        tag: "column",
+        width: "weighted",
+        weight: 1,
+        vertical_align: "center",
+        elements: [markdown({ zh: `**${label.zh}**${mark}`, en: `**${label.en}**${mark}` })],
+      },
+      { tag: "column", width: "weighted", weight: 3, vertical_align: "center", elements: [field] },
+    ],
+  };
+}
+
+function input(
+  name: string,
+  placeholder: I18nText,
+  extra: { required?: boolean; maxLength: number; defaultValue?: string; multiline?: boolean },
+): CardElement {
+  return {
+    tag: "input",
+    name,
+    required: extra.required ?? false,
+    width: "fill",
+    max_length: extra.maxLength,
+    placeholder: plainText(placeholder),
+    ...(extra.defaultValue !== undefined ? { default_value: extra.defaultValue } : {}),
+    ...(extra.multiline ? { input_type: "multiline_text", rows: 3, auto_resize: true, max_rows: 8 } : {}),
+  };
+}
+
+function select(
+  name: string,
+  placeholder: I18nText,
+  required: boolean,
+  options: { text: I18nText; value: string }[],
+): CardElement {
+  return {
+    tag: "select_static",
+    name,
+    required,
+    width: "fill",
+    placeholder: plainText(placeholder),
+    options: options.map((option) => ({ text: plainText(option.text), value: option.value })),
+  };
+}
+
+/** The form card to create a meeting: type, title, date, time, place, duration, agenda, 党小组. */
+export function newMeetingFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
+  const groups = [...new Set(options.partyGroups.map((g) => g.trim()).filter(Boolean))];
+  const fields: CardElement[] = [
+    row(
+      i18n("类型", "Type"),
+      true,
+      select(
+        MEETING_FORM_FIELDS.type,
+        i18n("选择会议类型", "Choose a type"),
+        true,
+        MEETING_TYPES.map((type) => ({ text: i18n(type.zh, type.en), value: type.id })),
+      ),
+    ),
+    row(
+      i18n("标题", "Title"),
+      true,
+      input(MEETING_FORM_FIELDS.title, i18n("会议标题", "Meeting title"), {
+        required: true,
+        maxLength: MEETING_FORM_LIMITS.title,
+      }),
+    ),
+    row(i18n("日期", "Date"), true, {
+      tag: "date_picker",
+      name: MEETING_FORM_FIELDS.date,
+      required: true,
+      width: "fill",
+      placeholder: plainText(i18n("选择日期", "Pick a date")),
+    }),
+    row(i18n("开始时间", "Start time"), true, {
+      tag: "picker_time",
+      name: MEETING_FORM_FIELDS.time,
+      required: true,
+      width: "fill",
+      placeholder: plainText(i18n("选择时间", "Pick a time")),
+    }),
+    row(
+      i18n("地点", "Place"),
+      false,
+      input(MEETING_FORM_FIELDS.place, i18n("会议地点", "Where"), { maxLength: MEETING_FORM_LIMITS.place }),
+    ),
+    row(
+      i18n("时长（分钟）", "Duration (min)"),
+      false,
+      input(MEETING_FORM_FIELDS.duration, i18n("分钟", "minutes"), {
+        maxLength: MEETING_FORM_LIMITS.duration,
+        defaultValue: String(DEFAULT_MEETING_MINUTES),
+      }),
+    ),
+    row(
+      i18n("议程", "Agenda"),
+      false,
+      input(MEETING_FORM_FIELDS.agenda, i18n("议程（可多行）", "Agenda (several lines allowed)"), {
+        maxLength: MEETING_FORM_LIMITS.agenda,
+        multiline: true,
+      }),
+    ),
+  ];
+  if (groups.length > 0) {
+    fields.push(
+      row(
+        i18n("党小组", "Party group"),
+        false,
+        select(
+          MEETING_FORM_FIELDS.partyGroup,
+          i18n("不选则为全支部", "Leave empty for the whole branch"),
+          false,
+          groups.map((group) => ({ text: i18n(group), value: group })),
+        ),
+      ),
+    );
+  }
+  fields.push(
+    button({
+      text: i18n("创建会议", "Create meeting"),
+      type: "primary_filled",
+      value: { action: CARD_ACTIONS.meetingCreate },
+      formSubmitName: MEETING_FORM_SUBMIT,
+    }),
+  );
+
+  const zone = escapeMarkdown(options.timeZone);
+  return card({
+    header: header(i18n("新建会议", "New meeting"), "blue"),
+    elements: [
+      markdown(
+        {
+          zh: `带 \\* 的为必填项。日期和时间按 ${zone} 时间。`,
+          en: `Fields marked \\* are required. Date and time are in ${zone}.`,
+        },
+        { textSize: "notation" },
+      ),
+      { tag: "form", name: MEETING_FORM_NAME, elements: fields },
+    ],
+    summary: i18n("新建会议", "New meeting"),
+  });
+}

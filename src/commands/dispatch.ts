@@ -1,0 +1,148 @@
+import { closest } from "fastest-levenshtein";
+import type { AppDeps } from "../deps.js";
+import { findBranchByChat, findBranchForUser, findMember } from "../domain/branches.js";
+import { UserError } from "../domain/errors.js";
+import type { IncomingMessage } from "../lark/types.js";
+import { commandFamilies } from "./index.js";
+import { textAfterWords, toCommandInput, tokenize } from "./parse.js";
+import type { CommandContext, CommandFamily, Permission, Subcommand } from "./types.js";
+
+type Resolved =
+  | { kind: "found"; family: CommandFamily; sub: Subcommand<never>; wordsUsed: number }
+  | { kind: "unknown"; family?: CommandFamily };
+
+const matches = (word: string, names: string[]) => names.some((n) => n.toLowerCase() === word.toLowerCase());
+
+export function resolveCommand(words: string[]): Resolved {
+  const head = (words[0] ?? "").replace(/^[/／]/, "");
+  const family = commandFamilies.find((f) => matches(head, [f.name, ...f.aliases]));
+  if (!family) return { kind: "unknown" };
+  const second = words[1] ?? "";
+  const named = family.subcommands.find((s) => s.name !== "" && matches(second, [s.name, ...s.aliases]));
+  if (named) return { kind: "found", family, sub: named, wordsUsed: 2 };
+  const fallback = family.subcommands.find((s) => s.name === (family.defaultSubcommand ?? ""));
+  // A family with named subcommands only takes its default when no other word follows.
+  const onlyDefault = family.subcommands.every((s) => s.name === "");
+  if (fallback && (onlyDefault || words.length === 1)) return { kind: "found", family, sub: fallback, wordsUsed: 1 };
+  return { kind: "unknown", family };
+}
+
+/** The usage of the command nearest to what was typed, for a reply to a typo. */
+export function usageForUnknown(words: string[], resolved: { family?: CommandFamily }): string {
+  if (resolved.family) {
+    const lines = resolved.family.subcommands.flatMap((s) => s.usage);
+    return `未知的子命令「${words[1] ?? ""}」。用法：\n${lines.join("\n")}`;
+  }
+  const head = (words[0] ?? "").replace(/^[/／]/, "");
+  const names = commandFamilies.flatMap((f) => [f.name, ...f.aliases]);
+  const guess = closest(head || "help", names);
+  const family = commandFamilies.find((f) => [f.name, ...f.aliases].includes(guess))!;
+  return `未知命令「/${head}」。你是不是想用 /${guess}？\n${family.subcommands.flatMap((s) => s.usage).join("\n")}\n发送 /帮助 查看全部命令。`;
+}
+
+export function allowed(permission: Permission, ctx: Pick<CommandContext, "member" | "isAdmin">): boolean {
+  if (ctx.isAdmin) return true;
+  const role = ctx.member?.active ? ctx.member.role : null;
+  switch (permission) {
+    case "anyone":
+      return true;
+    case "member":
+      return role !== null;
+    case "committee":
+      return role === "secretary" || role === "committee";
+    case "secretary":
+      return role === "secretary";
+    case "admin":
+      return false;
+  }
+}
+
+const REFUSALS: Record<Permission, string> = {
+  anyone: "",
+  member: "抱歉，此命令仅限本支部党员使用。",
+  committee: "抱歉，此命令仅限支部书记和支委使用。",
+  secretary: "抱歉，此命令仅限支部书记使用。",
+  admin: "抱歉，此命令仅限系统管理员（ZHIBU_ADMINS）使用。",
+};
+
+export async function buildContext(deps: AppDeps, message: IncomingMessage): Promise<CommandContext> {
+  let branch = null;
+  let member = null;
+  if (message.chatType === "group") {
+    branch = await findBranchByChat(deps.models, message.chatId);
+    if (branch) member = await findMember(deps.models, branch._id, message.senderOpenId);
+  } else {
+    const found = await findBranchForUser(deps.models, message.senderOpenId);
+    branch = found?.branch ?? null;
+    member = found?.member ?? null;
+  }
+  let replies = 0;
+  // The uuid makes Lark drop a second copy if this message is processed again after a crash.
+  const reply = async (content: { text: string } | { card: object }) => {
+    replies++;
+    await deps.lark.reply(message.messageId, content, `${message.messageId}:${replies}`);
+  };
+  return {
+    deps,
+    message,
+    branch,
+    member,
+    isAdmin: deps.config.ZHIBU_ADMINS.includes(message.senderOpenId),
+    replyText: (text) => reply({ text }),
+    replyCard: (card) => reply({ card }),
+  };
+}
+
+/** Runs one command message: resolve, check where and who, validate arguments, run. */
+export async function runCommand(deps: AppDeps, message: IncomingMessage): Promise<string> {
+  const words = tokenize(message.text);
+  const ctx = await buildContext(deps, message);
+  const resolved = resolveCommand(words);
+  if (resolved.kind === "unknown") {
+    await ctx.replyText(usageForUnknown(words, resolved));
+    return "unknown-command";
+  }
+  const { sub } = resolved;
+  const usage = `用法：\n${sub.usage.join("\n")}`;
+  if (sub.chat === "group" && message.chatType !== "group") {
+    await ctx.replyText(`请在支部群里使用此命令。\n${usage}`);
+    return "wrong-chat";
+  }
+  if (sub.chat === "p2p" && message.chatType !== "p2p") {
+    await ctx.replyText(`此命令涉及个人信息，请私聊机器人使用。\n${usage}`);
+    return "wrong-chat";
+  }
+  if (sub.needsBranch && !ctx.branch) {
+    await ctx.replyText(
+      message.chatType === "group"
+        ? "本群还没有绑定支部。群主请先发送：/绑定 <支部名称>"
+        : "你还不是任何支部的在册党员，请在支部群里使用命令。",
+    );
+    return "no-branch";
+  }
+  if (!allowed(sub.permission, ctx)) {
+    await ctx.replyText(REFUSALS[sub.permission]);
+    return "forbidden";
+  }
+  const input = toCommandInput(
+    words.slice(resolved.wordsUsed),
+    textAfterWords(message.text, resolved.wordsUsed),
+    message.mentions,
+  );
+  const parsed = sub.args.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issue.message).join("；");
+    await ctx.replyText(`参数有误：${problems}\n${usage}`);
+    return "bad-arguments";
+  }
+  try {
+    await sub.run(ctx, parsed.data);
+    return "ok";
+  } catch (error) {
+    if (error instanceof UserError) {
+      await ctx.replyText(error.message);
+      return "refused";
+    }
+    throw error;
+  }
+}

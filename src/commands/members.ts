@@ -1,0 +1,108 @@
+import { z } from "zod";
+import { MEMBER_ROLES, type MemberRole } from "../db/models/member.js";
+import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
+import { commandInput, noArguments } from "./args.js";
+import { subcommand, type CommandFamily } from "./types.js";
+
+const ROLE_NAMES: Record<MemberRole, string> = { secretary: "书记", committee: "支委", member: "党员" };
+const ROLE_WORDS: Record<string, MemberRole> = {
+  secretary: "secretary",
+  书记: "secretary",
+  committee: "committee",
+  支委: "committee",
+  委员: "committee",
+  member: "member",
+  党员: "member",
+};
+
+export const membersCommands: CommandFamily = {
+  name: "members",
+  aliases: ["党员"],
+  summary: "支部党员名册",
+  defaultSubcommand: "list",
+  subcommands: [
+    subcommand({
+      name: "list",
+      aliases: ["列表"],
+      usage: ["/党员 [列表]", "/members [list]"],
+      summary: "查看支部党员名册",
+      permission: "member",
+      needsBranch: true,
+      chat: "any",
+      args: noArguments,
+      async run(ctx) {
+        const members = await listMembers(ctx.deps.models, ctx.branch!._id);
+        const lines = members.map(
+          (m) => `${m.name || m.openId}　${ROLE_NAMES[m.role]}${m.partyGroup ? `　${m.partyGroup}` : ""}`,
+        );
+        await ctx.replyText(`「${ctx.branch!.name}」在册党员 ${members.length} 人：\n${lines.join("\n")}`);
+      },
+    }),
+    subcommand({
+      name: "sync",
+      aliases: ["同步"],
+      usage: ["/党员 同步", "/members sync"],
+      summary: "从本群成员导入党员名册（离群者设为不在册）",
+      permission: "secretary",
+      needsBranch: true,
+      chat: "group",
+      args: noArguments,
+      async run(ctx) {
+        const chatMembers = await ctx.deps.lark.listChatMembers(ctx.message.chatId);
+        const result = await syncMembers(ctx.deps.models, ctx.branch!._id, chatMembers, ctx.deps.clock.now());
+        await ctx.replyText(
+          `名册已同步：在册 ${result.total} 人，新增 ${result.added} 人，离群转为不在册 ${result.deactivated} 人。`,
+        );
+      },
+    }),
+    subcommand({
+      name: "group",
+      aliases: ["分组"],
+      usage: ["/党员 分组 <党小组名> @党员…", "/members group <group name> @member…"],
+      summary: "把党员分入党小组",
+      permission: "secretary",
+      needsBranch: true,
+      chat: "group",
+      args: commandInput.transform((input, ctx) => {
+        const name = input.positional.join(" ").trim();
+        if (!name || name.length > 30) ctx.addIssue({ code: "custom", message: "请写党小组名称（30 字以内）" });
+        if (input.mentions.length === 0) ctx.addIssue({ code: "custom", message: "请 @ 要分入该组的党员" });
+        return { name, openIds: input.mentions.map((m) => m.openId) };
+      }),
+      async run(ctx, args) {
+        await setPartyGroup(ctx.deps.models, ctx.branch!._id, args.name, args.openIds);
+        await ctx.replyText(`已将 ${args.openIds.length} 人分入党小组「${args.name}」。`);
+      },
+    }),
+  ],
+};
+
+export const roleCommands: CommandFamily = {
+  name: "role",
+  aliases: ["角色"],
+  summary: "设置党员在支部中的角色",
+  subcommands: [
+    subcommand({
+      name: "",
+      aliases: [],
+      usage: ["/角色 @某人 书记|支委|党员", "/role @someone secretary|committee|member"],
+      summary: "设置角色（书记）",
+      permission: "secretary",
+      needsBranch: true,
+      chat: "any",
+      args: commandInput.transform((input, ctx) => {
+        const role = ROLE_WORDS[(input.positional[0] ?? "").toLowerCase()];
+        if (input.mentions.length !== 1) ctx.addIssue({ code: "custom", message: "请 @ 一位党员" });
+        if (!role || input.positional.length !== 1) {
+          ctx.addIssue({ code: "custom", message: `角色须为 ${MEMBER_ROLES.join("|")} 或 书记|支委|党员` });
+          return z.NEVER;
+        }
+        return { mention: input.mentions[0]!, role };
+      }),
+      async run(ctx, args) {
+        await setRole(ctx.deps.models, ctx.branch!._id, args.mention.openId, args.role);
+        await ctx.replyText(`已将 ${args.mention.name || args.mention.openId} 设为${ROLE_NAMES[args.role]}。`);
+      },
+    }),
+  ],
+};

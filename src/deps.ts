@@ -1,0 +1,16 @@
+import type { Config } from "./config.js";
+import type { Models } from "./db/models/index.js";
+import type { Clock } from "./domain/clock.js";
+import type { CardRefresher } from "./delivery/cardRefresher.js";
+import type { LarkApi } from "./lark/types.js";
+import type { Logger } from "./logger.js";
+
+/** What every handler may use; built once in main.ts (or by a test) and passed down. */
+export interface AppDeps {
+  config: Config;
+  models: Models;
+  lark: LarkApi;
+  clock: Clock;
+  logger: Logger;
+  cardRefresher: CardRefresher;
+}

@@ -1,0 +1,363 @@
+import { DEFAULT_MEETING_MINUTES } from "../../config/meetings.js";
+import type { MeetingCardData, PersonRef } from "../cards/types.js";
+import { isDuplicateKeyError } from "../db/connection.js";
+import type { Attendance } from "../db/models/attendance.js";
+import type { Models } from "../db/models/index.js";
+import type { Meeting } from "../db/models/meeting.js";
+import {
+  DEFAULT_TIME_ZONE,
+  assertScheduled,
+  formatMeetingTime,
+  isCheckinOpen,
+  requireMeeting,
+  scopeMembers,
+  type MemberDoc,
+} from "./attendance.js";
+import type { Clock } from "./clock.js";
+import { UserError } from "./errors.js";
+import { MEETING_TYPES, meetingTypeById, type MeetingTypeId } from "./meetingTypes.js";
+import { insertWithShortId } from "./shortId.js";
+
+// Answers and check-ins live in attendance.ts; callers may import everything from here.
+export {
+  DEFAULT_TIME_ZONE,
+  LEAVE_REASON_MAX,
+  checkIn,
+  checkinWindow,
+  describeScope,
+  formatMeetingTime,
+  isCheckinOpen,
+  isInScope,
+  pendingMembers,
+  respond,
+  scopeMembers,
+  type CheckInInput,
+  type MemberDoc,
+  type RespondInput,
+} from "./attendance.js";
+
+export const MIN_DURATION_MIN = 10;
+export const MAX_DURATION_MIN = 1440;
+export const TITLE_MAX = 100;
+export const PLACE_MAX = 100;
+export const AGENDA_MAX = 2000;
+export const MINUTES_MAX = 5000;
+
+const length = (text: string) => [...text].length;
+
+export interface CreateMeetingInput {
+  branchId: string;
+  chatId: string;
+  type: MeetingTypeId;
+  title: string;
+  startAt: Date;
+  durationMin?: number;
+  place?: string;
+  agenda?: string;
+  /** Required for a 党小组会 (`group`), ignored for other types. */
+  partyGroup?: string | null;
+  createdBy: string;
+  /** The Lark message id of the command: a redelivery returns the meeting it already created. */
+  sourceKey: string;
+  /** For times in refusals. */
+  timeZone?: string;
+}
+
+export async function createMeeting(
+  models: Models,
+  clock: Clock,
+  input: CreateMeetingInput,
+): Promise<{ meeting: Meeting; created: boolean }> {
+  // A redelivered command answers with what it created, even if its start has passed since.
+  const existing = await models.Meeting.findOne({ sourceKey: input.sourceKey }).lean<Meeting>();
+  if (existing) return { meeting: existing, created: false };
+
+  if (!MEETING_TYPES.some((t) => t.id === input.type)) throw new UserError(`未知的会议类型：${input.type}`);
+  const title = input.title.trim();
+  if (title === "") throw new UserError("会议标题不能为空");
+  if (length(title) > TITLE_MAX) throw new UserError(`会议标题不能超过 ${TITLE_MAX} 字`);
+  const startAt = input.startAt;
+  if (!(startAt instanceof Date) || Number.isNaN(startAt.getTime())) throw new UserError("会议开始时间无效");
+  if (startAt.getTime() < clock.now().getTime()) {
+    const when = formatMeetingTime(startAt, input.timeZone ?? DEFAULT_TIME_ZONE);
+    throw new UserError(`开始时间 ${when} 已经过去，请填写将来的时间`);
+  }
+  const durationMin = input.durationMin ?? DEFAULT_MEETING_MINUTES;
+  if (!Number.isInteger(durationMin) || durationMin < MIN_DURATION_MIN || durationMin > MAX_DURATION_MIN) {
+    throw new UserError(`会议时长须为 ${MIN_DURATION_MIN} 到 ${MAX_DURATION_MIN} 分钟之间的整数`);
+  }
+  const place = (input.place ?? "").trim();
+  if (length(place) > PLACE_MAX) throw new UserError(`地点不能超过 ${PLACE_MAX} 字`);
+  const agenda = (input.agenda ?? "").trim();
+  if (length(agenda) > AGENDA_MAX) throw new UserError(`议程不能超过 ${AGENDA_MAX} 字`);
+
+  let partyGroup: string | null = null;
+  if (input.type === "group") {
+    partyGroup = (input.partyGroup ?? "").trim();
+    if (partyGroup === "") throw new UserError("党小组会需指定党小组，例如 党小组=第一党小组");
+    const hasMembers = await models.Member.exists({ branchId: input.branchId, active: true, partyGroup });
+    if (!hasMembers) throw new UserError(`本支部没有属于党小组「${partyGroup}」的在册党员`);
+  }
+
+  try {
+    const meeting = await insertWithShortId<Meeting>(models.Meeting, "M", {
+      branchId: input.branchId,
+      chatId: input.chatId,
+      type: input.type,
+      title,
+      startAt,
+      durationMin,
+      place,
+      agenda,
+      partyGroup,
+      status: "scheduled",
+      cardMessageId: null,
+      createdBy: input.createdBy,
+      sourceKey: input.sourceKey,
+      minutes: "",
+      record: null,
+      closedAt: null,
+      cancelledAt: null,
+    });
+    return { meeting, created: true };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    // A concurrent delivery of the same command won the unique sourceKey.
+    const winner = await models.Meeting.findOne({ sourceKey: input.sourceKey }).lean<Meeting>();
+    if (!winner) throw error;
+    return { meeting: winner, created: false };
+  }
+}
+
+/** Remembers the message that shows the meeting card, so answers can refresh it. */
+export async function setCardMessageId(models: Models, meetingId: string, messageId: string): Promise<void> {
+  await models.Meeting.updateOne({ _id: meetingId }, { $set: { cardMessageId: messageId } });
+}
+
+/** Normalises a typed id ("m12", " M12 ") to "M12"; null if it is not one. */
+export function normaliseMeetingId(id: string): string | null {
+  const normalised = id.trim().toUpperCase();
+  return /^M\d+$/.test(normalised) ? normalised : null;
+}
+
+/** The meeting with this id in this branch (another branch's meeting is not found). */
+export async function findMeeting(models: Models, branchId: string, id: string): Promise<Meeting | null> {
+  const meetingId = normaliseMeetingId(id);
+  if (!meetingId) return null;
+  return models.Meeting.findOne({ _id: meetingId, branchId }).lean<Meeting>();
+}
+
+/**
+ * Meetings of a branch for `/meeting list`: every still-scheduled meeting first, soonest first
+ * (including ones that started but were never closed, so the secretary sees them), then closed
+ * and cancelled ones, newest first, `limit` in all.
+ */
+export async function listMeetings(
+  models: Models,
+  branchId: string,
+  { limit = 10 }: { limit?: number } = {},
+): Promise<Meeting[]> {
+  const open = await models.Meeting.find({ branchId, status: "scheduled" })
+    .sort({ startAt: 1, seq: 1 })
+    .limit(limit)
+    .lean<Meeting[]>();
+  if (open.length >= limit) return open;
+  const past = await models.Meeting.find({ branchId, status: { $in: ["closed", "cancelled"] } })
+    .sort({ startAt: -1, seq: -1 })
+    .limit(limit - open.length)
+    .lean<Meeting[]>();
+  return [...open, ...past];
+}
+
+/** Reloads a meeting whose compare-and-set lost, and refuses with its current state. */
+async function refuseLostClaim(models: Models, meetingId: string, doing: string): Promise<never> {
+  const current = await requireMeeting(models, meetingId);
+  assertScheduled(current, doing);
+  throw new Error(`meeting ${meetingId} changed concurrently`);
+}
+
+/** scheduled → cancelled. */
+export async function cancelMeeting(models: Models, clock: Clock, meetingId: string): Promise<Meeting> {
+  const meeting = await requireMeeting(models, meetingId);
+  assertScheduled(meeting, "取消");
+  const result = await models.Meeting.updateOne(
+    { _id: meeting._id },
+    { $set: { status: "cancelled", cancelledAt: clock.now() } },
+  );
+  if (result.modifiedCount === 0) return refuseLostClaim(models, meeting._id, "取消");
+  return requireMeeting(models, meeting._id);
+}
+
+/**
+ * scheduled → closed, freezing the record: 应到 = the scope at close time; 实到 = checked in;
+ * 请假 = answered 请假 and did not check in; 缺席 = the rest of 应到.
+ */
+export async function closeMeeting(
+  models: Models,
+  clock: Clock,
+  meetingId: string,
+  minutes: string,
+  timeZone = DEFAULT_TIME_ZONE,
+): Promise<Meeting> {
+  const meeting = await requireMeeting(models, meetingId);
+  assertScheduled(meeting, "结束");
+  const now = clock.now();
+  if (now.getTime() < meeting.startAt.getTime()) {
+    throw new UserError(
+      `会议 ${meeting._id} 将于 ${formatMeetingTime(meeting.startAt, timeZone)} 开始，开始后才能结束`,
+    );
+  }
+  const text = minutes.trim();
+  if (length(text) > MINUTES_MAX) throw new UserError(`会议记录不能超过 ${MINUTES_MAX} 字`);
+
+  const [members, attendances] = await Promise.all([
+    scopeMembers(models, meeting),
+    attendancesOf(models, meeting),
+  ]);
+  const byOpenId = new Map(attendances.map((a) => [a.openId, a]));
+  const expected = members.map((m) => m.openId);
+  const present = expected.filter((id) => byOpenId.get(id)?.checkedInAt);
+  const leave = expected.filter(
+    (id) => !byOpenId.get(id)?.checkedInAt && byOpenId.get(id)?.response === "leave",
+  );
+  const counted = new Set([...present, ...leave]);
+  const absent = expected.filter((id) => !counted.has(id));
+
+  const result = await models.Meeting.updateOne(
+    { _id: meeting._id, status: "scheduled" },
+    {
+      $set: { status: "closed", closedAt: now, minutes: text, record: { expected, present, leave, absent } },
+    },
+  );
+  if (result.modifiedCount === 0) return refuseLostClaim(models, meeting._id, "结束");
+  return requireMeeting(models, meeting._id);
+}
+
+function attendancesOf(models: Models, meeting: Meeting): Promise<Attendance[]> {
+  return models.Attendance.find({ meetingId: meeting._id }).sort({ _id: 1 }).lean<Attendance[]>();
+}
+
+/** Names of these people in the branch (left members too, for frozen records); openId if unnamed. */
+async function namesOf(
+  models: Models,
+  branchId: string,
+  openIds: string[],
+): Promise<(openId: string) => PersonRef> {
+  if (openIds.length === 0) return (openId) => ({ openId, name: openId });
+  const members = await models.Member.find(
+    { branchId, openId: { $in: [...new Set(openIds)] } },
+    { openId: 1, name: 1 },
+  ).lean<Pick<MemberDoc, "openId" | "name">[]>();
+  const names = new Map(members.map((m) => [m.openId, m.name]));
+  return (openId) => ({ openId, name: names.get(openId) || openId });
+}
+
+/**
+ * What the meeting card and `/meeting show` display. The live lists cover the current scope only:
+ * 参加 = answered 参加 or checked in; 请假 = answered 请假 and not checked in; 未回复 = neither;
+ * 已签到 in check-in order. For a closed meeting `record` is the frozen one.
+ */
+export async function meetingCardData(
+  models: Models,
+  clock: Clock,
+  meeting: Meeting,
+  timeZone = DEFAULT_TIME_ZONE,
+): Promise<MeetingCardData> {
+  const [members, attendances] = await Promise.all([
+    scopeMembers(models, meeting),
+    attendancesOf(models, meeting),
+  ]);
+  const byOpenId = new Map(attendances.map((a) => [a.openId, a]));
+  const record = meeting.status === "closed" ? meeting.record : null;
+  const recordIds = record ? [...record.expected, ...record.present, ...record.leave, ...record.absent] : [];
+  const person = await namesOf(models, meeting.branchId, recordIds);
+  const memberRef = (m: MemberDoc): PersonRef => ({ openId: m.openId, name: m.name || m.openId });
+
+  const attending: PersonRef[] = [];
+  const leave: MeetingCardData["leave"] = [];
+  const pending: PersonRef[] = [];
+  const checkedIn: { ref: PersonRef; at: number }[] = [];
+  for (const member of members) {
+    const answer = byOpenId.get(member.openId);
+    const ref = memberRef(member);
+    if (answer?.checkedInAt) checkedIn.push({ ref, at: answer.checkedInAt.getTime() });
+    if (answer?.checkedInAt || answer?.response === "attend") attending.push(ref);
+    else if (answer?.response === "leave") leave.push({ ...ref, reason: answer.reason ?? "" });
+    else pending.push(ref);
+  }
+
+  return {
+    id: meeting._id,
+    type: meeting.type as MeetingTypeId,
+    title: meeting.title,
+    startAt: meeting.startAt,
+    durationMin: meeting.durationMin,
+    place: meeting.place ?? "",
+    agenda: meeting.agenda ?? "",
+    partyGroup: meeting.partyGroup ?? null,
+    status: meeting.status as MeetingCardData["status"],
+    attending,
+    leave,
+    pending,
+    checkedIn: checkedIn.sort((a, b) => a.at - b.at).map((c) => c.ref),
+    checkinOpen: isCheckinOpen(meeting, clock.now()),
+    record: record
+      ? {
+          expected: record.expected.map(person),
+          present: record.present.map(person),
+          leave: record.leave.map(person),
+          absent: record.absent.map(person),
+        }
+      : null,
+    minutes: meeting.minutes ?? "",
+    timeZone,
+  };
+}
+
+const STATUS_ZH = { scheduled: "未结束", cancelled: "已取消", closed: "已结束" } as const;
+
+function nameList(people: PersonRef[]): string {
+  return people.length === 0 ? "无" : people.map((p) => p.name).join("、");
+}
+
+/** Plain-text summary for `/meeting show`: details, then who answered what, or the frozen record. */
+export function formatAttendanceSummary(data: MeetingCardData): string {
+  const type = meetingTypeById(data.type);
+  const lines = [
+    `${data.id} ${type.zh}：${data.title}（${STATUS_ZH[data.status]}）`,
+    `时间：${formatMeetingTime(data.startAt, data.timeZone)}，${data.durationMin} 分钟`,
+  ];
+  if (data.place) lines.push(`地点：${data.place}`);
+  if (data.partyGroup) lines.push(`党小组：${data.partyGroup}`);
+  if (data.agenda) lines.push(`议程：${data.agenda}`);
+  if (data.record) {
+    const r = data.record;
+    lines.push(
+      `应到（${r.expected.length}）：${nameList(r.expected)}`,
+      `实到（${r.present.length}）：${nameList(r.present)}`,
+      `请假（${r.leave.length}）：${nameList(r.leave)}`,
+      `缺席（${r.absent.length}）：${nameList(r.absent)}`,
+    );
+    if (data.minutes) lines.push(`会议记录：${data.minutes}`);
+  } else {
+    const leave = data.leave.map((p) => `${p.name}（${p.reason}）`);
+    lines.push(
+      `参加（${data.attending.length}）：${nameList(data.attending)}`,
+      `请假（${data.leave.length}）：${leave.length === 0 ? "无" : leave.join("、")}`,
+      `未回复（${data.pending.length}）：${nameList(data.pending)}`,
+      `已签到（${data.checkedIn.length}）：${nameList(data.checkedIn)}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** `/meeting show`: the card data and its text summary. */
+export async function attendanceSummary(
+  models: Models,
+  clock: Clock,
+  meeting: Meeting,
+  timeZone = DEFAULT_TIME_ZONE,
+): Promise<{ data: MeetingCardData; text: string }> {
+  const data = await meetingCardData(models, clock, meeting, timeZone);
+  return { data, text: formatAttendanceSummary(data) };
+}

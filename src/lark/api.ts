@@ -1,0 +1,124 @@
+import * as lark from "@larksuiteoapi/node-sdk";
+import type { Config } from "../config.js";
+import type { LarkApi, OutgoingContent, Target } from "./types.js";
+
+/** A Lark API answer with a non-zero code (or an HTTP error carrying one). */
+export class LarkApiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly httpStatus?: number,
+  ) {
+    super(`Lark API error ${code}: ${message}`);
+    this.name = "LarkApiError";
+  }
+}
+
+/** A token cache of its own: the SDK's default is process-wide per app id, which leaks across tests. */
+export function createTokenCache(): lark.Cache {
+  const store = new Map<string, { value: unknown; expiresAt?: number }>();
+  // The SDK keys tokens by a Symbol plus a namespace (the app id).
+  const keyOf = (key: string | symbol | Symbol, namespace?: string) =>
+    `${namespace ?? ""}:${typeof key === "string" ? key : key.toString()}`;
+  return {
+    async get(key, options) {
+      const entry = store.get(keyOf(key, options?.namespace));
+      if (!entry || (entry.expiresAt !== undefined && entry.expiresAt < Date.now())) return undefined;
+      return entry.value;
+    },
+    async set(key, value, expiresAt, options) {
+      store.set(keyOf(key, options?.namespace), { value, expiresAt });
+      return true;
+    },
+  };
+}
+
+export function createLarkClient(config: Config): lark.Client {
+  return new lark.Client({
+    appId: config.LARK_APP_ID,
+    appSecret: config.LARK_APP_SECRET,
+    domain: config.LARK_DOMAIN,
+    cache: createTokenCache(),
+    loggerLevel: lark.LoggerLevel.warn,
+  });
+}
+
+function messageBody(content: OutgoingContent): { msg_type: string; content: string } {
+  return "card" in content
+    ? { msg_type: "interactive", content: JSON.stringify(content.card) }
+    : { msg_type: "text", content: JSON.stringify({ text: content.text }) };
+}
+
+interface LarkResponse<T> {
+  code?: number;
+  msg?: string;
+  data?: T;
+}
+
+/** Calls the SDK and turns both HTTP errors and `code != 0` answers into LarkApiError. */
+async function call<T>(request: () => Promise<LarkResponse<T>>): Promise<T | undefined> {
+  let response: LarkResponse<T>;
+  try {
+    response = await request();
+  } catch (error) {
+    const http = (error as { response?: { status?: number; data?: LarkResponse<unknown> } }).response;
+    if (http?.data && typeof http.data.code === "number") {
+      throw new LarkApiError(http.data.code, http.data.msg ?? "", http.status);
+    }
+    throw error;
+  }
+  if (response.code !== undefined && response.code !== 0) {
+    throw new LarkApiError(response.code, response.msg ?? "");
+  }
+  return response.data;
+}
+
+export function createLarkApi(client: lark.Client): LarkApi {
+  return {
+    async send(target: Target, content: OutgoingContent, uuid?: string) {
+      const receiveIdType = "chatId" in target ? "chat_id" : "open_id";
+      const receiveId = "chatId" in target ? target.chatId : target.openId;
+      const data = await call(() =>
+        client.im.v1.message.create({
+          params: { receive_id_type: receiveIdType },
+          data: { receive_id: receiveId, ...messageBody(content), uuid },
+        }),
+      );
+      return data?.message_id ?? "";
+    },
+    async reply(messageId: string, content: OutgoingContent, uuid?: string) {
+      const data = await call(() =>
+        client.im.v1.message.reply({ path: { message_id: messageId }, data: { ...messageBody(content), uuid } }),
+      );
+      return data?.message_id ?? "";
+    },
+    async patchCard(messageId: string, card: object) {
+      await call(() =>
+        client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
+      );
+    },
+    async listChatMembers(chatId: string) {
+      const members: { openId: string; name: string }[] = [];
+      let pageToken: string | undefined;
+      do {
+        const data = await call(() =>
+          client.im.v1.chatMembers.get({
+            path: { chat_id: chatId },
+            params: { member_id_type: "open_id", page_size: 100, page_token: pageToken },
+          }),
+        );
+        for (const item of data?.items ?? []) {
+          if (item.member_id) members.push({ openId: item.member_id, name: item.name ?? "" });
+        }
+        pageToken = data?.has_more ? data.page_token : undefined;
+      } while (pageToken);
+      return members;
+    },
+    async getChatOwner(chatId: string) {
+      const data = await call(() =>
+        client.im.v1.chat.get({ path: { chat_id: chatId }, params: { user_id_type: "open_id" } }),
+      );
+      return data?.owner_id ?? null;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import "dotenv/config";
+import path from "node:path";
+import type { Server } from "node:http";
+import { buildBot } from "./bot.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { connectDb } from "./db/connection.js";
+import { LocalDbUnavailableError, startLocalDb, type LocalDbServer } from "./db/localServer.js";
+import { systemClock } from "./domain/clock.js";
+import { createLarkApi, createLarkClient } from "./lark/api.js";
+import { startWsTransport } from "./lark/ws.js";
+import { createLogger } from "./logger.js";
+
+/** load config → connect db → build app → start transport; stop gracefully on SIGINT/SIGTERM. */
+async function main() {
+  const startedAt = Date.now();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${error.message}\nSee .env.example for every variable.`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  process.env.TZ = config.TZ;
+  const logger = createLogger(config.LOG_LEVEL);
+
+  let localDb: LocalDbServer | undefined;
+  let uri = config.MONGODB_URI;
+  if (!uri) {
+    try {
+      localDb = await startLocalDb({ dataDir: path.resolve(config.ZHIBU_DATA_DIR, "db") });
+    } catch (error) {
+      if (error instanceof LocalDbUnavailableError) {
+        console.error(`${error.message}`);
+        process.exit(1);
+      }
+      throw error;
+    }
+    uri = localDb.uri;
+    logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
+  }
+  const connection = await connectDb(uri);
+  const bot = await buildBot({
+    config,
+    connection,
+    lark: createLarkApi(createLarkClient(config)),
+    clock: systemClock,
+    logger,
+  });
+
+  let server: Server;
+  let ws: { close(): void } | undefined;
+  // The HTTP server always runs (for /healthz); in ws mode events come over the long connection.
+  server = bot.app.listen(config.PORT);
+  await new Promise<void>((resolve) => server!.once("listening", () => resolve()));
+  if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
+  const recovered = await bot.router.recover();
+  logger.info(
+    { transport: config.LARK_TRANSPORT, port: config.PORT, recovered, startMs: Date.now() - startedAt },
+    "zhibu ready",
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    ws?.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await bot.router.idle();
+    await connection.close();
+    await localDb?.stop();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error("zhibu failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

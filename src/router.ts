@@ -1,0 +1,159 @@
+import { runAction, errorToast } from "./actions/dispatch.js";
+import { runCommand } from "./commands/dispatch.js";
+import { isCommandText } from "./commands/parse.js";
+import { isDuplicateKeyError } from "./db/connection.js";
+import type { AppDeps } from "./deps.js";
+import type { EventHandlers } from "./lark/dispatcher.js";
+import { normalizeCardAction, normalizeMessage } from "./lark/normalize.js";
+import type { IncomingMessage } from "./lark/types.js";
+
+const MAX_ATTEMPTS = 3;
+const RETRY_DELAYS_MS = [1_000, 10_000];
+/** A claim older than this is taken to belong to a crashed instance. */
+const STALE_CLAIM_MS = 5 * 60_000;
+/** Commands older than this are not worth running after a restart. */
+const RECOVERY_WINDOW_MS = 60 * 60_000;
+
+/**
+ * The route step: dedupe, then command / card action. Messages are answered 200 at once and run
+ * after the answer from the inbox (so nothing is lost when a command fails or the process dies);
+ * card callbacks run before the answer because the answer carries the toast.
+ */
+export function createRouter(deps: AppDeps) {
+  const { models, logger, clock } = deps;
+  const running = new Set<Promise<void>>();
+
+  const track = (work: Promise<void>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
+
+  async function onMessage(raw: unknown): Promise<object> {
+    const message = normalizeMessage(raw);
+    if (!message) return {};
+    const log = logger.child({ eventId: message.eventId, messageId: message.messageId, kind: "message" });
+    if (message.senderType !== "user") {
+      log.info({ outcome: "ignored-bot" }, "event handled");
+      return {};
+    }
+    if (!message.addressed || !isCommandText(message.text)) {
+      log.info({ outcome: "ignored-not-command" }, "event handled");
+      return {};
+    }
+    try {
+      await models.InboundEvent.create({
+        _id: `msg:${message.messageId}`,
+        kind: "message",
+        payload: message,
+        receivedAt: clock.now(),
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      log.info({ outcome: "duplicate" }, "event handled");
+      return {};
+    }
+    track(processMessage(`msg:${message.messageId}`));
+    return {};
+  }
+
+  /** Claims an inbox item (compare-and-set, so one instance runs it), runs it, records the outcome. */
+  async function processMessage(id: string): Promise<void> {
+    const now = clock.now();
+    const claim = await models.InboundEvent.updateOne(
+      {
+        _id: id,
+        attempts: { $lt: MAX_ATTEMPTS },
+        $or: [{ status: "received" }, { status: "processing", claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } }],
+      },
+      { $set: { status: "processing", claimedAt: now }, $inc: { attempts: 1 } },
+    );
+    if (claim.modifiedCount !== 1) return;
+    const item = await models.InboundEvent.findById(id).lean();
+    if (!item?.payload) return;
+    const message = { ...(item.payload as IncomingMessage), createdAt: new Date((item.payload as IncomingMessage).createdAt) };
+    const log = logger.child({ eventId: message.eventId, messageId: message.messageId, kind: "command" });
+    const started = Date.now();
+    try {
+      const outcome = await runCommand(deps, message);
+      await models.InboundEvent.updateOne({ _id: id }, { $set: { status: "done" }, $unset: { payload: 1 } });
+      log.info({ outcome, ms: Date.now() - started }, "event handled");
+    } catch (error) {
+      const attempts = item.attempts;
+      const finalAttempt = attempts >= MAX_ATTEMPTS;
+      await models.InboundEvent.updateOne(
+        { _id: id },
+        { $set: { status: finalAttempt ? "failed" : "received", error: String(error) } },
+      );
+      log.error({ err: error, outcome: finalAttempt ? "failed" : "will-retry", attempts }, "event handled");
+      if (finalAttempt) {
+        await reportFailure(message).catch((e) => log.error({ err: e }, "could not report failure"));
+      } else {
+        const delay = RETRY_DELAYS_MS[attempts - 1] ?? 10_000;
+        track(new Promise((resolve) => setTimeout(resolve, delay)).then(() => processMessage(id)));
+      }
+    }
+  }
+
+  async function reportFailure(message: IncomingMessage) {
+    await deps.lark.reply(
+      message.messageId,
+      { text: "抱歉，这条命令处理失败（已重试），请稍后再发一次。如果一直失败，请联系管理员。" },
+      `${message.messageId}:failed`,
+    );
+  }
+
+  async function onCardAction(raw: unknown): Promise<object> {
+    const action = normalizeCardAction(raw);
+    if (!action) return errorToast("无法识别的卡片操作。");
+    const id = `card:${action.eventId}`;
+    const log = logger.child({ eventId: action.eventId, kind: "card", action: action.value.action });
+    try {
+      await models.InboundEvent.create({ _id: id, kind: "card", status: "processing", receivedAt: clock.now() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const earlier = await models.InboundEvent.findById(id).lean();
+      log.info({ outcome: "duplicate" }, "event handled");
+      return (earlier?.answer as object | null) ?? { toast: { type: "info", content: "正在处理，请稍候。" } };
+    }
+    const started = Date.now();
+    try {
+      const { answer, outcome } = await runAction(deps, action);
+      await models.InboundEvent.updateOne({ _id: id }, { $set: { status: "done", answer } });
+      log.info({ outcome, ms: Date.now() - started }, "event handled");
+      return answer;
+    } catch (error) {
+      // Let a redelivery or a second click try again.
+      await models.InboundEvent.deleteOne({ _id: id }).catch(() => undefined);
+      log.error({ err: error, outcome: "failed" }, "event handled");
+      return errorToast("操作失败，请稍后重试。");
+    }
+  }
+
+  /** After a restart: run commands that were accepted but never finished. */
+  async function recover(): Promise<number> {
+    const since = new Date(clock.now().getTime() - RECOVERY_WINDOW_MS);
+    const pending = await models.InboundEvent.find(
+      { kind: "message", status: { $in: ["received", "processing"] }, receivedAt: { $gte: since } },
+      { _id: 1 },
+    ).lean();
+    for (const item of pending) track(processMessage(item._id));
+    return pending.length;
+  }
+
+  const handlers: EventHandlers = {
+    "im.message.receive_v1": onMessage,
+    "card.action.trigger": onCardAction,
+  };
+
+  return {
+    handlers,
+    recover,
+    /** Resolves when all work started after an answer has finished (tests, graceful stop). */
+    async idle(): Promise<void> {
+      while (running.size > 0) await Promise.allSettled([...running]);
+      await deps.cardRefresher.idle();
+    },
+  };
+}
+
+export type Router = ReturnType<typeof createRouter>;
