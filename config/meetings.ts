@@ -4,12 +4,22 @@
  * arts. 16–20. The 条例 fixes no number of 党课 for a branch: once a quarter is common practice.
  */
 export const MEETING_TYPES = [
-  { id: "branch-assembly", zh: "支部党员大会", en: "Branch assembly", required: { per: "quarter", count: 1 } },
+  {
+    id: "branch-assembly",
+    zh: "支部党员大会",
+    en: "Branch assembly",
+    required: { per: "quarter", count: 1 },
+  },
   { id: "committee", zh: "支委会", en: "Committee meeting", required: { per: "month", count: 1 } },
   { id: "group", zh: "党小组会", en: "Party group meeting", required: { per: "month", count: 1 } },
   { id: "lecture", zh: "党课", en: "Party lecture", required: { per: "quarter", count: 1 } },
   { id: "theme-day", zh: "主题党日", en: "Theme Party day", required: { per: "month", count: 1 } },
-  { id: "life-meeting", zh: "组织生活会", en: "Organisational life meeting", required: { per: "year", count: 1 } },
+  {
+    id: "life-meeting",
+    zh: "组织生活会",
+    en: "Organisational life meeting",
+    required: { per: "year", count: 1 },
+  },
   { id: "other", zh: "其他", en: "Other", required: null },
 ] as const;
 

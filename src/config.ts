@@ -24,15 +24,18 @@ const larkDomain = z
         : value.replace(/\/+$/, ""),
   );
 
+/** A non-empty string; `what` says where to find it. */
+const required = (what: string) => z.string({ error: what }).min(1, what);
+
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    LARK_APP_ID: z.string({ error: "required: the app id from the Lark developer console (cli_…)" }).min(1, "required: the app id from the Lark developer console (cli_…)"),
-    LARK_APP_SECRET: z.string({ error: "required: the app secret from the Lark developer console" }).min(1, "required: the app secret from the Lark developer console"),
-    LARK_ENCRYPT_KEY: z
-      .string({ error: "required: the Encrypt Key of Events & Callbacks (signature checks are never off)" })
-      .min(1, "required: the Encrypt Key of Events & Callbacks (signature checks are never off)"),
-    LARK_VERIFICATION_TOKEN: z.string({ error: "required: the Verification Token of Events & Callbacks" }).min(1, "required: the Verification Token of Events & Callbacks"),
+    LARK_APP_ID: required("required: the app id from the Lark developer console (cli_…)"),
+    LARK_APP_SECRET: required("required: the app secret from the Lark developer console"),
+    LARK_ENCRYPT_KEY: required(
+      "required: the Encrypt Key of Events & Callbacks (signature checks are never off)",
+    ),
+    LARK_VERIFICATION_TOKEN: required("required: the Verification Token of Events & Callbacks"),
     LARK_DOMAIN: larkDomain,
     LARK_TRANSPORT: z.enum(["webhook", "ws"]).default("webhook"),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),

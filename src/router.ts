@@ -63,14 +63,20 @@ export function createRouter(deps: AppDeps) {
       {
         _id: id,
         attempts: { $lt: MAX_ATTEMPTS },
-        $or: [{ status: "received" }, { status: "processing", claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } }],
+        $or: [
+          { status: "received" },
+          { status: "processing", claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } },
+        ],
       },
       { $set: { status: "processing", claimedAt: now }, $inc: { attempts: 1 } },
     );
     if (claim.modifiedCount !== 1) return;
     const item = await models.InboundEvent.findById(id).lean();
     if (!item?.payload) return;
-    const message = { ...(item.payload as IncomingMessage), createdAt: new Date((item.payload as IncomingMessage).createdAt) };
+    const message = {
+      ...(item.payload as IncomingMessage),
+      createdAt: new Date((item.payload as IncomingMessage).createdAt),
+    };
     const log = logger.child({ eventId: message.eventId, messageId: message.messageId, kind: "command" });
     const started = Date.now();
     try {
@@ -108,7 +114,12 @@ export function createRouter(deps: AppDeps) {
     const id = `card:${action.eventId}`;
     const log = logger.child({ eventId: action.eventId, kind: "card", action: action.value.action });
     try {
-      await models.InboundEvent.create({ _id: id, kind: "card", status: "processing", receivedAt: clock.now() });
+      await models.InboundEvent.create({
+        _id: id,
+        kind: "card",
+        status: "processing",
+        receivedAt: clock.now(),
+      });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const earlier = await models.InboundEvent.findById(id).lean();

@@ -13,7 +13,12 @@ describe("database", () => {
   it("allocates distinct short ids under concurrency", async () => {
     const created = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        insertWithShortId<Branch>(db.models.Branch, "B", { name: `支部${i}`, chatId: `oc_${i}`, parentOrg: null, createdBy: "ou_x" } ),
+        insertWithShortId<Branch>(db.models.Branch, "B", {
+          name: `支部${i}`,
+          chatId: `oc_${i}`,
+          parentOrg: null,
+          createdBy: "ou_x",
+        }),
       ),
     );
     const ids = new Set(created.map((b) => b._id));
@@ -23,7 +28,12 @@ describe("database", () => {
 
   it("rejects a duplicate on a unique field other than the id", async () => {
     await expect(
-      insertWithShortId<Branch>(db.models.Branch, "B", { name: "x", chatId: "oc_0", parentOrg: null, createdBy: "ou_x" } ),
+      insertWithShortId<Branch>(db.models.Branch, "B", {
+        name: "x",
+        chatId: "oc_0",
+        parentOrg: null,
+        createdBy: "ou_x",
+      }),
     ).rejects.toMatchObject({ code: 11000 });
   });
 });

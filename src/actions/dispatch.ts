@@ -6,7 +6,10 @@ import { cardActions } from "./index.js";
 export const errorToast = (content: string): CardAnswer => ({ toast: { type: "error", content } });
 
 /** Runs one card callback and returns the answer (a toast, maybe a card). */
-export async function runAction(deps: AppDeps, action: CardAction): Promise<{ answer: CardAnswer; outcome: string }> {
+export async function runAction(
+  deps: AppDeps,
+  action: CardAction,
+): Promise<{ answer: CardAnswer; outcome: string }> {
   const name = typeof action.value.action === "string" ? action.value.action : "";
   const def = cardActions.find((a) => a.name === name);
   if (!def) return { answer: errorToast("此卡片已过期或不受支持。"), outcome: "unknown-action" };

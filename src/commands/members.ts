@@ -65,7 +65,8 @@ export const membersCommands: CommandFamily = {
       chat: "group",
       args: commandInput.transform((input, ctx) => {
         const name = input.positional.join(" ").trim();
-        if (!name || name.length > 30) ctx.addIssue({ code: "custom", message: "请写党小组名称（30 字以内）" });
+        if (!name || name.length > 30)
+          ctx.addIssue({ code: "custom", message: "请写党小组名称（30 字以内）" });
         if (input.mentions.length === 0) ctx.addIssue({ code: "custom", message: "请 @ 要分入该组的党员" });
         return { name, openIds: input.mentions.map((m) => m.openId) };
       }),
@@ -101,7 +102,9 @@ export const roleCommands: CommandFamily = {
       }),
       async run(ctx, args) {
         await setRole(ctx.deps.models, ctx.branch!._id, args.mention.openId, args.role);
-        await ctx.replyText(`已将 ${args.mention.name || args.mention.openId} 设为${ROLE_NAMES[args.role]}。`);
+        await ctx.replyText(
+          `已将 ${args.mention.name || args.mention.openId} 设为${ROLE_NAMES[args.role]}。`,
+        );
       },
     }),
   ],

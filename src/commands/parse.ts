@@ -35,7 +35,8 @@ export function toCommandInput(words: string[], rawRest: string, mentions: Menti
     const mention = byKey.get(word);
     const option = OPTION.exec(word);
     if (mention) input.mentions.push(mention);
-    else if (option && option[1] && option[2] !== undefined && option[2] !== "") input.options[option[1]] = option[2];
+    else if (option && option[1] && option[2] !== undefined && option[2] !== "")
+      input.options[option[1]] = option[2];
     else input.positional.push(word);
   }
   let rest = rawRest.trim();

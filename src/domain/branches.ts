@@ -17,7 +17,9 @@ export async function findBranchForUser(
   models: Models,
   openId: string,
 ): Promise<{ branch: Branch; member: Member } | null> {
-  const memberships = await models.Member.find({ openId, active: true }).sort({ createdAt: 1 }).lean<Member[]>();
+  const memberships = await models.Member.find({ openId, active: true })
+    .sort({ createdAt: 1 })
+    .lean<Member[]>();
   const rank = (role: string) => (role === "secretary" ? 0 : role === "committee" ? 1 : 2);
   const best = memberships.sort((a, b) => rank(a.role) - rank(b.role))[0];
   if (!best) return null;
@@ -106,7 +108,12 @@ export async function listMembers(models: Models, branchId: string): Promise<Mem
   return models.Member.find({ branchId, active: true }).sort({ role: 1, name: 1 }).lean<Member[]>();
 }
 
-export async function setRole(models: Models, branchId: string, openId: string, role: MemberRole): Promise<void> {
+export async function setRole(
+  models: Models,
+  branchId: string,
+  openId: string,
+  role: MemberRole,
+): Promise<void> {
   const member = await findMember(models, branchId, openId);
   if (!member?.active) throw new UserError("此人不是本支部的在册党员，请先 /党员 同步。");
   if (member.role === "secretary" && role !== "secretary") {
@@ -129,6 +136,8 @@ export async function setPartyGroup(
 }
 
 export async function listPartyGroups(models: Models, branchId: string): Promise<string[]> {
-  const groups = (await models.Member.distinct("partyGroup", { branchId, active: true })) as (string | null)[];
+  const groups = (await models.Member.distinct("partyGroup", { branchId, active: true })) as (
+    string | null
+  )[];
   return groups.filter((g): g is string => Boolean(g)).sort();
 }

@@ -181,7 +181,7 @@ export async function cancelMeeting(models: Models, clock: Clock, meetingId: str
   const meeting = await requireMeeting(models, meetingId);
   assertScheduled(meeting, "取消");
   const result = await models.Meeting.updateOne(
-    { _id: meeting._id },
+    { _id: meeting._id, status: "scheduled" },
     { $set: { status: "cancelled", cancelledAt: clock.now() } },
   );
   if (result.modifiedCount === 0) return refuseLostClaim(models, meeting._id, "取消");

@@ -88,13 +88,19 @@ export function createLarkApi(client: lark.Client): LarkApi {
     },
     async reply(messageId: string, content: OutgoingContent, uuid?: string) {
       const data = await call(() =>
-        client.im.v1.message.reply({ path: { message_id: messageId }, data: { ...messageBody(content), uuid } }),
+        client.im.v1.message.reply({
+          path: { message_id: messageId },
+          data: { ...messageBody(content), uuid },
+        }),
       );
       return data?.message_id ?? "";
     },
     async patchCard(messageId: string, card: object) {
       await call(() =>
-        client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
+        client.im.v1.message.patch({
+          path: { message_id: messageId },
+          data: { content: JSON.stringify(card) },
+        }),
       );
     },
     async listChatMembers(chatId: string) {

@@ -6,7 +6,11 @@ import type { Logger } from "../logger.js";
 export type EventHandlers = Record<string, (event: unknown) => Promise<object>>;
 
 /** One SDK dispatcher serves the webhook routes and the long connection alike. */
-export function createDispatcher(config: Config, handlers: EventHandlers, logger: Logger): lark.EventDispatcher {
+export function createDispatcher(
+  config: Config,
+  handlers: EventHandlers,
+  logger: Logger,
+): lark.EventDispatcher {
   const dispatcher = new lark.EventDispatcher({
     encryptKey: config.LARK_ENCRYPT_KEY,
     verificationToken: config.LARK_VERIFICATION_TOKEN,
@@ -20,7 +24,8 @@ export function createDispatcher(config: Config, handlers: EventHandlers, logger
 /** Routes the SDK's own log lines into our JSON logger. */
 export function sdkLogger(logger: Logger) {
   const child = logger.child({ component: "lark-sdk" });
-  const line = (args: unknown[]) => args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+  const line = (args: unknown[]) =>
+    args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
   return {
     error: (...args: unknown[]) => child.error(line(args)),
     warn: (...args: unknown[]) => child.warn(line(args)),

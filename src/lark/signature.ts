@@ -24,7 +24,8 @@ export function checkSignature(
   if (!timestamp || !nonce || !signature) return { ok: false, reason: "unsigned" };
   const expected = Buffer.from(larkSignature(timestamp, nonce, encryptKey, rawBody), "utf8");
   const given = Buffer.from(signature, "utf8");
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: "forged" };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: "forged" };
   const ageSeconds = now.getTime() / 1000 - Number(timestamp);
   // A clock a little ahead of ours is tolerated by the same margin.
   if (!Number.isFinite(ageSeconds) || Math.abs(ageSeconds) > MAX_REQUEST_AGE_SECONDS) {

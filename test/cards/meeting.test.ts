@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CARD_MAX_BYTES, CARD_MAX_ELEMENTS, CARD_TARGET_BYTES, cardSize } from "../../src/cards/common.js";
 import { LEAVE_REASON_MAX, MEETING_CARD_FORM, meetingCard } from "../../src/cards/meeting.js";
 import { CARD_ACTIONS, type MeetingCardData, type PersonRef } from "../../src/cards/types.js";
+import { LEAVE_REASON_MAX as DOMAIN_LEAVE_REASON_MAX } from "../../src/domain/attendance.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
 
 function person(i: number): PersonRef {
@@ -105,7 +106,9 @@ describe("meetingCard: while scheduled", () => {
       max_length: LEAVE_REASON_MAX,
       placeholder: { tag: "plain_text", content: "请假事由（请假时必填）" },
     });
+    // The input's limit is the one the domain enforces.
     expect(LEAVE_REASON_MAX).toBe(200);
+    expect(LEAVE_REASON_MAX).toBe(DOMAIN_LEAVE_REASON_MAX);
 
     const formButtons = buttons(form);
     expect(formButtons).toHaveLength(2);

@@ -43,4 +43,5 @@ const meetingSchema = new Schema(
 meetingSchema.index({ branchId: 1, startAt: -1 });
 
 export type Meeting = InferSchemaType<typeof meetingSchema> & { _id: string };
-export const meetingModel = (connection: Connection) => connection.model("Meeting", meetingSchema, "meetings");
+export const meetingModel = (connection: Connection) =>
+  connection.model("Meeting", meetingSchema, "meetings");

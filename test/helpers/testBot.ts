@@ -1,0 +1,110 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { Writable } from "node:stream";
+import { buildBot, type Bot } from "../../src/bot.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { fixedClock } from "../../src/domain/clock.js";
+import { createLarkApi, createLarkClient } from "../../src/lark/api.js";
+import { createLogger } from "../../src/logger.js";
+import { openTestDb, type TestDb } from "./db.js";
+import { LARK_BASE, LarkMock } from "./larkMock.js";
+import { cardActionEvent, messageEvent, signedBody, type MessageOptions } from "./larkPayloads.js";
+
+export const TEST_ENCRYPT_KEY = "test-encrypt-key-0123456789";
+export const TEST_TOKEN = "test-verification-token";
+
+export interface TestBot {
+  bot: Bot;
+  db: TestDb;
+  config: Config;
+  clock: ReturnType<typeof fixedClock>;
+  lark: LarkMock;
+  url: string;
+  /** Every log line written, parsed. */
+  logs: Record<string, unknown>[];
+  rawLogs: string[];
+  post(path: string, payload: unknown, options?: { timestamp?: number }): Promise<Response>;
+  /** Sends a command message through the webhook and waits until its work is done. */
+  say(options: Omit<MessageOptions, "token">): Promise<Response>;
+  click(
+    options: Omit<Parameters<typeof cardActionEvent>[0], "token">,
+  ): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/** A real bot (Koa, SDK dispatcher, SDK client, database) with Lark faked by nock. */
+export async function startTestBot(
+  label: string,
+  options: { now?: string; admins?: string[] } = {},
+): Promise<TestBot> {
+  const db = await openTestDb(label);
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LARK_APP_ID: "cli_test_app",
+    LARK_APP_SECRET: "test-app-secret",
+    LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
+    LARK_VERIFICATION_TOKEN: TEST_TOKEN,
+    LARK_DOMAIN: LARK_BASE,
+    ZHIBU_ADMINS: (options.admins ?? []).join(","),
+    LOG_LEVEL: "info",
+  });
+  const clock = fixedClock(options.now ?? "2026-11-23T02:00:00Z");
+  const rawLogs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      rawLogs.push(...String(chunk).split("\n").filter(Boolean));
+      callback();
+    },
+  });
+  const logger = createLogger("info", sink);
+  const bot = await buildBot({
+    config,
+    connection: db.connection,
+    lark: createLarkApi(createLarkClient(config)),
+    clock,
+    logger,
+  });
+  const server: Server = bot.app.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const lark = new LarkMock();
+
+  const post = (path: string, payload: unknown, postOptions: { timestamp?: number } = {}) => {
+    const signed = signedBody(payload, {
+      encryptKey: TEST_ENCRYPT_KEY,
+      timestamp: postOptions.timestamp ?? Math.floor(clock.now().getTime() / 1000),
+    });
+    return fetch(`${url}${path}`, { method: "POST", headers: signed.headers, body: signed.body });
+  };
+
+  return {
+    bot,
+    db,
+    config,
+    clock,
+    lark,
+    url,
+    rawLogs,
+    get logs() {
+      return rawLogs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    post,
+    async say(message) {
+      const response = await post("/webhook/event", messageEvent({ ...message, token: TEST_TOKEN }));
+      await bot.router.idle();
+      return response;
+    },
+    async click(action) {
+      const response = await post("/webhook/card", cardActionEvent({ ...action, token: TEST_TOKEN }));
+      const body: unknown = await response.json();
+      return { status: response.status, body };
+    },
+    async close() {
+      await bot.router.idle();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      LarkMock.reset();
+      await db.close();
+    },
+  };
+}
