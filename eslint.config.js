@@ -7,6 +7,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
+      // Chinese text uses the ideographic space (U+3000) to align columns.
+      "no-irregular-whitespace": ["error", { skipStrings: true, skipTemplates: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },

@@ -50,11 +50,10 @@ async function main() {
     logger,
   });
 
-  let server: Server;
   let ws: { close(): void } | undefined;
   // The HTTP server always runs (for /healthz); in ws mode events come over the long connection.
-  server = bot.app.listen(config.PORT);
-  await new Promise<void>((resolve) => server!.once("listening", () => resolve()));
+  const server: Server = bot.app.listen(config.PORT);
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
   const recovered = await bot.router.recover();
   logger.info(

@@ -1,4 +1,5 @@
+import { meetingActions } from "./meeting.js";
 import type { ActionDef } from "./types.js";
 
 /** The card action registry, keyed by the `action` field of a button's callback value. */
-export const cardActions: ActionDef<never>[] = [];
+export const cardActions: ActionDef<never>[] = [...meetingActions];

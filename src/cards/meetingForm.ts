@@ -187,3 +187,18 @@ export function newMeetingFormCard(options: { timeZone: string; partyGroups: str
     summary: i18n("新建会议", "New meeting"),
   });
 }
+
+/** Replaces a submitted form, so the same form cannot create a second meeting. */
+export function meetingCreatedCard(meeting: { id: string; title: string; startText: string }): Card {
+  return card({
+    header: header(i18n("会议已创建", "Meeting created"), "green"),
+    elements: [
+      markdown(
+        i18n(
+          `**${meeting.id}** ${escapeMarkdown(meeting.title)}\n${meeting.startText}\n通知卡片已发到支部群。`,
+          `**${meeting.id}** ${escapeMarkdown(meeting.title)}\n${meeting.startText}\nThe announcement is in the branch chat.`,
+        ),
+      ),
+    ],
+  });
+}

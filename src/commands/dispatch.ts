@@ -66,17 +66,19 @@ const REFUSALS: Record<Permission, string> = {
   admin: "抱歉，此命令仅限系统管理员（ZHIBU_ADMINS）使用。",
 };
 
-export async function buildContext(deps: AppDeps, message: IncomingMessage): Promise<CommandContext> {
-  let branch = null;
-  let member = null;
+/** A group speaks for the branch bound to it; a private chat for the sender's own branch. */
+async function branchOfSender(deps: AppDeps, message: IncomingMessage) {
   if (message.chatType === "group") {
-    branch = await findBranchByChat(deps.models, message.chatId);
-    if (branch) member = await findMember(deps.models, branch._id, message.senderOpenId);
-  } else {
-    const found = await findBranchForUser(deps.models, message.senderOpenId);
-    branch = found?.branch ?? null;
-    member = found?.member ?? null;
+    const branch = await findBranchByChat(deps.models, message.chatId);
+    const member = branch ? await findMember(deps.models, branch._id, message.senderOpenId) : null;
+    return { branch, member };
   }
+  const found = await findBranchForUser(deps.models, message.senderOpenId);
+  return { branch: found?.branch ?? null, member: found?.member ?? null };
+}
+
+export async function buildContext(deps: AppDeps, message: IncomingMessage): Promise<CommandContext> {
+  const { branch, member } = await branchOfSender(deps, message);
   let replies = 0;
   // The uuid makes Lark drop a second copy if this message is processed again after a crash.
   const reply = async (content: { text: string } | { card: object }) => {

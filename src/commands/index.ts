@@ -1,7 +1,14 @@
 import { branchCommands } from "./branch.js";
 import { helpCommands } from "./help.js";
 import { membersCommands, roleCommands } from "./members.js";
+import { meetingCommands } from "./meeting.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
-export const commandFamilies: CommandFamily[] = [helpCommands, branchCommands, membersCommands, roleCommands];
+export const commandFamilies: CommandFamily[] = [
+  helpCommands,
+  branchCommands,
+  membersCommands,
+  roleCommands,
+  meetingCommands,
+];

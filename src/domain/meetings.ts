@@ -340,7 +340,7 @@ export function formatAttendanceSummary(data: MeetingCardData): string {
     );
     if (data.minutes) lines.push(`会议记录：${data.minutes}`);
   } else {
-    const leave = data.leave.map((p) => `${p.name}（${p.reason}）`);
+    const leave = data.leave.map((p) => (p.reason ? `${p.name}（${p.reason}）` : p.name));
     lines.push(
       `参加（${data.attending.length}）：${nameList(data.attending)}`,
       `请假（${data.leave.length}）：${leave.length === 0 ? "无" : leave.join("、")}`,

@@ -63,6 +63,18 @@ export class LarkMock {
     return this;
   }
 
+  /** Card refreshes are coalesced, so their count varies: accept any number (at least one) and record them. */
+  allowPatches(): this {
+    nock(this.base)
+      .persist()
+      .patch(/\/open-apis\/im\/v1\/messages\/[^/]+$/)
+      .reply(200, (uri, body) => {
+        this.patches.push({ messageId: uri.split("/").pop() ?? "", body: body as Body });
+        return { code: 0, msg: "success", data: {} };
+      });
+    return this;
+  }
+
   chatMembers(chatId: string, pages: { openId: string; name: string }[][]): this {
     pages.forEach((page, index) => {
       nock(this.base)

@@ -13,6 +13,12 @@ import { cardActionEvent, messageEvent, signedBody, type MessageOptions } from "
 export const TEST_ENCRYPT_KEY = "test-encrypt-key-0123456789";
 export const TEST_TOKEN = "test-verification-token";
 
+/** A card callback's answer as the tests read it. */
+export interface ClickAnswer {
+  toast: { type: string; content: string };
+  card: { type: string; data: Record<string, unknown> };
+}
+
 export interface TestBot {
   bot: Bot;
   db: TestDb;
@@ -28,7 +34,7 @@ export interface TestBot {
   say(options: Omit<MessageOptions, "token">): Promise<Response>;
   click(
     options: Omit<Parameters<typeof cardActionEvent>[0], "token">,
-  ): Promise<{ status: number; body: any }>;
+  ): Promise<{ status: number; body: ClickAnswer }>;
   close(): Promise<void>;
 }
 
@@ -96,7 +102,7 @@ export async function startTestBot(
     },
     async click(action) {
       const response = await post("/webhook/card", cardActionEvent({ ...action, token: TEST_TOKEN }));
-      const body: unknown = await response.json();
+      const body = (await response.json()) as ClickAnswer;
       return { status: response.status, body };
     },
     async close() {

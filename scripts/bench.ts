@@ -1,0 +1,352 @@
+/**
+ * Card-callback latency under a burst: 200 members tap 参加 on one meeting card at once.
+ *
+ * Measures the real bot (buildBot: Koa, the SDK dispatcher, the router, the database, the card
+ * refresher PATCHing a fake Lark Open API on 127.0.0.1) against a floor: the bare SDK
+ * EventDispatcher on node:http doing one insertOne per click. Then starts the real entry point
+ * (src/main.ts) to measure start-to-ready, idle RSS and graceful stop.
+ *
+ * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one)
+ *
+ * Figures are printed, not asserted: the exit code is non-zero only if an answer or a record is
+ * wrong (or the entry point fails to start or stop).
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Connection } from "mongoose";
+import { buildBot } from "../src/bot.js";
+import { CARD_ACTIONS } from "../src/cards/types.js";
+import { loadConfig } from "../src/config.js";
+import { connectDb } from "../src/db/connection.js";
+import { startLocalDb, type LocalDbServer } from "../src/db/localServer.js";
+import { createModels, type Models } from "../src/db/models/index.js";
+import { bindBranch, syncMembers } from "../src/domain/branches.js";
+import { systemClock } from "../src/domain/clock.js";
+import { createMeeting, setCardMessageId } from "../src/domain/meetings.js";
+import { createLarkApi, createLarkClient } from "../src/lark/api.js";
+import { createLogger } from "../src/logger.js";
+import { BASELINE_COLLECTION, startBaseline } from "./bench/baseline.js";
+import { LoadClient, type ClientResult } from "./bench/client.js";
+import { measureEntrypoint, type EntrypointResult } from "./bench/entrypoint.js";
+import { startFakeLark } from "./bench/fakeLark.js";
+import { cardClick, signedRequest } from "./bench/payloads.js";
+import { fmt, medianSummary, summarise, type LatencySummary } from "./bench/stats.js";
+
+const MEMBERS = 200;
+const WARMUP_CLICKS = 20;
+const RUNS = 3;
+const GOAL_RATIO = 2;
+const DEADLINE_MS = 3_000;
+const ENCRYPT_KEY = "bench-encrypt-key-0123456789";
+const VERIFICATION_TOKEN = "bench-verification-token";
+const CHAT_ID = "oc_bench_branch_chat";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const failures: string[] = [];
+
+function fail(message: string): void {
+  failures.push(message);
+  console.error(`FAILED: ${message}`);
+}
+
+/** A database name of its own; mongodb URIs may list several hosts, so no URL parsing. */
+function withDbName(uri: string, dbName: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`cannot read MONGODB_URI ${uri}`);
+  return `${match[1]}/${dbName}${match[2] ?? ""}`;
+}
+
+interface Batch {
+  results: ClientResult[];
+  batchMs: number;
+}
+
+async function fire(client: LoadClient, url: string, requests: ReturnType<typeof signedRequest>[]) {
+  const started = performance.now();
+  const results = await client.fire(url, requests);
+  return { results, batchMs: performance.now() - started } satisfies Batch;
+}
+
+/** Every answer must be 200 with a success toast; says what went wrong otherwise. */
+function checkAnswers(label: string, batch: Batch): void {
+  const problems = new Map<string, number>();
+  for (const result of batch.results) {
+    let problem: string | null = null;
+    if (result.error) problem = `error: ${result.error}`;
+    else if (result.status !== 200) problem = `HTTP ${result.status}: ${result.body.slice(0, 200)}`;
+    else {
+      try {
+        const body = JSON.parse(result.body) as { toast?: { type?: string } };
+        if (body.toast?.type !== "success") problem = `not a success toast: ${result.body.slice(0, 200)}`;
+      } catch {
+        problem = `not JSON: ${result.body.slice(0, 200)}`;
+      }
+    }
+    if (problem) problems.set(problem, (problems.get(problem) ?? 0) + 1);
+  }
+  for (const [problem, count] of problems) fail(`${label}: ${count}/${batch.results.length} answers: ${problem}`);
+}
+
+async function main() {
+  const benchStarted = performance.now();
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        console.error("cleanup step failed:", error);
+      }
+    }
+  };
+  let entry: EntrypointResult | null = null;
+  const zhibuRuns: (LatencySummary & { patches: number; settleMs: number })[] = [];
+  const baselineRuns: LatencySummary[] = [];
+
+  try {
+    // 1. The database: a local SecantusDB in a temp dir, unless MONGODB_URI points elsewhere.
+    let serverUri = process.env.MONGODB_URI;
+    let dbLabel = "MONGODB_URI";
+    if (!serverUri) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), "zhibu-bench-db-"));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const localDb: LocalDbServer = await startLocalDb({ dataDir });
+      cleanups.push(() => localDb.stop());
+      serverUri = localDb.uri;
+      dbLabel = "local SecantusDB (temp data dir)";
+    }
+    const dbName = `zhibu_bench_${Date.now().toString(36)}_${randomUUID().slice(0, 6)}`;
+    const connection = await connectDb(serverUri, dbName);
+    cleanups.push(() => connection.close());
+    cleanups.push(() => connection.dropDatabase());
+
+    // 2. The fake Lark Open API and the bot under test.
+    const fakeLark = await startFakeLark();
+    cleanups.push(() => fakeLark.close());
+    const config = loadConfig({
+      NODE_ENV: "development",
+      LARK_APP_ID: "cli_bench_app",
+      LARK_APP_SECRET: "bench-app-secret",
+      LARK_ENCRYPT_KEY: ENCRYPT_KEY,
+      LARK_VERIFICATION_TOKEN: VERIFICATION_TOKEN,
+      LARK_DOMAIN: fakeLark.url,
+      LOG_LEVEL: "warn",
+    });
+    const bot = await buildBot({
+      config,
+      connection,
+      lark: createLarkApi(createLarkClient(config)),
+      clock: systemClock,
+      logger: createLogger("warn"),
+    });
+    const server: Server = bot.app.listen(0, "127.0.0.1");
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+    cleanups.push(async () => {
+      await bot.router.idle();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    });
+    const zhibuUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/card`;
+
+    // Seed: a branch with 200 active members, one meeting per run (plus one to warm up on).
+    const models: Models = createModels(connection);
+    const members = Array.from({ length: MEMBERS }, (_, i) => ({
+      openId: `ou_bench_${String(i).padStart(4, "0")}`,
+      name: `党员${String(i).padStart(3, "0")}`,
+    }));
+    const { branch } = await bindBranch(models, {
+      chatId: CHAT_ID,
+      name: "基准测试支部",
+      parentOrg: null,
+      binder: members[0]!,
+    });
+    await syncMembers(models, branch._id, members, systemClock.now());
+    const active = await models.Member.countDocuments({ branchId: branch._id, active: true });
+    if (active !== MEMBERS) throw new Error(`seeding: expected ${MEMBERS} active members, found ${active}`);
+    const meetings: { id: string; cardMessageId: string }[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const { meeting } = await createMeeting(models, systemClock, {
+        branchId: branch._id,
+        chatId: CHAT_ID,
+        type: "branch-assembly",
+        title: i === 0 ? "基准测试预热" : `基准测试第 ${i} 轮`,
+        startAt: new Date(Date.now() + 7 * 24 * 3600_000),
+        place: "党员活动室",
+        createdBy: members[0]!.openId,
+        sourceKey: `om_bench_source_${dbName}_${i}`,
+      });
+      const cardMessageId = `om_bench_card_${i}`;
+      await setCardMessageId(models, meeting._id, cardMessageId);
+      meetings.push({ id: meeting._id, cardMessageId });
+    }
+
+    // 4. The baseline: bare SDK dispatcher + one insertOne, its own connection to the same db.
+    const baselineConnection: Connection = await connectDb(serverUri, dbName);
+    cleanups.push(() => baselineConnection.close());
+    const baseline = await startBaseline({
+      encryptKey: ENCRYPT_KEY,
+      verificationToken: VERIFICATION_TOKEN,
+      connection: baselineConnection,
+    });
+    cleanups.push(() => baseline.close());
+    const baselineClicks = baselineConnection.collection(BASELINE_COLLECTION);
+
+    const client = new LoadClient();
+    cleanups.push(() => client.close());
+
+    const clicks = (meeting: { id: string; cardMessageId: string }, who: typeof members) =>
+      who.map((member) =>
+        signedRequest(
+          cardClick({
+            token: VERIFICATION_TOKEN,
+            operator: member.openId,
+            value: { action: CARD_ACTIONS.meetingRsvp, meetingId: meeting.id, response: "attend" },
+            messageId: meeting.cardMessageId,
+            chatId: CHAT_ID,
+          }),
+          ENCRYPT_KEY,
+        ),
+      );
+    const countAttending = (meetingId: string) =>
+      models.Attendance.countDocuments({ meetingId, response: "attend" });
+
+    // 3. Warm-up (JIT, connection pools, tenant token), then the measured runs, interleaved.
+    console.log(
+      `zhibu bench: ${MEMBERS} concurrent meeting.rsvp clicks × ${RUNS} runs, database: ${dbLabel}`,
+    );
+    const warmMeeting = meetings[0]!;
+    const warm = await fire(client, zhibuUrl, clicks(warmMeeting, members.slice(0, WARMUP_CLICKS)));
+    checkAnswers("zhibu warm-up", warm);
+    await bot.router.idle();
+    const warmBaseline = await fire(
+      client,
+      baseline.url,
+      clicks({ id: "WARMUP", cardMessageId: "om_bench_baseline" }, members.slice(0, WARMUP_CLICKS)),
+    );
+    checkAnswers("baseline warm-up", warmBaseline);
+
+    for (let run = 1; run <= RUNS; run++) {
+      const meeting = meetings[run]!;
+      const patchesBefore = fakeLark.counts.patch;
+      const batch = await fire(client, zhibuUrl, clicks(meeting, members));
+      const settleStarted = performance.now();
+      await bot.router.idle();
+      const settleMs = performance.now() - settleStarted;
+      checkAnswers(`zhibu run ${run}`, batch);
+      const recorded = await countAttending(meeting.id);
+      if (recorded !== MEMBERS) {
+        fail(`zhibu run ${run}: expected ${MEMBERS} attendance records for ${meeting.id}, found ${recorded}`);
+      }
+      const patches = fakeLark.counts.patch - patchesBefore;
+      if (patches === 0) fail(`zhibu run ${run}: the meeting card was never refreshed (no PATCH)`);
+      zhibuRuns.push({
+        ...summarise(
+          batch.results.map((r) => r.ms),
+          batch.batchMs,
+        ),
+        patches,
+        settleMs,
+      });
+
+      const baselineMeeting = { id: `BASELINE${run}`, cardMessageId: "om_bench_baseline" };
+      const baselineBatch = await fire(client, baseline.url, clicks(baselineMeeting, members));
+      checkAnswers(`baseline run ${run}`, baselineBatch);
+      const inserted = await baselineClicks.countDocuments({ meetingId: baselineMeeting.id });
+      if (inserted !== MEMBERS) fail(`baseline run ${run}: expected ${MEMBERS} inserts, found ${inserted}`);
+      baselineRuns.push(
+        summarise(
+          baselineBatch.results.map((r) => r.ms),
+          baselineBatch.batchMs,
+        ),
+      );
+    }
+
+    // 6. The real entry point, against the same database server (another database) and fake Lark.
+    const entryDb = `${dbName}_entry`;
+    cleanups.push(() => connection.useDb(entryDb).dropDatabase());
+    try {
+      entry = await measureEntrypoint({
+        cwd: projectRoot,
+        mongoUri: withDbName(serverUri, entryDb),
+        larkDomain: fakeLark.url,
+        encryptKey: ENCRYPT_KEY,
+        verificationToken: VERIFICATION_TOKEN,
+      });
+      if (entry.healthz.status !== 200) fail(`entry point: /healthz answered ${entry.healthz.status}`);
+      if (entry.exitCode !== 0) fail(`entry point: exited with code ${entry.exitCode} after SIGTERM`);
+    } catch (error) {
+      fail(`entry point: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } catch (error) {
+    fail(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  } finally {
+    await cleanup();
+  }
+
+  report(zhibuRuns, baselineRuns, entry);
+  console.log(`\nbench time: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
+  if (failures.length > 0) {
+    console.error(`\nFUNCTIONAL FAILURE (${failures.length}):\n  ${failures.join("\n  ")}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+function report(
+  zhibuRuns: (LatencySummary & { patches: number; settleMs: number })[],
+  baselineRuns: LatencySummary[],
+  entry: EntrypointResult | null,
+): void {
+  if (zhibuRuns.length > 0 && baselineRuns.length > 0) {
+    const z = medianSummary(zhibuRuns);
+    const b = medianSummary(baselineRuns);
+    const line = (label: string, s: LatencySummary) =>
+      `${label.padEnd(34)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.max)}${fmt(s.batchMs, 10)}`;
+    console.log(
+      `\nCard callbacks: ${MEMBERS} concurrent clicks per run, latency = send → full answer (ms)`,
+    );
+    console.log(`${"".padEnd(34)}${"p50".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"batch".padStart(10)}`);
+    zhibuRuns.forEach((run, i) =>
+      console.log(`${line(`  zhibu run ${i + 1}`, run)}   (${run.patches} PATCH, idle +${run.settleMs.toFixed(0)} ms)`),
+    );
+    baselineRuns.forEach((run, i) => console.log(line(`  baseline run ${i + 1}`, run)));
+    console.log(line(`zhibu (median of ${zhibuRuns.length} runs)`, z));
+    console.log(line(`baseline (median of ${baselineRuns.length} runs)`, b));
+    const ratio = z.p99 / b.p99;
+    console.log(
+      `\np99 ratio zhibu / baseline: ${ratio.toFixed(2)}×   goal ≤ ${GOAL_RATIO}×   ${ratio <= GOAL_RATIO ? "PASS" : "FAIL"}`,
+    );
+    const worst = Math.max(...zhibuRuns.map((r) => r.max));
+    console.log(
+      `deadline ${DEADLINE_MS} ms: zhibu p99 ${z.p99.toFixed(0)} ms (margin ${(DEADLINE_MS - z.p99).toFixed(0)} ms), ` +
+        `worst max ${worst.toFixed(0)} ms (margin ${(DEADLINE_MS - worst).toFixed(0)} ms)   ` +
+        `${worst <= DEADLINE_MS ? "PASS" : "FAIL"}`,
+    );
+  }
+  if (entry) {
+    console.log(`\nEntry point (node --import tsx src/main.ts, LOG_LEVEL=info)`);
+    console.log(
+      `  start → "zhibu ready":  ${entry.readyMs.toFixed(0)} ms` +
+        (entry.selfReportedStartMs !== null ? `   (main() itself: ${entry.selfReportedStartMs} ms)` : ""),
+    );
+    console.log(`  GET /healthz:           ${entry.healthz.status} ${entry.healthz.body}`);
+    console.log(
+      `  idle RSS after 2 s:     ${entry.rssMb.toFixed(1)} MB` +
+        (Math.abs(entry.treeRssMb - entry.rssMb) > 0.05 ? ` (process tree ${entry.treeRssMb.toFixed(1)} MB)` : ""),
+    );
+    console.log(
+      `  SIGTERM → exit:         ${entry.stopMs.toFixed(0)} ms, code ${entry.exitCode}` +
+        `${entry.exitSignal ? `, signal ${entry.exitSignal}` : ""}` +
+        `${entry.loggedStopped ? ', logged "stopped"' : ""}   ${entry.stopMs <= 10_000 && entry.exitCode === 0 ? "PASS (≤ 10 s)" : "FAIL"}`,
+    );
+  }
+}
+
+await main();

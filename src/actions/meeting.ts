@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { meetingCreatedCard } from "../cards/meetingForm.js";
+import { CARD_ACTIONS } from "../cards/types.js";
+import { allowed } from "../commands/dispatch.js";
+import { parseLocalDateTime } from "../commands/meetingArgs.js";
+import { findBranchByChat, findBranchForUser, findMember } from "../domain/branches.js";
+import { UserError } from "../domain/errors.js";
+import { findMeetingType } from "../domain/meetingTypes.js";
+import { checkIn, createMeeting, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
+import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import type { ActionContext } from "./types.js";
+import { action } from "./types.js";
+
+const meetingId = z.string().regex(/^M\d+$/, "卡片数据有误");
+
+async function cardMessageOf(ctx: ActionContext, id: string): Promise<string | null> {
+  const meeting = await ctx.deps.models.Meeting.findById(id, { cardMessageId: 1 }).lean();
+  return meeting?.cardMessageId ?? null;
+}
+
+const rsvp = action({
+  name: CARD_ACTIONS.meetingRsvp,
+  input: z.object({
+    meetingId,
+    response: z.enum(["attend", "leave"]),
+    reason: z.string().max(LEAVE_REASON_MAX, `请假事由不能超过 ${LEAVE_REASON_MAX} 字`).optional(),
+  }),
+  async run(ctx, input) {
+    const { deps, action: click } = ctx;
+    const { changed } = await respond(deps.models, deps.clock, {
+      meetingId: input.meetingId,
+      openId: click.operatorOpenId,
+      response: input.response,
+      reason: input.reason,
+    });
+    if (changed) refreshMeetingCard(deps, input.meetingId, await cardMessageOf(ctx, input.meetingId));
+    const content = input.response === "attend" ? "已登记：参加" : "已登记：请假";
+    return { toast: { type: "success", content: changed ? content : `${content}（此前已登记）` } };
+  },
+});
+
+const checkin = action({
+  name: CARD_ACTIONS.meetingCheckin,
+  input: z.object({ meetingId }),
+  async run(ctx, input) {
+    const { deps, action: click } = ctx;
+    const { already } = await checkIn(deps.models, deps.clock, {
+      meetingId: input.meetingId,
+      openId: click.operatorOpenId,
+      by: click.operatorOpenId,
+      timeZone: deps.config.TZ,
+    });
+    if (!already) refreshMeetingCard(deps, input.meetingId, await cardMessageOf(ctx, input.meetingId));
+    return { toast: { type: "success", content: already ? "你已签到过了" : "签到成功" } };
+  },
+});
+
+/** Lark sends picker values with the user's offset ("2026-11-24 +0800"); the wall time is what counts. */
+const pickerValue = (label: string) =>
+  z.string({ error: `请选择${label}` }).transform((value) => value.trim().split(/\s+/)[0] ?? "");
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined);
+
+const create = action({
+  name: CARD_ACTIONS.meetingCreate,
+  input: z.object({
+    type: z.string({ error: "请选择会议类型" }),
+    title: z.string({ error: "请填写会议主题" }).trim().min(1, "请填写会议主题"),
+    date: pickerValue("日期"),
+    time: pickerValue("时间"),
+    place: optionalText,
+    agenda: optionalText,
+    partyGroup: optionalText,
+    duration: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : undefined))
+      .refine((v) => v === undefined || /^\d{1,4}$/.test(v), "时长须为分钟数")
+      .transform((v) => (v === undefined ? undefined : Number(v))),
+  }),
+  async run(ctx, input) {
+    const { deps, action: click } = ctx;
+    const type = findMeetingType(input.type);
+    if (!type) throw new UserError("请选择会议类型");
+    let branch = await findBranchByChat(deps.models, click.chatId);
+    let member = branch ? await findMember(deps.models, branch._id, click.operatorOpenId) : null;
+    if (!branch) {
+      const mine = await findBranchForUser(deps.models, click.operatorOpenId);
+      branch = mine?.branch ?? null;
+      member = mine?.member ?? null;
+    }
+    if (!branch) throw new UserError("本群还没有绑定支部。");
+    const isAdmin = deps.config.ZHIBU_ADMINS.includes(click.operatorOpenId);
+    if (!allowed("committee", { member, isAdmin })) throw new UserError("抱歉，只有书记和支委可以新建会议。");
+    const startAt = parseLocalDateTime(input.date, input.time, deps.config.TZ);
+    if (!startAt) throw new UserError("请选择有效的日期和时间");
+    const { meeting } = await createMeeting(deps.models, deps.clock, {
+      branchId: branch._id,
+      chatId: branch.chatId,
+      type: type.id,
+      title: input.title,
+      startAt,
+      durationMin: input.duration,
+      place: input.place,
+      agenda: input.agenda,
+      partyGroup: input.partyGroup,
+      createdBy: click.operatorOpenId,
+      // One form makes one meeting, however often its button is pressed.
+      sourceKey: `form:${click.messageId}`,
+      timeZone: deps.config.TZ,
+    });
+    await announceMeeting(deps, meeting);
+    return {
+      toast: { type: "success", content: `已创建会议 ${meeting._id}` },
+      card: {
+        type: "raw",
+        data: meetingCreatedCard({
+          id: meeting._id,
+          title: meeting.title,
+          startText: formatMeetingTime(meeting.startAt, deps.config.TZ),
+        }),
+      },
+    };
+  },
+});
+
+export const meetingActions = [rsvp, checkin, create];

@@ -1,0 +1,222 @@
+import { newMeetingFormCard } from "../cards/meetingForm.js";
+import type { Meeting } from "../db/models/meeting.js";
+import { listPartyGroups } from "../domain/branches.js";
+import { UserError } from "../domain/errors.js";
+import { meetingTypeById } from "../domain/meetingTypes.js";
+import {
+  cancelMeeting,
+  checkIn,
+  closeMeeting,
+  createMeeting,
+  findMeeting,
+  formatAttendanceSummary,
+  formatMeetingTime,
+  listMeetings,
+  meetingCardData,
+  pendingMembers,
+} from "../domain/meetings.js";
+import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import { allowed } from "./dispatch.js";
+import { noArguments } from "./args.js";
+import {
+  checkinArgs,
+  closeArgs,
+  meetingIdOnly,
+  newMeetingArgs,
+  parseLocalDateTime,
+  TYPE_NAMES,
+} from "./meetingArgs.js";
+import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
+
+const STATUS = { scheduled: "未开始/进行中", cancelled: "已取消", closed: "已结束" } as const;
+
+async function meetingOf(ctx: CommandContext, id: string): Promise<Meeting> {
+  const meeting = await findMeeting(ctx.deps.models, ctx.branch!._id, id);
+  if (!meeting) throw new UserError(`本支部没有会议 ${id}。发送 /会议 列表 查看。`);
+  return meeting;
+}
+
+const common = { needsBranch: true, chat: "any" } as const;
+
+export const meetingCommands: CommandFamily = {
+  name: "meeting",
+  aliases: ["会议"],
+  summary: "三会一课等组织生活会议",
+  defaultSubcommand: "list",
+  subcommands: [
+    subcommand({
+      ...common,
+      name: "new",
+      aliases: ["新建"],
+      usage: [
+        "/会议 新建 <类型> <YYYY-MM-DD> <HH:mm> <主题…> [地点=…] [时长=分钟] [党小组=…]",
+        "/meeting new <type> <date> <time> <title…> [place=…] [duration=minutes] [group=…]",
+        "/会议 新建（不带参数：发送填写表单）",
+        `类型：${TYPE_NAMES}`,
+      ],
+      summary: "新建会议并在群里发通知卡片（书记、支委）",
+      permission: "committee",
+      args: newMeetingArgs,
+      async run(ctx, args) {
+        const { deps, branch } = ctx;
+        if (!args) {
+          const partyGroups = await listPartyGroups(deps.models, branch!._id);
+          await ctx.replyCard(newMeetingFormCard({ timeZone: deps.config.TZ, partyGroups }));
+          return;
+        }
+        const startAt = parseLocalDateTime(args.date, args.time, deps.config.TZ);
+        if (!startAt) throw new UserError(`日期或时间无效：${args.date} ${args.time}`);
+        const { meeting } = await createMeeting(deps.models, deps.clock, {
+          branchId: branch!._id,
+          chatId: branch!.chatId,
+          type: args.type,
+          title: args.title,
+          startAt,
+          durationMin: args.durationMin,
+          place: args.place,
+          partyGroup: args.partyGroup,
+          createdBy: ctx.message.senderOpenId,
+          sourceKey: `msg:${ctx.message.messageId}`,
+          timeZone: deps.config.TZ,
+        });
+        await announceMeeting(deps, meeting);
+        await ctx.replyText(
+          `已创建会议 ${meeting._id}（${meetingTypeById(meeting.type).zh}：${meeting.title}），通知卡片已发到支部群。`,
+        );
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "list",
+      aliases: ["列表"],
+      usage: ["/会议 列表", "/meeting list"],
+      summary: "查看近期会议",
+      permission: "member",
+      args: noArguments,
+      async run(ctx) {
+        const meetings = await listMeetings(ctx.deps.models, ctx.branch!._id, { limit: 15 });
+        if (meetings.length === 0) {
+          await ctx.replyText("本支部还没有会议。书记或支委可发送 /会议 新建。");
+          return;
+        }
+        const lines = meetings.map(
+          (m) =>
+            `${m._id}　${meetingTypeById(m.type).zh}　${formatMeetingTime(m.startAt, ctx.deps.config.TZ)}　${m.title}（${STATUS[m.status]}）`,
+        );
+        await ctx.replyText(`「${ctx.branch!.name}」的会议：\n${lines.join("\n")}`);
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "show",
+      aliases: ["查看"],
+      usage: ["/会议 查看 <会议编号>", "/meeting show <id>"],
+      summary: "查看会议详情和出席情况",
+      permission: "member",
+      args: meetingIdOnly,
+      async run(ctx, args) {
+        const meeting = await meetingOf(ctx, args.meetingId);
+        const data = await meetingCardData(ctx.deps.models, ctx.deps.clock, meeting, ctx.deps.config.TZ);
+        // Leave reasons are for the secretary and committee only.
+        const shown = allowed("committee", ctx)
+          ? data
+          : { ...data, leave: data.leave.map((p) => ({ ...p, reason: "" })) };
+        await ctx.replyText(formatAttendanceSummary(shown));
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "cancel",
+      aliases: ["取消"],
+      usage: ["/会议 取消 <会议编号>", "/meeting cancel <id>"],
+      summary: "取消会议（书记、支委）",
+      permission: "committee",
+      args: meetingIdOnly,
+      async run(ctx, args) {
+        const meeting = await cancelMeeting(
+          ctx.deps.models,
+          ctx.deps.clock,
+          (await meetingOf(ctx, args.meetingId))._id,
+        );
+        refreshMeetingCard(ctx.deps, meeting._id, meeting.cardMessageId);
+        await ctx.replyText(`会议 ${meeting._id}「${meeting.title}」已取消，卡片已更新。`);
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "remind",
+      aliases: ["提醒"],
+      usage: ["/会议 提醒 <会议编号>", "/meeting remind <id>"],
+      summary: "在群里 @ 尚未回复的党员（书记、支委）",
+      permission: "committee",
+      args: meetingIdOnly,
+      async run(ctx, args) {
+        const meeting = await meetingOf(ctx, args.meetingId);
+        if (meeting.status !== "scheduled")
+          throw new UserError(`会议 ${meeting._id} ${STATUS[meeting.status]}，无需提醒。`);
+        const pending = await pendingMembers(ctx.deps.models, meeting);
+        if (pending.length === 0) {
+          await ctx.replyText(`会议 ${meeting._id} 的党员都已回复，无需提醒。`);
+          return;
+        }
+        const mentions = pending.map((m) => `<at user_id="${m.openId}"></at>`).join(" ");
+        const when = formatMeetingTime(meeting.startAt, ctx.deps.config.TZ);
+        await ctx.deps.lark.send(
+          { chatId: meeting.chatId },
+          {
+            text: `${mentions} 请在会议通知卡片上回复「参加」或「请假」：${meeting._id} ${meetingTypeById(meeting.type).zh}「${meeting.title}」，${when}。`,
+          },
+          `meeting-remind-${ctx.message.messageId}`,
+        );
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "checkin",
+      aliases: ["签到"],
+      usage: ["/会议 签到 <会议编号> [@党员…]", "/meeting checkin <id> [@member…]"],
+      summary: "签到（书记、支委可 @ 他人代签）",
+      permission: "member",
+      args: checkinArgs,
+      async run(ctx, args) {
+        const { deps } = ctx;
+        const meeting = await meetingOf(ctx, args.meetingId);
+        const people = args.people.length > 0 ? args.people : null;
+        if (people && !allowed("committee", ctx)) throw new UserError("只有书记和支委可以为他人签到。");
+        const targets = people ?? [{ openId: ctx.message.senderOpenId, name: "你" }];
+        const done: string[] = [];
+        for (const person of targets) {
+          const { already } = await checkIn(deps.models, deps.clock, {
+            meetingId: meeting._id,
+            openId: person.openId,
+            by: ctx.message.senderOpenId,
+            timeZone: deps.config.TZ,
+          });
+          done.push(`${person.name || person.openId}${already ? "（此前已签到）" : ""}`);
+        }
+        refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
+        await ctx.replyText(`会议 ${meeting._id} 签到成功：${done.join("、")}`);
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "close",
+      aliases: ["结束"],
+      usage: ["/会议 结束 <会议编号> [会议纪要…]", "/meeting close <id> [minutes…]"],
+      summary: "结束会议，冻结应到/实到/请假/缺席并记录纪要（书记、支委）",
+      permission: "committee",
+      args: closeArgs,
+      async run(ctx, args) {
+        const { deps } = ctx;
+        const found = await meetingOf(ctx, args.meetingId);
+        const meeting = await closeMeeting(deps.models, deps.clock, found._id, args.minutes, deps.config.TZ);
+        refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
+        const r = meeting.record!;
+        await ctx.replyText(
+          `会议 ${meeting._id} 已结束：应到 ${r.expected.length}，实到 ${r.present.length}，请假 ${r.leave.length}，缺席 ${r.absent.length}。` +
+            (meeting.minutes ? "纪要已记录。" : "未填写纪要，可在结束命令后附上。"),
+        );
+      },
+    }),
+  ],
+};

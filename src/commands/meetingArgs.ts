@@ -1,0 +1,80 @@
+import { DateTime } from "luxon";
+import { z } from "zod";
+import { findMeetingType, MEETING_TYPES, type MeetingTypeId } from "../domain/meetingTypes.js";
+import { commandInput, meetingId, option } from "./args.js";
+
+export const TYPE_NAMES = MEETING_TYPES.map((t) => `${t.zh}(${t.id})`).join("、");
+
+/** Reads "2026-11-30" + "14:30" as wall time in `zone`; null when either is malformed. */
+export function parseLocalDateTime(date: string, time: string, zone: string): Date | null {
+  const parsed = DateTime.fromFormat(`${date.trim()} ${time.trim()}`, "yyyy-M-d H:mm", { zone });
+  return parsed.isValid ? parsed.toJSDate() : null;
+}
+
+export interface NewMeetingArgs {
+  type: MeetingTypeId;
+  date: string;
+  time: string;
+  title: string;
+  place?: string;
+  durationMin?: number;
+  partyGroup?: string;
+}
+
+/** `<类型> <YYYY-MM-DD> <HH:mm> <主题…> [地点=…] [时长=分钟] [党小组=…]`, or nothing (→ form card). */
+export const newMeetingArgs = commandInput.transform((input, ctx): NewMeetingArgs | null => {
+  if (input.positional.length === 0 && Object.keys(input.options).length === 0) return null;
+  const [typeWord = "", date = "", time = "", ...titleWords] = input.positional;
+  const type = findMeetingType(typeWord);
+  if (!type) ctx.addIssue({ code: "custom", message: `会议类型「${typeWord}」不存在，可选：${TYPE_NAMES}` });
+  if (!/^\d{4}-\d{1,2}-\d{1,2}$/.test(date)) ctx.addIssue({ code: "custom", message: "日期须为 YYYY-MM-DD" });
+  if (!/^\d{1,2}:\d{2}$/.test(time)) ctx.addIssue({ code: "custom", message: "时间须为 HH:mm" });
+  if (titleWords.length === 0) ctx.addIssue({ code: "custom", message: "缺少会议主题" });
+  const duration = option(input, "时长", "duration");
+  if (duration !== undefined && !/^\d{1,4}$/.test(duration)) {
+    ctx.addIssue({ code: "custom", message: "时长须为分钟数，如 时长=90" });
+  }
+  if (!type) return z.NEVER;
+  return {
+    type: type.id,
+    date,
+    time,
+    title: titleWords.join(" "),
+    place: option(input, "地点", "place"),
+    durationMin: duration === undefined ? undefined : Number(duration),
+    partyGroup: option(input, "党小组", "group"),
+  };
+});
+
+/** `<会议编号>` alone. */
+export const meetingIdOnly = commandInput.transform((input, ctx) => {
+  const parsed = meetingId.safeParse(input.positional[0]);
+  if (!parsed.success || input.positional.length > 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: parsed.success ? "只需要会议编号" : parsed.error.issues[0]!.message,
+    });
+    return z.NEVER;
+  }
+  return { meetingId: parsed.data };
+});
+
+/** `<会议编号> [@党员…]` for check-in. */
+export const checkinArgs = commandInput.transform((input, ctx) => {
+  const parsed = meetingId.safeParse(input.positional[0]);
+  if (!parsed.success) {
+    ctx.addIssue({ code: "custom", message: parsed.error.issues[0]!.message });
+    return z.NEVER;
+  }
+  return { meetingId: parsed.data, people: input.mentions };
+});
+
+/** `<会议编号> [纪要…]`: everything after the id is the minutes. */
+export const closeArgs = commandInput.transform((input, ctx) => {
+  const parsed = meetingId.safeParse(input.positional[0]);
+  if (!parsed.success) {
+    ctx.addIssue({ code: "custom", message: parsed.error.issues[0]!.message });
+    return z.NEVER;
+  }
+  return { meetingId: parsed.data, minutes: input.rest.replace(/^\S+\s*/, "") };
+});
