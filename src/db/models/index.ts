@@ -2,8 +2,10 @@ import type { Connection } from "mongoose";
 import { attendanceModel } from "./attendance.js";
 import { branchModel } from "./branch.js";
 import { inboundEventModel } from "./inboundEvent.js";
+import { jobRunModel } from "./jobRun.js";
 import { meetingModel } from "./meeting.js";
 import { memberModel } from "./member.js";
+import { outboxModel } from "./outbox.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -12,6 +14,8 @@ export function createModels(connection: Connection) {
     Meeting: meetingModel(connection),
     Attendance: attendanceModel(connection),
     InboundEvent: inboundEventModel(connection),
+    Outbox: outboxModel(connection),
+    JobRun: jobRunModel(connection),
   };
 }
 

@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { isDuplicateKeyError } from "../db/connection.js";
+import type { Models } from "../db/models/index.js";
+import type { Clock } from "../domain/clock.js";
+import type { OutgoingContent, Target } from "../lark/types.js";
+
+/** What a card-refresh item renders at send time (looked up in the worker's renderer registry). */
+export interface RenderSpec {
+  type: string; // e.g. "meeting"
+  id: string; // e.g. "M12"
+}
+
+/** Lark keeps a message `uuid` for an hour and drops a second create with it; ≤ 50 chars. */
+export function larkUuid(key: string): string {
+  return createHash("sha256").update(key).digest("hex").slice(0, 40);
+}
+
+export interface MessageRequest {
+  /** Idempotency key, e.g. `meeting:M12:remind:T-24h`. */
+  key: string;
+  branchId: string | null;
+  target: Target;
+  content: OutgoingContent;
+  /** Human-readable, shown by /reminders (Chinese). */
+  description: string;
+  /** Not sent before this time (default: now). */
+  notBefore?: Date;
+}
+
+/** Writes a message to the outbox; a second call with the same key is a no-op (returns false). */
+export async function enqueueMessage(models: Models, clock: Clock, request: MessageRequest): Promise<boolean> {
+  try {
+    await models.Outbox.create({
+      _id: request.key,
+      kind: "message",
+      branchId: request.branchId,
+      description: request.description,
+      target: request.target,
+      content: request.content,
+      uuid: larkUuid(request.key),
+      notBefore: request.notBefore ?? clock.now(),
+      createdAt: clock.now(),
+    });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Asks for a card to be re-rendered and patched. One outbox item per card: requests that arrive
+ * while one is pending or being sent only bump `requested`, so a burst of answers becomes one
+ * PATCH carrying the latest state (rendered at send time).
+ */
+export async function requestCardRefresh(
+  models: Models,
+  clock: Clock,
+  request: { messageId: string; branchId: string | null; render: RenderSpec; description: string },
+): Promise<void> {
+  const now = clock.now();
+  const key = `card:${request.messageId}`;
+  const update = {
+    $inc: { requested: 1 },
+    $set: { status: "pending", notBefore: now, attempts: 0, render: request.render },
+    $setOnInsert: {
+      kind: "card-refresh",
+      branchId: request.branchId,
+      description: request.description,
+      messageId: request.messageId,
+      uuid: larkUuid(key),
+      createdAt: now,
+    },
+  };
+  try {
+    await models.Outbox.updateOne({ _id: key }, update, { upsert: true });
+  } catch (error) {
+    // Two first requests raced to insert: the loser's request is an update of the winner's item.
+    if (!isDuplicateKeyError(error)) throw error;
+    await models.Outbox.updateOne({ _id: key }, update);
+  }
+}
