@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Connection } from "mongoose";
@@ -48,6 +48,9 @@ const CHAT_ID = "oc_bench_branch_chat";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const failures: string[] = [];
+
+/** One measured zhibu run: latencies, card PATCHes sent, time to idle after the last answer. */
+type ZhibuRun = LatencySummary & { patches: number; settleMs: number; existing: number };
 
 function fail(message: string): void {
   failures.push(message);
@@ -89,11 +92,13 @@ function checkAnswers(label: string, batch: Batch): void {
     }
     if (problem) problems.set(problem, (problems.get(problem) ?? 0) + 1);
   }
-  for (const [problem, count] of problems) fail(`${label}: ${count}/${batch.results.length} answers: ${problem}`);
+  for (const [problem, count] of problems)
+    fail(`${label}: ${count}/${batch.results.length} answers: ${problem}`);
 }
 
 async function main() {
   const benchStarted = performance.now();
+  const loadAtStart = loadavg()[0]!.toFixed(2);
   const cleanups: (() => Promise<unknown> | void)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) {
@@ -105,7 +110,7 @@ async function main() {
     }
   };
   let entry: EntrypointResult | null = null;
-  const zhibuRuns: (LatencySummary & { patches: number; settleMs: number })[] = [];
+  const zhibuRuns: ZhibuRun[] = [];
   const baselineRuns: LatencySummary[] = [];
 
   try {
@@ -235,6 +240,7 @@ async function main() {
     for (let run = 1; run <= RUNS; run++) {
       const meeting = meetings[run]!;
       const patchesBefore = fakeLark.counts.patch;
+      const existing = await models.Attendance.countDocuments({});
       const batch = await fire(client, zhibuUrl, clicks(meeting, members));
       const settleStarted = performance.now();
       await bot.router.idle();
@@ -253,6 +259,7 @@ async function main() {
         ),
         patches,
         settleMs,
+        existing,
       });
 
       const baselineMeeting = { id: `BASELINE${run}`, cardMessageId: "om_bench_baseline" };
@@ -291,7 +298,11 @@ async function main() {
   }
 
   report(zhibuRuns, baselineRuns, entry);
-  console.log(`\nbench time: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
+  console.log(
+    `\nbench time: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s; ` +
+      `load average ${loadAtStart} at start, ${loadavg()[0]!.toFixed(2)} at end ` +
+      `(${cpus().length} cores: other work on the machine skews every figure)`,
+  );
   if (failures.length > 0) {
     console.error(`\nFUNCTIONAL FAILURE (${failures.length}):\n  ${failures.join("\n  ")}`);
     process.exit(1);
@@ -299,22 +310,21 @@ async function main() {
   process.exit(0);
 }
 
-function report(
-  zhibuRuns: (LatencySummary & { patches: number; settleMs: number })[],
-  baselineRuns: LatencySummary[],
-  entry: EntrypointResult | null,
-): void {
+function report(zhibuRuns: ZhibuRun[], baselineRuns: LatencySummary[], entry: EntrypointResult | null): void {
   if (zhibuRuns.length > 0 && baselineRuns.length > 0) {
     const z = medianSummary(zhibuRuns);
     const b = medianSummary(baselineRuns);
     const line = (label: string, s: LatencySummary) =>
       `${label.padEnd(34)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.max)}${fmt(s.batchMs, 10)}`;
+    console.log(`\nCard callbacks: ${MEMBERS} concurrent clicks per run, latency = send → full answer (ms)`);
     console.log(
-      `\nCard callbacks: ${MEMBERS} concurrent clicks per run, latency = send → full answer (ms)`,
+      `${"".padEnd(34)}${"p50".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"batch".padStart(10)}`,
     );
-    console.log(`${"".padEnd(34)}${"p50".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"batch".padStart(10)}`);
     zhibuRuns.forEach((run, i) =>
-      console.log(`${line(`  zhibu run ${i + 1}`, run)}   (${run.patches} PATCH, idle +${run.settleMs.toFixed(0)} ms)`),
+      console.log(
+        `${line(`  zhibu run ${i + 1}`, run)}   (${run.existing} attendance records before; ` +
+          `${run.patches} card PATCH; idle ${run.settleMs.toFixed(0)} ms after last answer)`,
+      ),
     );
     baselineRuns.forEach((run, i) => console.log(line(`  baseline run ${i + 1}`, run)));
     console.log(line(`zhibu (median of ${zhibuRuns.length} runs)`, z));
@@ -339,7 +349,9 @@ function report(
     console.log(`  GET /healthz:           ${entry.healthz.status} ${entry.healthz.body}`);
     console.log(
       `  idle RSS after 2 s:     ${entry.rssMb.toFixed(1)} MB` +
-        (Math.abs(entry.treeRssMb - entry.rssMb) > 0.05 ? ` (process tree ${entry.treeRssMb.toFixed(1)} MB)` : ""),
+        (Math.abs(entry.treeRssMb - entry.rssMb) > 0.05
+          ? ` (process tree ${entry.treeRssMb.toFixed(1)} MB)`
+          : ""),
     );
     console.log(
       `  SIGTERM → exit:         ${entry.stopMs.toFixed(0)} ms, code ${entry.exitCode}` +

@@ -8,15 +8,9 @@ import { UserError } from "../domain/errors.js";
 import { findMeetingType } from "../domain/meetingTypes.js";
 import { checkIn, createMeeting, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
-import type { ActionContext } from "./types.js";
 import { action } from "./types.js";
 
 const meetingId = z.string().regex(/^M\d+$/, "卡片数据有误");
-
-async function cardMessageOf(ctx: ActionContext, id: string): Promise<string | null> {
-  const meeting = await ctx.deps.models.Meeting.findById(id, { cardMessageId: 1 }).lean();
-  return meeting?.cardMessageId ?? null;
-}
 
 const rsvp = action({
   name: CARD_ACTIONS.meetingRsvp,
@@ -27,13 +21,13 @@ const rsvp = action({
   }),
   async run(ctx, input) {
     const { deps, action: click } = ctx;
-    const { changed } = await respond(deps.models, deps.clock, {
+    const { changed, meeting } = await respond(deps.models, deps.clock, {
       meetingId: input.meetingId,
       openId: click.operatorOpenId,
       response: input.response,
       reason: input.reason,
     });
-    if (changed) refreshMeetingCard(deps, input.meetingId, await cardMessageOf(ctx, input.meetingId));
+    if (changed) refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
     const content = input.response === "attend" ? "已登记：参加" : "已登记：请假";
     return { toast: { type: "success", content: changed ? content : `${content}（此前已登记）` } };
   },
@@ -44,13 +38,13 @@ const checkin = action({
   input: z.object({ meetingId }),
   async run(ctx, input) {
     const { deps, action: click } = ctx;
-    const { already } = await checkIn(deps.models, deps.clock, {
+    const { already, meeting } = await checkIn(deps.models, deps.clock, {
       meetingId: input.meetingId,
       openId: click.operatorOpenId,
       by: click.operatorOpenId,
       timeZone: deps.config.TZ,
     });
-    if (!already) refreshMeetingCard(deps, input.meetingId, await cardMessageOf(ctx, input.meetingId));
+    if (!already) refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
     return { toast: { type: "success", content: already ? "你已签到过了" : "签到成功" } };
   },
 });

@@ -1,12 +1,13 @@
 import { DateTime } from "luxon";
 import { CHECKIN_OPENS_MINUTES_BEFORE } from "../../config/meetings.js";
 import { isDuplicateKeyError } from "../db/connection.js";
-import type { RsvpResponse } from "../db/models/attendance.js";
+import type { Attendance, RsvpResponse } from "../db/models/attendance.js";
 import type { Models } from "../db/models/index.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { Member } from "../db/models/member.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
+import { sharedRead } from "./sharedRead.js";
 
 /**
  * Who is expected at a meeting, answers (参加 / 请假) and check-ins (签到).
@@ -57,11 +58,18 @@ export function isCheckinOpen(
 }
 
 /** The Member filter of a meeting's scope: active members of the branch, narrowed by type. */
-function scopeFilter(meeting: Pick<Meeting, "branchId" | "type" | "partyGroup">): Record<string, unknown> {
-  const filter: Record<string, unknown> = { branchId: meeting.branchId, active: true };
-  if (meeting.type === "committee") filter.role = { $in: ["secretary", "committee"] };
-  if (meeting.type === "group") filter.partyGroup = meeting.partyGroup;
-  return filter;
+/**
+ * Whether a member is in a meeting's scope. Checked in code after an exact-index lookup: the
+ * local server uses an index only when every queried field is in it.
+ */
+export function memberInScope(
+  member: Pick<Member, "active" | "role" | "partyGroup"> | null,
+  meeting: Pick<Meeting, "type" | "partyGroup">,
+): boolean {
+  if (!member?.active) return false;
+  if (meeting.type === "committee") return member.role === "secretary" || member.role === "committee";
+  if (meeting.type === "group") return member.partyGroup === meeting.partyGroup;
+  return true;
 }
 
 /** "（仅限支委）": what the scope is, for refusals. */
@@ -76,7 +84,10 @@ export async function scopeMembers(
   models: Models,
   meeting: Pick<Meeting, "branchId" | "type" | "partyGroup">,
 ): Promise<MemberDoc[]> {
-  return models.Member.find(scopeFilter(meeting)).sort({ _id: 1 }).lean<MemberDoc[]>();
+  const active = await models.Member.find({ branchId: meeting.branchId, active: true })
+    .sort({ _id: 1 })
+    .lean<MemberDoc[]>();
+  return active.filter((member) => memberInScope(member, meeting));
 }
 
 export async function isInScope(
@@ -84,11 +95,16 @@ export async function isInScope(
   meeting: Pick<Meeting, "branchId" | "type" | "partyGroup">,
   openId: string,
 ): Promise<boolean> {
-  return (await models.Member.exists({ ...scopeFilter(meeting), openId })) !== null;
+  const roster = await sharedRead(models, `roster:${meeting.branchId}`, () =>
+    models.Member.find({ branchId: meeting.branchId, active: true }).lean<Member[]>(),
+  );
+  return memberInScope(roster.find((member) => member.openId === openId) ?? null, meeting);
 }
 
 export async function requireMeeting(models: Models, meetingId: string): Promise<Meeting> {
-  const meeting = await models.Meeting.findById(meetingId).lean<Meeting>();
+  const meeting = await sharedRead(models, `meeting:${meetingId}`, () =>
+    models.Meeting.findById(meetingId).lean<Meeting>(),
+  );
   if (!meeting) throw new UserError(`未找到会议 ${meetingId}`);
   return meeting;
 }
@@ -117,7 +133,7 @@ export async function respond(
   models: Models,
   clock: Clock,
   input: RespondInput,
-): Promise<{ changed: boolean }> {
+): Promise<{ changed: boolean; meeting: Meeting }> {
   const { openId, response } = input;
   if (response !== "attend" && response !== "leave") throw new Error(`unknown response ${String(response)}`);
   const meeting = await requireMeeting(models, input.meetingId);
@@ -128,30 +144,22 @@ export async function respond(
   await assertInScope(models, meeting, openId);
 
   const key = { meetingId: meeting._id, openId };
-  if (response === "leave" && (await models.Attendance.exists({ ...key, checkedInAt: { $ne: null } }))) {
-    throw new UserError("你已签到，不能再请假");
-  }
-  const now = clock.now();
-  // Only a different answer matches, so modifiedCount says whether anything changed.
-  const differs = { ...key, $nor: [{ response, reason }] };
-  const set = { $set: { response, reason, respondedAt: now } };
-  const first = await models.Attendance.updateOne(differs, set);
-  if (first.matchedCount > 0) return { changed: first.modifiedCount > 0 };
+  const fields = { response, reason, respondedAt: clock.now() };
+  // Most answers are first answers: one insert, and the unique (meetingId, openId) index turns
+  // a double click into a duplicate-key error instead of a second record.
   try {
-    await models.Attendance.create({
-      ...key,
-      branchId: meeting.branchId,
-      response,
-      reason,
-      respondedAt: now,
-    });
-    return { changed: true };
+    await models.Attendance.create({ ...key, branchId: meeting.branchId, ...fields });
+    return { changed: true, meeting };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    // The record exists (a concurrent duplicate, or the same answer already stored): plain update.
-    const retry = await models.Attendance.updateOne(differs, set);
-    return { changed: retry.modifiedCount > 0 };
   }
+  // Queries go by the unique key alone, so they stay on its index on both servers.
+  const existing = await models.Attendance.findOne(key).lean<Attendance>();
+  if (response === "leave" && existing?.checkedInAt) throw new UserError("你已签到，不能再请假");
+  if (existing?.response === response && existing.reason === reason) return { changed: false, meeting };
+  // A different answer: the latest wins.
+  await models.Attendance.updateOne(key, { $set: fields });
+  return { changed: true, meeting };
 }
 
 export interface CheckInInput {
@@ -167,7 +175,7 @@ export async function checkIn(
   models: Models,
   clock: Clock,
   input: CheckInInput,
-): Promise<{ already: boolean }> {
+): Promise<{ already: boolean; meeting: Meeting }> {
   const timeZone = input.timeZone ?? DEFAULT_TIME_ZONE;
   const meeting = await requireMeeting(models, input.meetingId);
   assertScheduled(meeting, "签到");
@@ -195,7 +203,7 @@ export async function checkIn(
         checkedInAt: now,
         checkedInBy: input.by,
       });
-      return { already: false };
+      return { already: false, meeting };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const retry = await models.Attendance.updateOne(notYet, set);
@@ -205,18 +213,17 @@ export async function checkIn(
   // Checking in without having answered counts as 参加.
   if (!already)
     await models.Attendance.updateOne({ ...key, response: null }, { $set: { response: "attend" } });
-  return { already };
+  return { already, meeting };
 }
 
 /** In-scope members who neither answered nor checked in: whom a reminder mentions. */
 export async function pendingMembers(models: Models, meeting: Meeting): Promise<MemberDoc[]> {
   const [members, answered] = await Promise.all([
     scopeMembers(models, meeting),
-    models.Attendance.find(
-      { meetingId: meeting._id, $or: [{ response: { $ne: null } }, { checkedInAt: { $ne: null } }] },
-      { openId: 1 },
-    ).lean<{ openId: string }[]>(),
+    models.Attendance.find({ meetingId: meeting._id }, { openId: 1, response: 1, checkedInAt: 1 }).lean<
+      Attendance[]
+    >(),
   ]);
-  const done = new Set(answered.map((a) => a.openId));
+  const done = new Set(answered.filter((a) => a.response || a.checkedInAt).map((a) => a.openId));
   return members.filter((m) => !done.has(m.openId));
 }

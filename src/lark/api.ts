@@ -8,6 +8,8 @@ export class LarkApiError extends Error {
     readonly code: number,
     message: string,
     readonly httpStatus?: number,
+    /** From `x-ogw-ratelimit-reset` on a rate-limited answer. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`Lark API error ${code}: ${message}`);
     this.name = "LarkApiError";
@@ -62,9 +64,15 @@ async function call<T>(request: () => Promise<LarkResponse<T>>): Promise<T | und
   try {
     response = await request();
   } catch (error) {
-    const http = (error as { response?: { status?: number; data?: LarkResponse<unknown> } }).response;
-    if (http?.data && typeof http.data.code === "number") {
-      throw new LarkApiError(http.data.code, http.data.msg ?? "", http.status);
+    const http = (
+      error as {
+        response?: { status?: number; data?: LarkResponse<unknown>; headers?: Record<string, unknown> };
+      }
+    ).response;
+    if (http?.status) {
+      const reset = Number(http.headers?.["x-ogw-ratelimit-reset"]);
+      const code = typeof http.data?.code === "number" ? http.data.code : 0;
+      throw new LarkApiError(code, http.data?.msg ?? `HTTP ${http.status}`, http.status, reset >= 0 ? reset : undefined);
     }
     throw error;
   }

@@ -192,16 +192,16 @@ describe("respond", () => {
     const clock = fixedClock(NOW);
     const r = (response: "attend" | "leave", reason?: string) =>
       respond(db.models, clock, { meetingId: meeting._id, openId: "ou_a", response, reason });
-    expect(await r("attend")).toEqual({ changed: true });
-    expect(await r("attend")).toEqual({ changed: false });
+    expect(await r("attend")).toMatchObject({ changed: true });
+    expect(await r("attend")).toMatchObject({ changed: false });
     clock.advance(MIN);
-    expect(await r("leave", " 出差 ")).toEqual({ changed: true });
+    expect(await r("leave", " 出差 ")).toMatchObject({ changed: true });
     let doc = await db.models.Attendance.findOne({ meetingId: meeting._id, openId: "ou_a" }).lean();
     expect(doc).toMatchObject({ response: "leave", reason: "出差", branchId: BRANCH });
     expect(doc?.respondedAt?.getTime()).toBe(NOW.getTime() + MIN);
-    expect(await r("leave", "出差")).toEqual({ changed: false });
-    expect(await r("leave", "生病")).toEqual({ changed: true });
-    expect(await r("attend", "ignored")).toEqual({ changed: true });
+    expect(await r("leave", "出差")).toMatchObject({ changed: false });
+    expect(await r("leave", "生病")).toMatchObject({ changed: true });
+    expect(await r("attend", "ignored")).toMatchObject({ changed: true });
     doc = await db.models.Attendance.findOne({ meetingId: meeting._id, openId: "ou_a" }).lean();
     expect(doc).toMatchObject({ response: "attend", reason: "" });
     expect(await db.models.Attendance.countDocuments({ meetingId: meeting._id })).toBe(1);
@@ -254,7 +254,7 @@ describe("respond", () => {
     expect(await refusal(leave("   "))).toBe("请假需填写事由");
     expect(await refusal(leave("事".repeat(201)))).toMatch(/不能超过 200 字/);
     expect(await db.models.Attendance.countDocuments({ meetingId: meeting._id })).toBe(0);
-    expect(await leave("事".repeat(200))).toEqual({ changed: true });
+    expect(await leave("事".repeat(200))).toMatchObject({ changed: true });
   });
 
   it("refuses answers to cancelled and closed meetings, saying which", async () => {
@@ -282,9 +282,9 @@ describe("checkIn", () => {
     const ci = (openId: string) => checkIn(db.models, clock, { meetingId: meeting._id, openId, by: openId });
     expect(await refusal(ci("ou_a"))).toBe("签到尚未开始，将于 11月24日 14:00 开放");
     clock.set(new Date(opens));
-    expect(await ci("ou_a")).toEqual({ already: false });
+    expect(await ci("ou_a")).toMatchObject({ already: false });
     clock.set(new Date(end - 1));
-    expect(await ci("ou_b")).toEqual({ already: false });
+    expect(await ci("ou_b")).toMatchObject({ already: false });
     clock.set(new Date(end));
     expect(await refusal(ci("ou_c"))).toBe("会议已于 11月24日 15:30 结束，签到已关闭");
     const docs = await db.models.Attendance.find({ meetingId: meeting._id }).lean();

@@ -18,6 +18,7 @@ const memberSchema = new Schema(
 );
 memberSchema.index({ branchId: 1, openId: 1 }, { unique: true });
 memberSchema.index({ openId: 1 });
+memberSchema.index({ branchId: 1, active: 1 });
 
 export type Member = InferSchemaType<typeof memberSchema>;
 export const memberModel = (connection: Connection) => connection.model("Member", memberSchema, "members");

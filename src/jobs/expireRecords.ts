@@ -1,0 +1,39 @@
+import type { Job, JobContext } from "./types.js";
+
+const DAY = 24 * 3600_000;
+
+/** Retention, matching the TTL indexes of the models. */
+export const RETENTION_DAYS = { inboundEvents: 7, sentOutbox: 30, jobRuns: 14 } as const;
+
+/**
+ * Daily at 03:30 (config.TZ): deletes inbound events received more than 7 days ago, outbox
+ * items sent more than 30 days ago and job leases started more than 14 days ago. MongoDB's TTL
+ * indexes do the same; this job makes sure it happens where TTL is not honoured.
+ */
+export const expireRecordsJob: Job = {
+  name: "expire-records",
+  schedule: "30 3 * * *",
+  catchUp: true,
+  async run(ctx: JobContext) {
+    const { models, clock, logger } = ctx.deps;
+    const now = clock.now().getTime();
+    const before = (days: number) => new Date(now - days * DAY);
+    const inbound = await models.InboundEvent.deleteMany({
+      receivedAt: { $lt: before(RETENTION_DAYS.inboundEvents) },
+    });
+    const outbox = await models.Outbox.deleteMany({
+      status: "sent",
+      sentAt: { $lt: before(RETENTION_DAYS.sentOutbox) },
+    });
+    const jobRuns = await models.JobRun.deleteMany({ startedAt: { $lt: before(RETENTION_DAYS.jobRuns) } });
+    logger.info(
+      {
+        job: "expire-records",
+        inboundEvents: inbound.deletedCount,
+        outbox: outbox.deletedCount,
+        jobRuns: jobRuns.deletedCount,
+      },
+      "expired old records",
+    );
+  },
+};

@@ -1,0 +1,80 @@
+import { loadConfig } from "../../src/config.js";
+import type { AppDeps } from "../../src/deps.js";
+import { CardRefresher } from "../../src/delivery/cardRefresher.js";
+import { fixedClock } from "../../src/domain/clock.js";
+import { createMeeting, type CreateMeetingInput } from "../../src/domain/meetings.js";
+import type { Meeting } from "../../src/db/models/meeting.js";
+import type { OutboxItem } from "../../src/db/models/outbox.js";
+import type { LarkApi } from "../../src/lark/types.js";
+import { createLogger } from "../../src/logger.js";
+import type { TestDb } from "../helpers/db.js";
+
+/** Jobs write to the outbox and never call Lark: every method throws. */
+const forbiddenLark: LarkApi = {
+  send: () => Promise.reject(new Error("jobs must not call lark.send")),
+  reply: () => Promise.reject(new Error("jobs must not call lark.reply")),
+  patchCard: () => Promise.reject(new Error("jobs must not call lark.patchCard")),
+  listChatMembers: () => Promise.reject(new Error("jobs must not call lark.listChatMembers")),
+  getChatOwner: () => Promise.reject(new Error("jobs must not call lark.getChatOwner")),
+};
+
+export type TestClock = ReturnType<typeof fixedClock>;
+
+export function jobDeps(db: TestDb, clock: TestClock): AppDeps {
+  const logger = createLogger("silent");
+  return {
+    config: loadConfig({
+      NODE_ENV: "test",
+      LARK_APP_ID: "cli_test_app",
+      LARK_APP_SECRET: "test-app-secret",
+      LARK_ENCRYPT_KEY: "test-encrypt-key",
+      LARK_VERIFICATION_TOKEN: "test-token",
+      TZ: "Asia/Shanghai",
+    }),
+    models: db.models,
+    lark: forbiddenLark,
+    clock,
+    logger,
+    cardRefresher: new CardRefresher(() => Promise.reject(new Error("jobs must not patch cards")), logger),
+  };
+}
+
+let keys = 0;
+
+/**
+ * A meeting created through the domain at `createdAt` (the model's own timestamp uses the real
+ * time, so it is set afterwards to the clock's).
+ */
+export async function meetingCreatedAt(
+  db: TestDb,
+  createdAt: string,
+  input: Partial<CreateMeetingInput> & Pick<CreateMeetingInput, "startAt">,
+): Promise<Meeting> {
+  const { meeting } = await createMeeting(db.models, fixedClock(createdAt), {
+    branchId: "B1",
+    chatId: "oc_b1",
+    type: "branch-assembly",
+    title: "十一月党员大会",
+    createdBy: "ou_sec",
+    sourceKey: `om_job_${++keys}`,
+    ...input,
+  });
+  await db.connection
+    .db!.collection<{ _id: string }>("meetings")
+    .updateOne({ _id: meeting._id }, { $set: { createdAt: new Date(createdAt) } });
+  return meeting;
+}
+
+export async function outboxItems(db: TestDb, filter: Record<string, unknown> = {}): Promise<OutboxItem[]> {
+  return db.models.Outbox.find(filter).sort({ createdAt: 1, _id: 1 }).lean<OutboxItem[]>();
+}
+
+/** The open ids mentioned in a text message. */
+export function mentioned(text: string): string[] {
+  return [...text.matchAll(/<at user_id="([^"]+)"><\/at>/g)].map((m) => m[1] ?? "");
+}
+
+/** The text of an outbox message item. */
+export function textOf(item: { content?: unknown } | undefined): string {
+  return (item?.content as { text: string }).text;
+}
