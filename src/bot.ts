@@ -3,7 +3,10 @@ import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { createModels, syncIndexes } from "./db/models/index.js";
 import type { AppDeps } from "./deps.js";
-import { CardRefresher } from "./delivery/cardRefresher.js";
+import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS } from "../config/delivery.js";
+import { meetingCardRenderer, meetingCardSent } from "./delivery/meetingCard.js";
+import { RateLimiter } from "./delivery/rateLimiter.js";
+import { createDeliveryWorker } from "./delivery/worker.js";
 import type { Clock } from "./domain/clock.js";
 import { createDispatcher } from "./lark/dispatcher.js";
 import type { LarkApi } from "./lark/types.js";
@@ -17,21 +20,32 @@ export async function buildBot(options: {
   lark: LarkApi;
   clock: Clock;
   logger: Logger;
+  /** Shared with other workers in this process (the benchmark); one per bot by default. */
+  limiter?: RateLimiter;
 }) {
   const models = createModels(options.connection);
   await syncIndexes(models);
-  const deps: AppDeps = {
+  const base = {
     config: options.config,
     models,
     lark: options.lark,
     clock: options.clock,
     logger: options.logger,
-    cardRefresher: new CardRefresher((id, card) => options.lark.patchCard(id, card), options.logger),
   };
+  const delivery = createDeliveryWorker({
+    ...base,
+    limiter: options.limiter ?? new RateLimiter(),
+    limits: LARK_RATE_LIMITS,
+    share: options.config.ZHIBU_INSTANCES,
+    maxAttempts: DELIVERY_MAX_ATTEMPTS,
+    renderers: { meeting: meetingCardRenderer(base) },
+    hooks: { "meeting-card": meetingCardSent(base) },
+  });
+  const deps: AppDeps = { ...base, delivery };
   const router = createRouter(deps);
   const dispatcher = createDispatcher(options.config, router.handlers, options.logger);
   const app = createApp(deps, dispatcher, options.connection);
-  return { deps, router, dispatcher, app };
+  return { deps, router, dispatcher, app, delivery };
 }
 
 export type Bot = Awaited<ReturnType<typeof buildBot>>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseReminderOffsets } from "../config/reminders.js";
 
 const openIdList = z
   .string()
@@ -56,6 +57,22 @@ export const configSchema = z
         }
       }, "expected an IANA time zone such as Asia/Shanghai"),
     ZHIBU_ADMINS: openIdList,
+    ZHIBU_MEETING_REMINDERS: z
+      .string()
+      .default("24h,1h")
+      .transform((text, ctx) => {
+        try {
+          return parseReminderOffsets(text);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    ZHIBU_INSTANCES: z.coerce
+      .number({ error: "expected the number of bot instances sharing the app's send budget" })
+      .int()
+      .min(1)
+      .default(1),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

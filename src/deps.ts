@@ -1,7 +1,6 @@
 import type { Config } from "./config.js";
 import type { Models } from "./db/models/index.js";
 import type { Clock } from "./domain/clock.js";
-import type { CardRefresher } from "./delivery/cardRefresher.js";
 import type { LarkApi } from "./lark/types.js";
 import type { Logger } from "./logger.js";
 
@@ -12,5 +11,6 @@ export interface AppDeps {
   lark: LarkApi;
   clock: Clock;
   logger: Logger;
-  cardRefresher: CardRefresher;
+  /** The outbox worker: woken after something is enqueued, idle() for tests and shutdown. */
+  delivery: { wake(): unknown; idle(): Promise<void> };
 }

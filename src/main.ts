@@ -9,6 +9,9 @@ import { systemClock } from "./domain/clock.js";
 import { createLarkApi, createLarkClient } from "./lark/api.js";
 import { startWsTransport } from "./lark/ws.js";
 import { createLogger } from "./logger.js";
+import { hostname } from "node:os";
+import { DELIVERY_POLL_MS } from "../config/delivery.js";
+import { createJobs, createScheduler } from "./jobs/index.js";
 
 /** load config → connect db → build app → start transport; stop gracefully on SIGINT/SIGTERM. */
 async function main() {
@@ -56,6 +59,13 @@ async function main() {
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
   const recovered = await bot.router.recover();
+  bot.delivery.start(DELIVERY_POLL_MS);
+  const scheduler = createScheduler({
+    deps: bot.deps,
+    jobs: createJobs({ reminderOffsets: config.ZHIBU_MEETING_REMINDERS }),
+    instanceId: `${hostname()}:${process.pid}`,
+  });
+  await scheduler.start();
   logger.info(
     { transport: config.LARK_TRANSPORT, port: config.PORT, recovered, startMs: Date.now() - startedAt },
     "zhibu ready",
@@ -71,6 +81,8 @@ async function main() {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    await scheduler.stop();
+    bot.delivery.stop();
     await bot.router.idle();
     await connection.close();
     await localDb?.stop();

@@ -162,7 +162,7 @@ export function createRouter(deps: AppDeps) {
     /** Resolves when all work started after an answer has finished (tests, graceful stop). */
     async idle(): Promise<void> {
       while (running.size > 0) await Promise.allSettled([...running]);
-      await deps.cardRefresher.idle();
+      await deps.delivery.idle();
     },
   };
 }

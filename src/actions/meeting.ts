@@ -27,7 +27,7 @@ const rsvp = action({
       response: input.response,
       reason: input.reason,
     });
-    if (changed) refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
+    if (changed) await refreshMeetingCard(deps, meeting);
     const content = input.response === "attend" ? "已登记：参加" : "已登记：请假";
     return { toast: { type: "success", content: changed ? content : `${content}（此前已登记）` } };
   },
@@ -44,7 +44,7 @@ const checkin = action({
       by: click.operatorOpenId,
       timeZone: deps.config.TZ,
     });
-    if (!already) refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
+    if (!already) await refreshMeetingCard(deps, meeting);
     return { toast: { type: "success", content: already ? "你已签到过了" : "签到成功" } };
   },
 });

@@ -16,6 +16,8 @@ import {
   pendingMembers,
 } from "../domain/meetings.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import { enqueueMessage } from "../delivery/outbox.js";
+import { reminderText } from "../cards/meetingMessages.js";
 import { allowed } from "./dispatch.js";
 import { noArguments } from "./args.js";
 import {
@@ -138,7 +140,7 @@ export const meetingCommands: CommandFamily = {
           ctx.deps.clock,
           (await meetingOf(ctx, args.meetingId))._id,
         );
-        refreshMeetingCard(ctx.deps, meeting._id, meeting.cardMessageId);
+        await refreshMeetingCard(ctx.deps, meeting);
         await ctx.replyText(`会议 ${meeting._id}「${meeting.title}」已取消，卡片已更新。`);
       },
     }),
@@ -159,15 +161,21 @@ export const meetingCommands: CommandFamily = {
           await ctx.replyText(`会议 ${meeting._id} 的党员都已回复，无需提醒。`);
           return;
         }
-        const mentions = pending.map((m) => `<at user_id="${m.openId}"></at>`).join(" ");
-        const when = formatMeetingTime(meeting.startAt, ctx.deps.config.TZ);
-        await ctx.deps.lark.send(
-          { chatId: meeting.chatId },
-          {
-            text: `${mentions} 请在会议通知卡片上回复「参加」或「请假」：${meeting._id} ${meetingTypeById(meeting.type).zh}「${meeting.title}」，${when}。`,
+        // Through the outbox, keyed by this command: a redelivered command nudges once.
+        await enqueueMessage(ctx.deps.models, ctx.deps.clock, {
+          key: `meeting:${meeting._id}:remind:manual:${ctx.message.messageId}`,
+          branchId: meeting.branchId,
+          target: { chatId: meeting.chatId },
+          content: {
+            text: reminderText(
+              meeting,
+              pending.map((m) => m.openId),
+              ctx.deps.config.TZ,
+            ),
           },
-          `meeting-remind-${ctx.message.messageId}`,
-        );
+          description: `会议 ${meeting._id} 手动提醒`,
+        });
+        ctx.deps.delivery.wake();
       },
     }),
     subcommand({
@@ -194,7 +202,7 @@ export const meetingCommands: CommandFamily = {
           });
           done.push(`${person.name || person.openId}${already ? "（此前已签到）" : ""}`);
         }
-        refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
+        await refreshMeetingCard(deps, meeting);
         await ctx.replyText(`会议 ${meeting._id} 签到成功：${done.join("、")}`);
       },
     }),
@@ -210,7 +218,7 @@ export const meetingCommands: CommandFamily = {
         const { deps } = ctx;
         const found = await meetingOf(ctx, args.meetingId);
         const meeting = await closeMeeting(deps.models, deps.clock, found._id, args.minutes, deps.config.TZ);
-        refreshMeetingCard(deps, meeting._id, meeting.cardMessageId);
+        await refreshMeetingCard(deps, meeting);
         const r = meeting.record!;
         await ctx.replyText(
           `会议 ${meeting._id} 已结束：应到 ${r.expected.length}，实到 ${r.present.length}，请假 ${r.leave.length}，缺席 ${r.absent.length}。` +

@@ -15,12 +15,20 @@ export function larkUuid(key: string): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 40);
 }
 
+/** What to do once a message is sent (looked up in the worker's hook registry). */
+export interface SentHook {
+  type: string; // e.g. "meeting-card"
+  id: string;
+}
+
 export interface MessageRequest {
   /** Idempotency key, e.g. `meeting:M12:remind:T-24h`. */
   key: string;
   branchId: string | null;
   target: Target;
-  content: OutgoingContent;
+  /** Fixed content, or a card rendered when it is sent (so it shows the state of that moment). */
+  content: OutgoingContent | { render: RenderSpec };
+  onSent?: SentHook;
   /** Human-readable, shown by /reminders (Chinese). */
   description: string;
   /** Not sent before this time (default: now). */
@@ -28,7 +36,11 @@ export interface MessageRequest {
 }
 
 /** Writes a message to the outbox; a second call with the same key is a no-op (returns false). */
-export async function enqueueMessage(models: Models, clock: Clock, request: MessageRequest): Promise<boolean> {
+export async function enqueueMessage(
+  models: Models,
+  clock: Clock,
+  request: MessageRequest,
+): Promise<boolean> {
   try {
     await models.Outbox.create({
       _id: request.key,
@@ -36,7 +48,9 @@ export async function enqueueMessage(models: Models, clock: Clock, request: Mess
       branchId: request.branchId,
       description: request.description,
       target: request.target,
-      content: request.content,
+      content: "render" in request.content ? null : request.content,
+      render: "render" in request.content ? request.content.render : null,
+      onSent: request.onSent ?? null,
       uuid: larkUuid(request.key),
       notBefore: request.notBefore ?? clock.now(),
       createdAt: clock.now(),

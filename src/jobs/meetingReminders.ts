@@ -1,8 +1,8 @@
+import { reminderText } from "../cards/meetingMessages.js";
 import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from "../../config/reminders.js";
 import type { Meeting } from "../db/models/meeting.js";
 import { enqueueMessage } from "../delivery/outbox.js";
-import { formatMeetingTime, pendingMembers } from "../domain/attendance.js";
-import { meetingTypeById } from "../domain/meetingTypes.js";
+import { pendingMembers } from "../domain/attendance.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
 
 const MIN = 60_000;
@@ -39,16 +39,6 @@ export function dueReminder(
 }
 
 /** The group message: mentions of who has not answered, then what and when. */
-export function reminderText(meeting: Meeting, pendingOpenIds: string[], timeZone: string): string {
-  const mentions = pendingOpenIds.map((id) => `<at user_id="${id}"></at>`).join(" ");
-  const type = meetingTypeById(meeting.type).zh;
-  const place = meeting.place ? `（地点：${meeting.place}）` : "";
-  return (
-    `${mentions} 提醒：会议 ${meeting._id} ${type}「${meeting.title}」将于 ` +
-    `${formatMeetingTime(meeting.startAt, timeZone)} 开始${place}，请在会议卡片上回复参加或请假。`
-  );
-}
-
 function sortedOffsets(offsets: readonly ReminderOffset[]): ReminderOffset[] {
   const sorted = [...offsets].sort((a, b) => b.minutes - a.minutes);
   for (const [i, offset] of sorted.entries()) {

@@ -295,15 +295,17 @@ describe("checkIn", () => {
   it("keeps the first check-in time and counts as 参加 when there was no answer", async () => {
     const meeting = await newMeeting();
     const clock = fixedClock(START);
-    expect(await checkIn(db.models, clock, { meetingId: meeting._id, openId: "ou_a", by: "ou_a" })).toEqual({
+    expect(
+      await checkIn(db.models, clock, { meetingId: meeting._id, openId: "ou_a", by: "ou_a" }),
+    ).toMatchObject({
       already: false,
     });
     clock.advance(5 * MIN);
-    expect(await checkIn(db.models, clock, { meetingId: meeting._id, openId: "ou_a", by: "ou_sec" })).toEqual(
-      {
-        already: true,
-      },
-    );
+    expect(
+      await checkIn(db.models, clock, { meetingId: meeting._id, openId: "ou_a", by: "ou_sec" }),
+    ).toMatchObject({
+      already: true,
+    });
     const doc = await db.models.Attendance.findOne({ meetingId: meeting._id, openId: "ou_a" }).lean();
     expect(doc).toMatchObject({ response: "attend", checkedInBy: "ou_a" });
     expect(doc?.checkedInAt?.getTime()).toBe(START.getTime());
@@ -324,7 +326,9 @@ describe("checkIn", () => {
       reason: "出差",
     });
     clock.set(START);
-    expect(await checkIn(db.models, clock, { meetingId: meeting._id, openId: "ou_b", by: "ou_b" })).toEqual({
+    expect(
+      await checkIn(db.models, clock, { meetingId: meeting._id, openId: "ou_b", by: "ou_b" }),
+    ).toMatchObject({
       already: false,
     });
     const card = await meetingCardData(db.models, clock, meeting);

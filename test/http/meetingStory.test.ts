@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBot, type TestBot } from "../helpers/testBot.js";
 import { contentText } from "../helpers/larkMock.js";
+import { larkUuid } from "../../src/delivery/outbox.js";
 
 const CHAT = "oc_branch_chat_0001";
 const SECRETARY = { openId: "ou_secretary", name: "王书记" };
@@ -65,7 +66,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
 
     const sent = t.lark.sent[0]!;
     expect(sent.receiveIdType).toBe("chat_id");
-    expect(sent.body).toMatchObject({ receive_id: CHAT, msg_type: "interactive", uuid: "meeting-card-M1" });
+    expect(sent.body).toMatchObject({ receive_id: CHAT, msg_type: "interactive", uuid: larkUuid("meeting:M1:card") });
     const card = JSON.parse(String(sent.body.content));
     expect(card.schema).toBe("2.0");
     expect(JSON.stringify(card)).toContain('"meetingId":"M1"');

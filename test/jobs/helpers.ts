@@ -1,6 +1,5 @@
 import { loadConfig } from "../../src/config.js";
 import type { AppDeps } from "../../src/deps.js";
-import { CardRefresher } from "../../src/delivery/cardRefresher.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { createMeeting, type CreateMeetingInput } from "../../src/domain/meetings.js";
 import type { Meeting } from "../../src/db/models/meeting.js";
@@ -35,7 +34,8 @@ export function jobDeps(db: TestDb, clock: TestClock): AppDeps {
     lark: forbiddenLark,
     clock,
     logger,
-    cardRefresher: new CardRefresher(() => Promise.reject(new Error("jobs must not patch cards")), logger),
+    // Jobs only write to the outbox; the worker that sends it is tested on its own.
+    delivery: { wake: () => undefined, idle: async () => undefined },
   };
 }
 

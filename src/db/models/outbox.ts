@@ -6,7 +6,8 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 /**
  * Everything the bot sends on its own initiative, written before it is sent. `_id` is the
  * idempotency key (e.g. `meeting:M12:remind:T-24h`): enqueueing it twice is a no-op.
- * - kind "message": `target` + `content` are sent once with Lark's `uuid` de-duplication.
+ * - kind "message": `target` + `content` (or a card rendered at send time from `render`) are
+ *   sent once with Lark's `uuid` de-duplication.
  * - kind "card-refresh": `messageId` is patched with a card rendered at send time from
  *   `render`; `requested` counts refresh requests, so a burst becomes one PATCH.
  */
@@ -23,6 +24,8 @@ const outboxSchema = new Schema(
     content: { type: Schema.Types.Mixed, default: null },
     messageId: { type: String, default: null },
     render: { type: Schema.Types.Mixed, default: null },
+    /** Run after a message is sent, e.g. remember the message id of a meeting card. */
+    onSent: { type: Schema.Types.Mixed, default: null },
     uuid: { type: String, required: true },
     status: { type: String, enum: OUTBOX_STATUSES, default: "pending" },
     notBefore: { type: Date, required: true },
@@ -38,6 +41,9 @@ const outboxSchema = new Schema(
   { versionKey: false },
 );
 outboxSchema.index({ status: 1, notBefore: 1 });
+// Claims and completions query exactly these fields: the local server uses an index only when
+// every queried field is in it.
+outboxSchema.index({ _id: 1, status: 1, attempts: 1, requested: 1 });
 outboxSchema.index({ branchId: 1, status: 1, notBefore: 1 });
 // Sent items are kept 30 days for the record, then expire.
 outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: 30 * 24 * 3600 });
