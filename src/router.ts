@@ -5,7 +5,8 @@ import { isDuplicateKeyError } from "./db/connection.js";
 import type { AppDeps } from "./deps.js";
 import type { EventHandlers } from "./lark/dispatcher.js";
 import { normalizeCardAction, normalizeMessage } from "./lark/normalize.js";
-import type { IncomingMessage } from "./lark/types.js";
+import type { CardAction, IncomingMessage } from "./lark/types.js";
+import { LRUCache } from "lru-cache";
 
 const MAX_ATTEMPTS = 3;
 const RETRY_DELAYS_MS = [1_000, 10_000];
@@ -108,33 +109,37 @@ export function createRouter(deps: AppDeps) {
     );
   }
 
+  /**
+   * Card callbacks answered recently, by event_id: a redelivery gets the same answer with no
+   * second effect. Kept in memory because every card action is idempotent in the database too
+   * (one attendance per person, one meeting per form), which covers a redelivery that reaches
+   * another instance; this keeps the answer path to the action's own few queries.
+   */
+  const recentCardAnswers = new LRUCache<string, Promise<object>>({ max: 20_000, ttl: 2 * 3600_000 });
+
   async function onCardAction(raw: unknown): Promise<object> {
     const action = normalizeCardAction(raw);
     if (!action) return errorToast("无法识别的卡片操作。");
-    const id = `card:${action.eventId}`;
-    const log = logger.child({ eventId: action.eventId, kind: "card", action: action.value.action });
-    try {
-      await models.InboundEvent.create({
-        _id: id,
-        kind: "card",
-        status: "processing",
-        receivedAt: clock.now(),
-      });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const earlier = await models.InboundEvent.findById(id).lean();
-      log.info({ outcome: "duplicate" }, "event handled");
-      return (earlier?.answer as object | null) ?? { toast: { type: "info", content: "正在处理，请稍候。" } };
+    const earlier = recentCardAnswers.get(action.eventId);
+    if (earlier) {
+      logger.info({ eventId: action.eventId, kind: "card", outcome: "duplicate" }, "event handled");
+      return earlier;
     }
+    const answer = answerCardAction(action);
+    recentCardAnswers.set(action.eventId, answer);
+    return answer;
+  }
+
+  async function answerCardAction(action: CardAction): Promise<object> {
+    const log = logger.child({ eventId: action.eventId, kind: "card", action: action.value.action });
     const started = Date.now();
     try {
       const { answer, outcome } = await runAction(deps, action);
-      await models.InboundEvent.updateOne({ _id: id }, { $set: { status: "done", answer } });
       log.info({ outcome, ms: Date.now() - started }, "event handled");
       return answer;
     } catch (error) {
       // Let a redelivery or a second click try again.
-      await models.InboundEvent.deleteOne({ _id: id }).catch(() => undefined);
+      recentCardAnswers.delete(action.eventId);
       log.error({ err: error, outcome: "failed" }, "event handled");
       return errorToast("操作失败，请稍后重试。");
     }

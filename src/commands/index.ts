@@ -2,6 +2,7 @@ import { branchCommands } from "./branch.js";
 import { helpCommands } from "./help.js";
 import { membersCommands, roleCommands } from "./members.js";
 import { meetingCommands } from "./meeting.js";
+import { remindersCommands } from "./reminders.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -11,4 +12,5 @@ export const commandFamilies: CommandFamily[] = [
   membersCommands,
   roleCommands,
   meetingCommands,
+  remindersCommands,
 ];

@@ -16,7 +16,7 @@ import {
   pendingMembers,
 } from "../domain/meetings.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
-import { enqueueMessage } from "../delivery/outbox.js";
+import { cancelPending, enqueueMessage } from "../delivery/outbox.js";
 import { reminderText } from "../cards/meetingMessages.js";
 import { allowed } from "./dispatch.js";
 import { noArguments } from "./args.js";
@@ -140,6 +140,8 @@ export const meetingCommands: CommandFamily = {
           ctx.deps.clock,
           (await meetingOf(ctx, args.meetingId))._id,
         );
+        // Reminders still waiting for a cancelled meeting are not sent.
+        await cancelPending(ctx.deps.models, `meeting:${meeting._id}:`);
         await refreshMeetingCard(ctx.deps, meeting);
         await ctx.replyText(`会议 ${meeting._id}「${meeting.title}」已取消，卡片已更新。`);
       },

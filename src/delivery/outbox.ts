@@ -94,3 +94,13 @@ export async function requestCardRefresh(
     await models.Outbox.updateOne({ _id: key }, update);
   }
 }
+
+/** Drops what is still waiting under a key prefix (e.g. `meeting:M12:` when M12 is cancelled). */
+export async function cancelPending(models: Models, keyPrefix: string): Promise<number> {
+  const escaped = keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const result = await models.Outbox.updateMany(
+    { _id: { $regex: `^${escaped}` }, status: "pending" },
+    { $set: { status: "cancelled" } },
+  );
+  return result.modifiedCount;
+}

@@ -201,7 +201,12 @@ export function createDeliveryWorker(options: DeliveryOptions) {
         if (!(await claim(item))) continue;
         claimedAny = true;
         handled++;
-        const work = deliver(item);
+        // deliver() handles Lark's failures; what escapes it (the database failing while the outcome
+        // is recorded) must not become an unhandled rejection: the item stays claimed, and is
+        // taken over as a stale claim later.
+        const work = deliver(item).catch((error: unknown) =>
+          logger.error({ err: error, outboxId: item._id }, "delivery: could not record the outcome"),
+        );
         inFlight.add(work);
         void work.finally(() => inFlight.delete(work));
       }
@@ -216,13 +221,20 @@ export function createDeliveryWorker(options: DeliveryOptions) {
       again = true;
       return running;
     }
-    running = drain().finally(() => {
-      running = null;
-      if (again) {
-        again = false;
-        void wake();
-      }
-    });
+    // Callers fire and forget (`deps.delivery.wake()`): a failed drain (the database away) is
+    // logged, never left as an unhandled rejection; the next wake or poll tries again.
+    running = drain()
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "delivery loop failed");
+        return 0;
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          void wake();
+        }
+      });
     return running;
   }
 
@@ -237,9 +249,12 @@ export function createDeliveryWorker(options: DeliveryOptions) {
       if (timer) clearInterval(timer);
       timer = undefined;
     },
-    /** Resolves when nothing due is left to send (tests, graceful stop). */
+    /** Drains what is due now and resolves when nothing due is left (tests, graceful stop). */
     async idle(): Promise<void> {
-      while (running || again) await (running ?? wake());
+      for (;;) {
+        await (running ?? wake());
+        if (!running && !again) break;
+      }
       await Promise.all(inFlight);
     },
   };

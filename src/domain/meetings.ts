@@ -114,6 +114,8 @@ export async function createMeeting(
       cardMessageId: null,
       createdBy: input.createdBy,
       sourceKey: input.sourceKey,
+      // The injected clock, not the wall clock: reminders compare it with their due times.
+      createdAt: clock.now(),
       minutes: "",
       record: null,
       closedAt: null,

@@ -11,7 +11,7 @@ export async function insertWithShortId<T extends { _id: string; seq: number }>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model with a string _id and seq
   model: Model<any>,
   prefix: string,
-  fields: Omit<T, "_id" | "seq" | "createdAt" | "updatedAt">,
+  fields: Omit<T, "_id" | "seq" | "createdAt" | "updatedAt"> & { createdAt?: Date },
 ): Promise<T> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const last = await model.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean<{ seq: number }>();

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
 
-export const OUTBOX_STATUSES = ["pending", "sending", "sent", "dead"] as const;
+export const OUTBOX_STATUSES = ["pending", "sending", "sent", "dead", "cancelled"] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 /**
