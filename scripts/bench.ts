@@ -142,12 +142,13 @@ async function main() {
       LARK_DOMAIN: fakeLark.url,
       LOG_LEVEL: "warn",
     });
+    const logger = createLogger("warn");
     const bot = await buildBot({
       config,
       connection,
-      lark: createLarkApi(createLarkClient(config)),
+      lark: createLarkApi(createLarkClient(config, logger)),
       clock: systemClock,
-      logger: createLogger("warn"),
+      logger,
     });
     const server: Server = bot.app.listen(0, "127.0.0.1");
     await new Promise<void>((resolve) => server.once("listening", () => resolve()));

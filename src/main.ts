@@ -48,7 +48,7 @@ async function main() {
   const bot = await buildBot({
     config,
     connection,
-    lark: createLarkApi(createLarkClient(config)),
+    lark: createLarkApi(createLarkClient(config, logger)),
     clock: systemClock,
     logger,
   });

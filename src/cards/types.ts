@@ -34,3 +34,28 @@ export const CARD_ACTIONS = {
   meetingCheckin: "meeting.checkin", // value: { meetingId }
   meetingCreate: "meeting.create", // form card submit; form: type, title, date, time, place, duration, agenda
 } as const;
+
+/** Everything a study card shows; computed by domain/study.ts, rendered by cards/study.ts. */
+export interface StudyCardData {
+  id: string; // "S3"
+  title: string;
+  link: string | null;
+  text: string; // the material itself or a note; may be ""
+  deadline: Date; // the end of the deadline day in the branch's time zone
+  hours: number; // 学时 credited for it, e.g. 2 or 1.5
+  scope: "branch" | "committee" | "group";
+  partyGroup: string | null;
+  status: "open" | "closed";
+  confirmedCount: number;
+  expectedCount: number; // members in scope
+  /** Who has not confirmed yet (the card shows the first few and "等 K 人"). */
+  pending: PersonRef[];
+  /** True once the deadline has passed (confirmations are still taken, marked late). */
+  overdue: boolean;
+  timeZone: string;
+}
+
+export const STUDY_ACTIONS = {
+  confirm: "study.confirm", // value: { studyId }, form: { reflection }
+  create: "study.create", // form card submit; form: title, link, text, deadline, hours, scope, partyGroup
+} as const;

@@ -1,5 +1,7 @@
 import * as lark from "@larksuiteoapi/node-sdk";
 import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import { sdkLogger } from "./dispatcher.js";
 import type { LarkApi, OutgoingContent, Target } from "./types.js";
 
 /** A Lark API answer with a non-zero code (or an HTTP error carrying one). */
@@ -36,13 +38,19 @@ export function createTokenCache(): lark.Cache {
   };
 }
 
-export function createLarkClient(config: Config): lark.Client {
+/** A stuck connection must not hold a command or a delivery forever (the SDK's default is none). */
+const LARK_HTTP_TIMEOUT_MS = 10_000;
+
+export function createLarkClient(config: Config, logger: Logger): lark.Client {
+  lark.defaultHttpInstance.defaults.timeout = LARK_HTTP_TIMEOUT_MS;
   return new lark.Client({
     appId: config.LARK_APP_ID,
     appSecret: config.LARK_APP_SECRET,
     domain: config.LARK_DOMAIN,
     cache: createTokenCache(),
     loggerLevel: lark.LoggerLevel.warn,
+    // Without it the SDK prints its own non-JSON lines to stdout with console.log.
+    logger: sdkLogger(logger),
   });
 }
 
@@ -72,9 +80,17 @@ async function call<T>(request: () => Promise<LarkResponse<T>>): Promise<T | und
     if (http?.status) {
       const reset = Number(http.headers?.["x-ogw-ratelimit-reset"]);
       const code = typeof http.data?.code === "number" ? http.data.code : 0;
-      throw new LarkApiError(code, http.data?.msg ?? `HTTP ${http.status}`, http.status, reset >= 0 ? reset : undefined);
+      throw new LarkApiError(
+        code,
+        http.data?.msg ?? `HTTP ${http.status}`,
+        http.status,
+        reset >= 0 ? reset : undefined,
+      );
     }
-    throw error;
+    // No HTTP answer (network error, timeout): never rethrow the axios error itself, whose
+    // `config` and `request` carry the message body and the bearer token into any log line.
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    throw new Error(`Lark request failed: ${String(code ?? message ?? "network error")}`);
   }
   if (response.code !== undefined && response.code !== 0) {
     throw new LarkApiError(response.code, response.msg ?? "");

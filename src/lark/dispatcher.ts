@@ -21,11 +21,32 @@ export function createDispatcher(
   return dispatcher;
 }
 
+/**
+ * What of an SDK log argument may be logged: strings, and an error's message, status and Lark
+ * code, never the request (its body holds message text, its headers the bearer token).
+ */
+function scrub(arg: unknown): string {
+  if (typeof arg === "string") return arg;
+  if (Array.isArray(arg)) return arg.map(scrub).join(" ");
+  if (arg && typeof arg === "object") {
+    const { message, response, code, msg } = arg as {
+      message?: unknown;
+      response?: { status?: unknown };
+      code?: unknown;
+      msg?: unknown;
+    };
+    const parts = [message, response?.status, code, msg].filter(
+      (v) => v !== undefined && v !== null && v !== "",
+    );
+    return parts.length > 0 ? parts.map(String).join(" ") : "[object]";
+  }
+  return String(arg);
+}
+
 /** Routes the SDK's own log lines into our JSON logger. */
 export function sdkLogger(logger: Logger) {
   const child = logger.child({ component: "lark-sdk" });
-  const line = (args: unknown[]) =>
-    args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+  const line = (args: unknown[]) => args.map(scrub).join(" ");
   return {
     error: (...args: unknown[]) => child.error(line(args)),
     warn: (...args: unknown[]) => child.warn(line(args)),

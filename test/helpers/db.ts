@@ -20,7 +20,7 @@ export async function openTestDb(label: string): Promise<TestDb> {
     connection,
     models,
     close: async () => {
-      await connection.dropDatabase().catch(() => undefined);
+      if (connection.readyState === 1) await connection.dropDatabase().catch(() => undefined);
       await connection.close();
     },
   };

@@ -66,7 +66,7 @@ export async function startTestBot(
   const bot = await buildBot({
     config,
     connection: db.connection,
-    lark: createLarkApi(createLarkClient(config)),
+    lark: createLarkApi(createLarkClient(config, logger)),
     clock,
     logger,
   });

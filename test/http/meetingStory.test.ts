@@ -66,7 +66,11 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
 
     const sent = t.lark.sent[0]!;
     expect(sent.receiveIdType).toBe("chat_id");
-    expect(sent.body).toMatchObject({ receive_id: CHAT, msg_type: "interactive", uuid: larkUuid("meeting:M1:card") });
+    expect(sent.body).toMatchObject({
+      receive_id: CHAT,
+      msg_type: "interactive",
+      uuid: larkUuid("meeting:M1:card"),
+    });
     const card = JSON.parse(String(sent.body.content));
     expect(card.schema).toBe("2.0");
     expect(JSON.stringify(card)).toContain('"meetingId":"M1"');

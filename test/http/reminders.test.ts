@@ -28,7 +28,10 @@ beforeAll(async () => {
   // Monday 2026-11-23 10:00 Asia/Shanghai.
   t = await startTestBot("reminders", { now: "2026-11-23T02:00:00Z" });
   jobs = createJobs({ reminderOffsets: t.config.ZHIBU_MEETING_REMINDERS });
-  t.lark.chatOwner(CHAT, SECRETARY.openId).chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
+  t.lark
+    .chatOwner(CHAT, SECRETARY.openId)
+    .chatMembers(CHAT, [[SECRETARY, A, B]])
+    .expectReply();
   await say(SECRETARY.openId, "/绑定 第二党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");

@@ -270,9 +270,7 @@ describe("redelivery", () => {
       expect(first).toEqual({ status: 200, body: { toast: { type: "success", content: "已记录第 1 次" } } });
       expect(second).toEqual(first);
       expect(effects).toBe(1);
-      const inbox = await h.t.db.models.InboundEvent.find({ _id: "card:ev_card_dup" }).lean();
-      expect(inbox).toHaveLength(1);
-      expect(inbox[0]!.status).toBe("done");
+      expect(handledLines(h.t, "ev_card_dup").map((l) => l.outcome)).toEqual(["ok", "duplicate"]);
 
       // A new click (a new event id) is a new effect.
       const third = await h.t.click({ ...click, eventId: "ev_card_other" });
@@ -331,7 +329,13 @@ describe("messages that are not for the bot", () => {
     expect(handledLines(h.t, "ev_nomention").map((l) => l.outcome)).toEqual(["ignored-not-command"]);
 
     // No mention at all.
-    const plain = messageEvent({ text: "/help", sender: USER, chatId: "oc_ign", token: TEST_TOKEN, eventId: "ev_plain" });
+    const plain = messageEvent({
+      text: "/help",
+      sender: USER,
+      chatId: "oc_ign",
+      token: TEST_TOKEN,
+      eventId: "ev_plain",
+    });
     plain.event.message.content = JSON.stringify({ text: "/help" });
     plain.event.message.mentions = [];
     expect((await h.t.post("/webhook/event", plain)).status).toBe(200);
@@ -426,13 +430,15 @@ describe("logs", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ eventId: "ev_log_1", outcome: "bad-arguments" });
     for (const raw of h.t.rawLogs) expect(() => JSON.parse(raw) as unknown).not.toThrow();
+    const secrets = [SECRET_TEXT, h.t.config.LARK_APP_SECRET, TEST_ENCRYPT_KEY];
+    expect(h.t.rawLogs.filter((line) => secrets.some((secret) => line.includes(secret)))).toEqual([]);
   });
 
   /** The user's text comes back in the reply (unknown command), and that reply fails once. */
-  async function failOnce(eventId: string) {
-    nock(LARK_BASE)
-      .post(/\/open-apis\/im\/v1\/messages\/[^/]+\/reply$/)
-      .reply(500, "upstream error");
+  async function failOnce(eventId: string, failure: "http" | "network") {
+    const interceptor = nock(LARK_BASE).post(/\/open-apis\/im\/v1\/messages\/[^/]+\/reply$/);
+    if (failure === "http") interceptor.reply(500, "upstream error");
+    else interceptor.replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     h.lark.expectReply();
     await h.t.say({ text: `/${SECRET_TEXT}`, sender: USER, chatId: "oc_logs", eventId });
     // Retried after the failure, and answered.
@@ -441,24 +447,33 @@ describe("logs", () => {
     expect(handledLines(h.t, eventId).map((l) => l.outcome)).toEqual(["will-retry", "unknown-command"]);
   }
 
-  it("never logs message text, secrets or the access token, even when a Lark call fails", async () => {
-    await failOnce("ev_log_2");
-    const leaks = h.t.rawLogs.filter(
-      (line) =>
-        line.includes(SECRET_TEXT) ||
-        line.includes(h.t.config.LARK_APP_SECRET) ||
-        line.includes(TEST_ENCRYPT_KEY) ||
-        line.includes("t-test-token"),
-    );
-    expect(leaks.map((line) => line.slice(0, 300))).toEqual([]);
+  const leaks = () =>
+    h.t.rawLogs
+      .filter(
+        (line) =>
+          line.includes(SECRET_TEXT) ||
+          line.includes(h.t.config.LARK_APP_SECRET) ||
+          line.includes(TEST_ENCRYPT_KEY) ||
+          line.includes("t-test-token"),
+      )
+      .map((line) => line.slice(0, 300));
+
+  it("never logs message text, secrets or the access token when Lark answers an HTTP error", async () => {
+    await failOnce("ev_log_2", "http");
+    expect(leaks()).toEqual([]);
+  });
+
+  it("never logs message text, secrets or the access token when the network fails", async () => {
+    await failOnce("ev_log_3", "network");
+    expect(leaks()).toEqual([]);
   });
 
   it("writes nothing to the console besides the JSON logger when a Lark call fails", async () => {
-    const console = ["log", "info", "warn", "error", "debug"] as const;
-    const spies = console.map((method) => vi.spyOn(globalThis.console, method).mockImplementation(() => {}));
+    const methods = ["log", "info", "warn", "error", "debug"] as const;
+    const spies = methods.map((method) => vi.spyOn(console, method).mockImplementation(() => {}));
     try {
-      await failOnce("ev_log_3");
-      const written = spies.flatMap((spy) => spy.mock.calls.map((args) => String(args[0])));
+      await failOnce("ev_log_4", "http");
+      const written = spies.flatMap((spy) => spy.mock.calls.map((args) => args.map(String).join(" ")));
       expect(written).toEqual([]);
     } finally {
       for (const spy of spies) spy.mockRestore();
