@@ -90,6 +90,7 @@ async function call<T>(request: () => Promise<LarkResponse<T>>): Promise<T | und
     // No HTTP answer (network error, timeout): never rethrow the axios error itself, whose
     // `config` and `request` carry the message body and the bearer token into any log line.
     const { code, message } = error as { code?: unknown; message?: unknown };
+    // eslint-disable-next-line preserve-caught-error -- the cause is exactly what must not reach a log
     throw new Error(`Lark request failed: ${String(code ?? message ?? "network error")}`);
   }
   if (response.code !== undefined && response.code !== 0) {
