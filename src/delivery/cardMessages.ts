@@ -1,0 +1,45 @@
+import type { AppDeps } from "../deps.js";
+import { enqueueMessage, requestCardRefresh } from "./outbox.js";
+
+/** A record shown on a shared card in its branch chat (a meeting, a study task). */
+export interface CardSubject {
+  /** Renderer and sent-hook name: "meeting" renders with the "meeting" renderer. */
+  kind: string;
+  id: string;
+  branchId: string;
+  chatId: string;
+  cardMessageId?: string | null;
+  /** "会议 M12", "学习 S3": for /reminders and dead-letter notices. */
+  label: string;
+}
+
+/**
+ * Posts the card to the branch chat, once: the outbox key makes a second request (a redelivered
+ * command, a double-clicked form) a no-op, and the card is rendered when it is sent, so it
+ * already shows any answers given meanwhile. The sent hook `${kind}-card` records its message id.
+ */
+export async function announceCard(deps: AppDeps, subject: CardSubject): Promise<void> {
+  if (subject.cardMessageId) return;
+  await enqueueMessage(deps.models, deps.clock, {
+    key: `${subject.kind}:${subject.id}:card`,
+    branchId: subject.branchId,
+    target: { chatId: subject.chatId },
+    content: { render: { type: subject.kind, id: subject.id } },
+    onSent: { type: `${subject.kind}-card`, id: subject.id },
+    description: `${subject.label} 卡片`,
+  });
+  deps.delivery.wake();
+}
+
+/** Re-renders the card from the database soon; bursts of answers become one PATCH. */
+export async function refreshCard(deps: AppDeps, subject: CardSubject): Promise<void> {
+  // Not sent yet: it will be rendered with the latest state when it is.
+  if (!subject.cardMessageId) return;
+  await requestCardRefresh(deps.models, deps.clock, {
+    messageId: subject.cardMessageId,
+    branchId: subject.branchId,
+    render: { type: subject.kind, id: subject.id },
+    description: `${subject.label} 卡片刷新`,
+  });
+  deps.delivery.wake();
+}
