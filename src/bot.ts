@@ -5,6 +5,7 @@ import { createModels, syncIndexes } from "./db/models/index.js";
 import type { AppDeps } from "./deps.js";
 import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS } from "../config/delivery.js";
 import { meetingCardRenderer, meetingCardSent } from "./delivery/meetingCard.js";
+import { studyCardRenderer, studyCardSent } from "./delivery/studyCard.js";
 import { RateLimiter } from "./delivery/rateLimiter.js";
 import { createDeliveryWorker } from "./delivery/worker.js";
 import type { Clock } from "./domain/clock.js";
@@ -38,8 +39,8 @@ export async function buildBot(options: {
     limits: LARK_RATE_LIMITS,
     share: options.config.ZHIBU_INSTANCES,
     maxAttempts: DELIVERY_MAX_ATTEMPTS,
-    renderers: { meeting: meetingCardRenderer(base) },
-    hooks: { "meeting-card": meetingCardSent(base) },
+    renderers: { meeting: meetingCardRenderer(base), study: studyCardRenderer(base) },
+    hooks: { "meeting-card": meetingCardSent(base), "study-card": studyCardSent(base) },
   });
   const deps: AppDeps = { ...base, delivery };
   const router = createRouter(deps);

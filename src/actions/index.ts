@@ -1,5 +1,6 @@
 import { meetingActions } from "./meeting.js";
+import { studyActions } from "./study.js";
 import type { ActionDef } from "./types.js";
 
 /** The card action registry, keyed by the `action` field of a button's callback value. */
-export const cardActions: ActionDef<never>[] = [...meetingActions];
+export const cardActions: ActionDef<never>[] = [...meetingActions, ...studyActions];

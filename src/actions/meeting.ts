@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { meetingCreatedCard } from "../cards/meetingForm.js";
 import { CARD_ACTIONS } from "../cards/types.js";
-import { allowed } from "../commands/dispatch.js";
 import { parseLocalDateTime } from "../commands/meetingArgs.js";
-import { findBranchByChat, findBranchForUser, findMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import { findMeetingType } from "../domain/meetingTypes.js";
 import { checkIn, createMeeting, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import { committeeBranchOf } from "./branchOf.js";
 import { action } from "./types.js";
 
 const meetingId = z.string().regex(/^M\d+$/, "卡片数据有误");
@@ -78,16 +77,7 @@ const create = action({
     const { deps, action: click } = ctx;
     const type = findMeetingType(input.type);
     if (!type) throw new UserError("请选择会议类型");
-    let branch = await findBranchByChat(deps.models, click.chatId);
-    let member = branch ? await findMember(deps.models, branch._id, click.operatorOpenId) : null;
-    if (!branch) {
-      const mine = await findBranchForUser(deps.models, click.operatorOpenId);
-      branch = mine?.branch ?? null;
-      member = mine?.member ?? null;
-    }
-    if (!branch) throw new UserError("本群还没有绑定支部。");
-    const isAdmin = deps.config.ZHIBU_ADMINS.includes(click.operatorOpenId);
-    if (!allowed("committee", { member, isAdmin })) throw new UserError("抱歉，只有书记和支委可以新建会议。");
+    const branch = await committeeBranchOf(deps, click, "抱歉，只有书记和支委可以新建会议。");
     const startAt = parseLocalDateTime(input.date, input.time, deps.config.TZ);
     if (!startAt) throw new UserError("请选择有效的日期和时间");
     const { meeting } = await createMeeting(deps.models, deps.clock, {

@@ -66,7 +66,7 @@ export interface DeadlineText {
  * 23:59[:59.999]) is shown as that day's "24:00", so "the end of 30 November" reads 11月30日
  * 24:00, not 12月1日 00:00. Any other time is shown as is.
  */
-export function formatStudyDeadline(deadline: Date, timeZone: string): DeadlineText {
+export function studyDeadlineText(deadline: Date, timeZone: string): DeadlineText {
   const end = DateTime.fromJSDate(deadline, { zone: timeZone });
   if (!end.isValid) throw new Error(`invalid time zone ${timeZone}`);
   const last = end.minus({ milliseconds: 1 });
@@ -141,16 +141,12 @@ export function safeLinkUrl(link: string | null): string | null {
 }
 
 function detailsElement(data: StudyCardData, budget: Budget): CardElement {
-  const deadline = formatStudyDeadline(data.deadline, data.timeZone);
+  const deadline = studyDeadlineText(data.deadline, data.timeZone);
   const hours = formatHours(data.hours);
   const scope = studyScopeText(data.scope, data.partyGroup, budget.group);
   return markdown({
     zh: [`**截止**：${deadline.full.zh}`, `**学时**：${hours} 学时`, `**范围**：${scope.zh}`].join("\n"),
-    en: [
-      `**Deadline**: ${deadline.full.en}`,
-      `**Study hours**: ${hours}`,
-      `**For**: ${scope.en}`,
-    ].join("\n"),
+    en: [`**Deadline**: ${deadline.full.en}`, `**Study hours**: ${hours}`, `**For**: ${scope.en}`].join("\n"),
   });
 }
 
@@ -218,7 +214,7 @@ function footer(data: StudyCardData): CardElement {
 
 function build(data: StudyCardData, budget: Budget): Card {
   const title = titleText(data, budget);
-  const deadline = formatStudyDeadline(data.deadline, data.timeZone);
+  const deadline = studyDeadlineText(data.deadline, data.timeZone);
   const elements: CardElement[] = [detailsElement(data, budget), ...materialElements(data, budget), hr()];
 
   elements.push(progressElement(data, budget));

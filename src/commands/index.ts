@@ -3,6 +3,8 @@ import { helpCommands } from "./help.js";
 import { membersCommands, roleCommands } from "./members.js";
 import { meetingCommands } from "./meeting.js";
 import { remindersCommands } from "./reminders.js";
+import { studyCommands } from "./study.js";
+import { meCommands } from "./me.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -13,4 +15,6 @@ export const commandFamilies: CommandFamily[] = [
   roleCommands,
   meetingCommands,
   remindersCommands,
+  studyCommands,
+  meCommands,
 ];

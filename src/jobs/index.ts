@@ -1,6 +1,7 @@
 import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from "../../config/reminders.js";
 import { checkinOpenJob } from "./checkinOpen.js";
 import { closePromptJob } from "./closePrompt.js";
+import { studyRemindersJob } from "./studyReminders.js";
 import { expireRecordsJob } from "./expireRecords.js";
 import { createMeetingRemindersJob } from "./meetingReminders.js";
 import type { Job } from "./types.js";
@@ -19,6 +20,7 @@ export function createJobs(options: JobsOptions = {}): Job[] {
     createMeetingRemindersJob(options.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS),
     checkinOpenJob,
     closePromptJob,
+    studyRemindersJob,
     expireRecordsJob,
   ];
 }

@@ -41,6 +41,7 @@ describe("job registry", () => {
       ["meeting-reminders", "* * * * *", true],
       ["meeting-checkin-open", "* * * * *", true],
       ["meeting-close-prompt", "*/10 * * * *", true],
+      ["study-reminders", "*/5 * * * *", true],
       ["expire-records", "30 3 * * *", true],
     ]);
   });

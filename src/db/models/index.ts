@@ -6,6 +6,7 @@ import { jobRunModel } from "./jobRun.js";
 import { meetingModel } from "./meeting.js";
 import { memberModel } from "./member.js";
 import { outboxModel } from "./outbox.js";
+import { studyConfirmationModel, studyTaskModel } from "./study.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -16,6 +17,8 @@ export function createModels(connection: Connection) {
     InboundEvent: inboundEventModel(connection),
     Outbox: outboxModel(connection),
     JobRun: jobRunModel(connection),
+    StudyTask: studyTaskModel(connection),
+    StudyConfirmation: studyConfirmationModel(connection),
   };
 }
 

@@ -41,6 +41,7 @@ const meetingSchema = new Schema(
   { timestamps: true, versionKey: false },
 );
 meetingSchema.index({ branchId: 1, startAt: -1 });
+meetingSchema.index({ branchId: 1, status: 1 });
 
 export type Meeting = InferSchemaType<typeof meetingSchema> & { _id: string };
 export const meetingModel = (connection: Connection) =>

@@ -1,0 +1,24 @@
+import type { Branch } from "../db/models/branch.js";
+import type { AppDeps } from "../deps.js";
+import { allowed } from "../commands/dispatch.js";
+import { findBranchByChat, findBranchForUser, findMember } from "../domain/branches.js";
+import { UserError } from "../domain/errors.js";
+import type { CardAction } from "../lark/types.js";
+
+/**
+ * The branch a form card was submitted for (the chat's, or the operator's own when the form was
+ * sent in a private chat), provided the operator is its secretary or on its committee.
+ */
+export async function committeeBranchOf(deps: AppDeps, click: CardAction, refusal: string): Promise<Branch> {
+  let branch = await findBranchByChat(deps.models, click.chatId);
+  let member = branch ? await findMember(deps.models, branch._id, click.operatorOpenId) : null;
+  if (!branch) {
+    const mine = await findBranchForUser(deps.models, click.operatorOpenId);
+    branch = mine?.branch ?? null;
+    member = mine?.member ?? null;
+  }
+  if (!branch) throw new UserError("本群还没有绑定支部。");
+  const isAdmin = deps.config.ZHIBU_ADMINS.includes(click.operatorOpenId);
+  if (!allowed("committee", { member, isAdmin })) throw new UserError(refusal);
+  return branch;
+}

@@ -1,0 +1,225 @@
+/**
+ * The "new study task" form card (sent for `/学习 新建` without arguments). Submitting it calls
+ * back with `action.value = { action: "study.create" }` and `action.form_value` keyed by the field
+ * names below. Lark sends the date with the user's offset ("2026-11-30 +0800"); the handler reads
+ * it as a day in the branch's time zone, the deadline being the end of that day.
+ */
+import { STUDY_HOURS_MAX, STUDY_HOURS_MIN } from "../../config/study.js";
+import {
+  button,
+  card,
+  escapeMarkdown,
+  header,
+  i18n,
+  markdown,
+  plainText,
+  type Card,
+  type CardElement,
+  type I18nText,
+} from "./common.js";
+import { formatHours } from "./study.js";
+import { STUDY_ACTIONS } from "./types.js";
+
+/** `form_value` keys of the new-study form. */
+export const STUDY_FORM_FIELDS = {
+  title: "title",
+  link: "link",
+  text: "text",
+  deadline: "deadline",
+  hours: "hours",
+  scope: "scope",
+  partyGroup: "partyGroup",
+} as const;
+
+export const STUDY_FORM_NAME = "study_create";
+export const STUDY_FORM_SUBMIT = "study_create_submit";
+
+/**
+ * Input limits on the form (the handler validates again). Lark's input takes at most 1,000
+ * characters (`max_length` 1–1000), so longer material text is sent with `/学习 新建` instead.
+ */
+export const STUDY_FORM_LIMITS = { title: 100, link: 1000, text: 1000, hours: 4 } as const;
+
+/** Default 学时 pre-filled in the form. */
+export const STUDY_FORM_DEFAULT_HOURS = "1";
+
+/** The scope options, by `form_value.scope`. */
+export const STUDY_SCOPE_OPTIONS = [
+  { value: "branch", text: i18n("全体党员", "All members") },
+  { value: "committee", text: i18n("仅支委", "Branch committee only") },
+  { value: "group", text: i18n("党小组", "Party group") },
+] as const;
+
+/** A form row: label on the left, the field on the right (the layout of Lark's form example). */
+function row(label: I18nText, required: boolean, field: CardElement): CardElement {
+  const mark = required ? " \\*" : "";
+  return {
+    tag: "column_set",
+    horizontal_spacing: "8px",
+    columns: [
+      {
+        tag: "column",
+        width: "weighted",
+        weight: 1,
+        vertical_align: "center",
+        elements: [markdown({ zh: `**${label.zh}**${mark}`, en: `**${label.en}**${mark}` })],
+      },
+      { tag: "column", width: "weighted", weight: 3, vertical_align: "center", elements: [field] },
+    ],
+  };
+}
+
+function input(
+  name: string,
+  placeholder: I18nText,
+  extra: { required?: boolean; maxLength: number; defaultValue?: string; multiline?: boolean },
+): CardElement {
+  return {
+    tag: "input",
+    name,
+    required: extra.required ?? false,
+    width: "fill",
+    max_length: extra.maxLength,
+    placeholder: plainText(placeholder),
+    ...(extra.defaultValue !== undefined ? { default_value: extra.defaultValue } : {}),
+    ...(extra.multiline ? { input_type: "multiline_text", rows: 3, auto_resize: true, max_rows: 8 } : {}),
+  };
+}
+
+function select(
+  name: string,
+  placeholder: I18nText,
+  required: boolean,
+  options: readonly { text: I18nText; value: string }[],
+  initialOption?: string,
+): CardElement {
+  return {
+    tag: "select_static",
+    name,
+    required,
+    width: "fill",
+    placeholder: plainText(placeholder),
+    ...(initialOption !== undefined ? { initial_option: initialOption } : {}),
+    options: options.map((option) => ({ text: plainText(option.text), value: option.value })),
+  };
+}
+
+/** The form card to create a study task: title, link, text, deadline, 学时, scope, 党小组. */
+export function newStudyFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
+  const groups = [...new Set(options.partyGroups.map((g) => g.trim()).filter(Boolean))];
+  const hoursRange = `${formatHours(STUDY_HOURS_MIN)}–${formatHours(STUDY_HOURS_MAX)}`;
+  const fields: CardElement[] = [
+    row(
+      i18n("标题", "Title"),
+      true,
+      input(STUDY_FORM_FIELDS.title, i18n("学习内容标题", "What to study"), {
+        required: true,
+        maxLength: STUDY_FORM_LIMITS.title,
+      }),
+    ),
+    row(
+      i18n("链接", "Link"),
+      false,
+      input(
+        STUDY_FORM_FIELDS.link,
+        i18n("学习材料链接（http/https，选填）", "Link to the material (optional)"),
+        {
+          maxLength: STUDY_FORM_LIMITS.link,
+        },
+      ),
+    ),
+    row(
+      i18n("内容", "Text"),
+      false,
+      input(
+        STUDY_FORM_FIELDS.text,
+        i18n("学习材料或说明（可多行，选填）", "The material or a note (several lines allowed)"),
+        { maxLength: STUDY_FORM_LIMITS.text, multiline: true },
+      ),
+    ),
+    row(i18n("截止日期", "Deadline"), true, {
+      tag: "date_picker",
+      name: STUDY_FORM_FIELDS.deadline,
+      required: true,
+      width: "fill",
+      placeholder: plainText(i18n("选择日期（当天 24:00 截止）", "Pick a day (due at its end)")),
+    }),
+    row(
+      i18n("学时", "Study hours"),
+      true,
+      input(STUDY_FORM_FIELDS.hours, i18n(`学时（${hoursRange}）`, `hours (${hoursRange})`), {
+        required: true,
+        maxLength: STUDY_FORM_LIMITS.hours,
+        defaultValue: STUDY_FORM_DEFAULT_HOURS,
+      }),
+    ),
+    row(
+      i18n("范围", "For"),
+      true,
+      select(
+        STUDY_FORM_FIELDS.scope,
+        i18n("选择范围", "Who should study it"),
+        true,
+        STUDY_SCOPE_OPTIONS,
+        "branch",
+      ),
+    ),
+  ];
+  if (groups.length > 0) {
+    fields.push(
+      row(
+        i18n("党小组", "Party group"),
+        false,
+        select(
+          STUDY_FORM_FIELDS.partyGroup,
+          i18n("范围为党小组时选择", "Choose when the scope is a party group"),
+          false,
+          groups.map((group) => ({ text: i18n(group), value: group })),
+        ),
+      ),
+    );
+  }
+  fields.push(
+    button({
+      text: i18n("发布学习任务", "Publish study task"),
+      type: "primary_filled",
+      value: { action: STUDY_ACTIONS.create },
+      formSubmitName: STUDY_FORM_SUBMIT,
+    }),
+  );
+
+  const zone = escapeMarkdown(options.timeZone);
+  return card({
+    header: header(i18n("新建学习任务", "New study task"), "turquoise"),
+    elements: [
+      markdown(
+        {
+          zh: `带 \\* 的为必填项。截止日期按 ${zone} 时间，当天 24:00 截止。学时为 ${hoursRange}，按半小时计。`,
+          en: `Fields marked \\* are required. The deadline is the end of that day in ${zone}. Study hours: ${hoursRange}, in half hours.`,
+        },
+        { textSize: "notation" },
+      ),
+      { tag: "form", name: STUDY_FORM_NAME, elements: fields },
+    ],
+    summary: i18n("新建学习任务", "New study task"),
+  });
+}
+
+/** Replaces a submitted form, so the same form cannot create a second task. */
+export function studyCreatedCard(study: { id: string; title: string; deadlineText: string }): Card {
+  const id = escapeMarkdown(study.id);
+  const title = escapeMarkdown(study.title);
+  const deadline = escapeMarkdown(study.deadlineText);
+  return card({
+    header: header(i18n("学习任务已发布", "Study task published"), "green"),
+    elements: [
+      markdown(
+        i18n(
+          `**${id}** ${title}\n截止：${deadline}\n学习卡片已发到支部群。`,
+          `**${id}** ${title}\nDue: ${deadline}\nThe study card is in the branch chat.`,
+        ),
+      ),
+    ],
+    summary: i18n(`学习任务 ${study.id} 已发布`, `Study task ${study.id} published`),
+  });
+}

@@ -1,0 +1,221 @@
+import { z } from "zod";
+import { newStudyFormCard } from "../cards/studyForm.js";
+import { listPartyGroups } from "../domain/branches.js";
+import { UserError } from "../domain/errors.js";
+import {
+  closeStudy,
+  createStudy,
+  findStudy,
+  formatStudyDeadline,
+  listStudies,
+  studyCardData,
+  studyDetails,
+  type StudyScope,
+  type StudyTask,
+} from "../domain/study.js";
+import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
+import { cancelPending } from "../delivery/outbox.js";
+import { remindStudy } from "../delivery/studyReminders.js";
+import { commandInput, noArguments, option } from "./args.js";
+import { allowed } from "./dispatch.js";
+import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
+
+const SCOPE_WORDS: Record<string, StudyScope> = {
+  全体: "branch",
+  全体党员: "branch",
+  branch: "branch",
+  支委: "committee",
+  committee: "committee",
+  党小组: "group",
+  group: "group",
+};
+
+export const studyId = z
+  .string({ error: "缺少学习编号（如 S3）" })
+  .regex(/^[Ss]\d{1,9}$/, "学习编号形如 S3")
+  .transform((id) => id.toUpperCase());
+
+/** `<截止日期> <学时> <标题…> [链接=URL] [范围=全体|支委|党小组] [党小组=…]`, or nothing (→ form). */
+const newStudyArgs = commandInput.transform((input, ctx) => {
+  if (input.positional.length === 0 && Object.keys(input.options).length === 0) return null;
+  const [deadline = "", hoursText = "", ...titleWords] = input.positional;
+  if (!/^\d{4}-\d{1,2}-\d{1,2}$/.test(deadline))
+    ctx.addIssue({ code: "custom", message: "截止日期须为 YYYY-MM-DD" });
+  const hours = Number(hoursText);
+  if (!/^\d+(\.5)?$/.test(hoursText) || hours <= 0) {
+    ctx.addIssue({ code: "custom", message: "学时须为正数，可为半小时，如 2 或 1.5" });
+  }
+  if (titleWords.length === 0) ctx.addIssue({ code: "custom", message: "缺少学习标题" });
+  const link = option(input, "链接", "link");
+  if (link !== undefined && !/^https?:\/\/\S+$/i.test(link)) {
+    ctx.addIssue({ code: "custom", message: "链接须以 http:// 或 https:// 开头" });
+  }
+  const scopeWord = option(input, "范围", "scope");
+  const scope = scopeWord === undefined ? "branch" : SCOPE_WORDS[scopeWord.toLowerCase()];
+  if (!scope) ctx.addIssue({ code: "custom", message: "范围须为 全体、支委 或 党小组" });
+  return {
+    deadline,
+    hours,
+    title: titleWords.join(" "),
+    link: link ?? null,
+    scope: scope ?? "branch",
+    partyGroup: option(input, "党小组", "group") ?? null,
+  };
+});
+
+const studyIdOnly = commandInput.transform((input, ctx) => {
+  const parsed = studyId.safeParse(input.positional[0]);
+  if (!parsed.success || input.positional.length > 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: parsed.success ? "只需要学习编号" : parsed.error.issues[0]!.message,
+    });
+    return z.NEVER;
+  }
+  return { studyId: parsed.data };
+});
+
+async function studyOf(ctx: CommandContext, id: string): Promise<StudyTask> {
+  const study = await findStudy(ctx.deps.models, ctx.branch!._id, id);
+  if (!study) throw new UserError(`本支部没有学习任务 ${id}。发送 /学习 列表 查看。`);
+  return study;
+}
+
+const common = { needsBranch: true, chat: "any" } as const;
+
+export const studyCommands: CommandFamily = {
+  name: "study",
+  aliases: ["学习"],
+  summary: "学习任务与学习打卡",
+  defaultSubcommand: "list",
+  subcommands: [
+    subcommand({
+      ...common,
+      name: "new",
+      aliases: ["新建"],
+      usage: [
+        "/学习 新建 <截止日期 YYYY-MM-DD> <学时> <标题…> [链接=URL] [范围=全体|支委|党小组] [党小组=…]",
+        "/study new <deadline> <hours> <title…> [link=URL] [scope=branch|committee|group] [group=…]",
+        "/学习 新建（不带参数：发送填写表单）",
+      ],
+      summary: "布置学习任务并在群里发学习卡片（书记、支委）",
+      permission: "committee",
+      args: newStudyArgs,
+      async run(ctx, args) {
+        const { deps, branch } = ctx;
+        if (!args) {
+          const partyGroups = await listPartyGroups(deps.models, branch!._id);
+          await ctx.replyCard(newStudyFormCard({ timeZone: deps.config.TZ, partyGroups }));
+          return;
+        }
+        const { study } = await createStudy(deps.models, deps.clock, {
+          branchId: branch!._id,
+          chatId: branch!.chatId,
+          title: args.title,
+          link: args.link,
+          deadlineDate: args.deadline,
+          hours: args.hours,
+          scope: args.scope,
+          partyGroup: args.partyGroup,
+          createdBy: ctx.message.senderOpenId,
+          sourceKey: `msg:${ctx.message.messageId}`,
+          timeZone: deps.config.TZ,
+        });
+        await announceStudy(deps, study);
+        await ctx.replyText(`已布置学习任务 ${study._id}「${study.title}」，学习卡片已发到支部群。`);
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "list",
+      aliases: ["列表"],
+      usage: ["/学习 列表", "/study list"],
+      summary: "查看学习任务",
+      permission: "member",
+      args: noArguments,
+      async run(ctx) {
+        const studies = await listStudies(ctx.deps.models, ctx.branch!._id, { limit: 15 });
+        if (studies.length === 0) {
+          await ctx.replyText("本支部还没有学习任务。书记或支委可发送 /学习 新建。");
+          return;
+        }
+        const lines = studies.map(
+          (s) =>
+            `${s._id}　${s.title}　截止 ${formatStudyDeadline(s.deadline, ctx.deps.config.TZ)}　${s.hours} 学时（${s.status === "open" ? "进行中" : "已结束"}）`,
+        );
+        await ctx.replyText(`「${ctx.branch!.name}」的学习任务：\n${lines.join("\n")}`);
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "show",
+      aliases: ["查看"],
+      usage: ["/学习 查看 <学习编号>", "/study show <id>"],
+      summary: "查看谁已学习、何时、是否逾期（心得仅书记、支委可见）",
+      permission: "member",
+      args: studyIdOnly,
+      async run(ctx, args) {
+        const { deps } = ctx;
+        const study = await studyOf(ctx, args.studyId);
+        const withReflections = allowed("committee", ctx);
+        const [data, details] = await Promise.all([
+          studyCardData(deps.models, deps.clock, study, deps.config.TZ),
+          studyDetails(deps.models, study, { withReflections }),
+        ]);
+        const time = (d: Date) => formatStudyDeadline(d, deps.config.TZ);
+        const lines = [
+          `${study._id}「${study.title}」${study.hours} 学时，截止 ${time(study.deadline)}（${study.status === "open" ? "进行中" : "已结束"}）`,
+          `已学习 ${data.confirmedCount} / ${data.expectedCount}`,
+          ...details.confirmed.map(
+            (row) =>
+              `· ${row.name}　${time(row.confirmedAt)}${row.late ? "（逾期）" : ""}${row.reflection ? `\n  心得：${row.reflection}` : ""}`,
+          ),
+          `未学习（${details.pending.length}）：${details.pending.map((p) => p.name).join("、") || "无"}`,
+        ];
+        await ctx.replyText(lines.join("\n"));
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "remind",
+      aliases: ["提醒"],
+      usage: ["/学习 提醒 <学习编号>", "/study remind <id>"],
+      summary: "在群里 @ 并私信提醒尚未学习的党员（书记、支委）",
+      permission: "committee",
+      args: studyIdOnly,
+      async run(ctx, args) {
+        const study = await studyOf(ctx, args.studyId);
+        if (study.status !== "open") throw new UserError(`学习任务 ${study._id} 已结束，无需提醒。`);
+        const count = await remindStudy(
+          ctx.deps,
+          study,
+          `study:${study._id}:remind:manual:${ctx.message.messageId}`,
+        );
+        await ctx.replyText(
+          count === 0
+            ? `学习任务 ${study._id} 的党员都已确认学习。`
+            : `已提醒 ${count} 位尚未学习的党员（群内 @ 并私信）。`,
+        );
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "close",
+      aliases: ["结束"],
+      usage: ["/学习 结束 <学习编号>", "/study close <id>"],
+      summary: "结束学习任务（书记、支委）",
+      permission: "committee",
+      args: studyIdOnly,
+      async run(ctx, args) {
+        const study = await closeStudy(
+          ctx.deps.models,
+          ctx.deps.clock,
+          (await studyOf(ctx, args.studyId))._id,
+        );
+        await cancelPending(ctx.deps.models, `study:${study._id}:`);
+        await refreshStudyCard(ctx.deps, study);
+        await ctx.replyText(`学习任务 ${study._id}「${study.title}」已结束，卡片已更新。`);
+      },
+    }),
+  ],
+};

@@ -1,0 +1,36 @@
+import { STUDY_REMINDER_MINUTES_BEFORE } from "../../config/study.js";
+import type { StudyTask } from "../domain/study.js";
+import { remindStudy } from "../delivery/studyReminders.js";
+import { forEachIsolated, type Job } from "./types.js";
+
+/**
+ * Before a study deadline (STUDY_REMINDER_MINUTES_BEFORE), remind everyone in scope who has not
+ * confirmed: one group message with mentions and a DM each. Keys make it once per task; people
+ * who confirmed in the meantime are not in the pending list when it runs.
+ */
+export const studyRemindersJob: Job = {
+  name: "study-reminders",
+  schedule: "*/5 * * * *",
+  catchUp: true,
+  async run(ctx) {
+    const { deps } = ctx;
+    const now = deps.clock.now();
+    const horizon = new Date(now.getTime() + STUDY_REMINDER_MINUTES_BEFORE * 60_000);
+    const open = await deps.models.StudyTask.find({ status: "open" }).lean<StudyTask[]>();
+    const due = open.filter(
+      (s) =>
+        s.deadline > now &&
+        s.deadline <= horizon &&
+        // A task created after its reminder time gets none (it was just announced).
+        (!s.createdAt ||
+          s.createdAt.getTime() < s.deadline.getTime() - STUDY_REMINDER_MINUTES_BEFORE * 60_000),
+    );
+    await forEachIsolated(
+      ctx,
+      this.name,
+      due,
+      (s) => s._id,
+      (study) => remindStudy(deps, study, `study:${study._id}:remind:auto`).then(() => undefined),
+    );
+  },
+};
