@@ -4,6 +4,8 @@ import type { Config } from "./config.js";
 import { createModels, syncIndexes } from "./db/models/index.js";
 import type { AppDeps } from "./deps.js";
 import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS } from "../config/delivery.js";
+import { loadDuesRules } from "../config/dues.js";
+import { createSecretBox, parseDuesKey } from "./domain/secretBox.js";
 import { meetingCardRenderer, meetingCardSent } from "./delivery/meetingCard.js";
 import { studyCardRenderer, studyCardSent } from "./delivery/studyCard.js";
 import { RateLimiter } from "./delivery/rateLimiter.js";
@@ -42,7 +44,12 @@ export async function buildBot(options: {
     renderers: { meeting: meetingCardRenderer(base), study: studyCardRenderer(base) },
     hooks: { "meeting-card": meetingCardSent(base), "study-card": studyCardSent(base) },
   });
-  const deps: AppDeps = { ...base, delivery };
+  const key = options.config.ZHIBU_DUES_KEY;
+  const dues = {
+    rules: loadDuesRules(options.config.ZHIBU_DUES_RULES_FILE),
+    box: key ? createSecretBox(parseDuesKey(key)) : null,
+  };
+  const deps: AppDeps = { ...base, delivery, dues };
   const router = createRouter(deps);
   const dispatcher = createDispatcher(options.config, router.handlers, options.logger);
   const app = createApp(deps, dispatcher, options.connection);

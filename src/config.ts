@@ -73,6 +73,23 @@ export const configSchema = z
       .int()
       .min(1)
       .default(1),
+    /** AES-256-GCM key for members' incomes (the dues base): 64 hex characters or base64 of 32 bytes. */
+    ZHIBU_DUES_KEY: z
+      .string()
+      .optional()
+      .refine(
+        (text) => text === undefined || /^[0-9a-fA-F]{64}$/.test(text) || Buffer.from(text, "base64").length === 32,
+        "expected 32 bytes: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)",
+      ),
+    /** A JSON file overriding the dues rule table (config/dues.ts). */
+    ZHIBU_DUES_RULES_FILE: z.string().optional(),
+    /** Day of the month on which unpaid members are reminded of their dues. */
+    ZHIBU_DUES_REMINDER_DAY: z.coerce
+      .number({ error: "expected a day of the month, 1–28" })
+      .int()
+      .min(1)
+      .max(28)
+      .default(10),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

@@ -1,4 +1,6 @@
+import type { DuesRules } from "../config/dues.js";
 import type { Config } from "./config.js";
+import type { SecretBox } from "./domain/secretBox.js";
 import type { Models } from "./db/models/index.js";
 import type { Clock } from "./domain/clock.js";
 import type { LarkApi } from "./lark/types.js";
@@ -13,4 +15,6 @@ export interface AppDeps {
   logger: Logger;
   /** The outbox worker: woken after something is enqueued, idle() for tests and shutdown. */
   delivery: { wake(): unknown; idle(): Promise<void> };
+  /** The dues rule table, and the box sealing incomes (null without ZHIBU_DUES_KEY). */
+  dues: { rules: DuesRules; box: SecretBox | null };
 }

@@ -2,6 +2,8 @@ import "dotenv/config";
 import path from "node:path";
 import type { Server } from "node:http";
 import { buildBot } from "./bot.js";
+import { createModels } from "./db/models/index.js";
+import { hasAnyProfile } from "./domain/dues.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { connectDb } from "./db/connection.js";
 import { LocalDbUnavailableError, startLocalDb, type LocalDbServer } from "./db/localServer.js";
@@ -45,6 +47,13 @@ async function main() {
     logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
   }
   const connection = await connectDb(uri);
+  // Incomes are sealed with ZHIBU_DUES_KEY: once any dues profile exists, the key is required.
+  if (!config.ZHIBU_DUES_KEY && (await hasAnyProfile(createModels(connection)))) {
+    console.error(
+      "ZHIBU_DUES_KEY is not set, but dues profiles exist: set it to the key they were sealed with (see .env.example).",
+    );
+    process.exit(1);
+  }
   const bot = await buildBot({
     config,
     connection,

@@ -24,6 +24,15 @@ export function createRouter(deps: AppDeps) {
   const { models, logger, clock } = deps;
   const running = new Set<Promise<void>>();
 
+  // A command may carry an income (/党费 设置 … 8500): with a dues key the stored text is sealed.
+  const sealText = (message: IncomingMessage) =>
+    deps.dues.box ? { ...message, text: deps.dues.box.seal(message.text), sealed: true } : message;
+  const openText = ({ sealed, ...stored }: IncomingMessage & { sealed?: boolean }): IncomingMessage => ({
+    ...stored,
+    text: sealed && deps.dues.box ? deps.dues.box.open(stored.text) : stored.text,
+    createdAt: new Date(stored.createdAt),
+  });
+
   const track = (work: Promise<void>) => {
     running.add(work);
     void work.finally(() => running.delete(work));
@@ -45,7 +54,7 @@ export function createRouter(deps: AppDeps) {
       await models.InboundEvent.create({
         _id: `msg:${message.messageId}`,
         kind: "message",
-        payload: message,
+        payload: sealText(message),
         receivedAt: clock.now(),
       });
     } catch (error) {
@@ -74,10 +83,7 @@ export function createRouter(deps: AppDeps) {
     if (claim.modifiedCount !== 1) return;
     const item = await models.InboundEvent.findById(id).lean();
     if (!item?.payload) return;
-    const message = {
-      ...(item.payload as IncomingMessage),
-      createdAt: new Date((item.payload as IncomingMessage).createdAt),
-    };
+    const message = openText(item.payload as IncomingMessage & { sealed?: boolean });
     const log = logger.child({ eventId: message.eventId, messageId: message.messageId, kind: "command" });
     const started = Date.now();
     try {

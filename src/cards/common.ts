@@ -190,6 +190,11 @@ export function truncate(text: string, max: number): string {
   return `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
 }
 
+/** Multi-line user text for markdown: escaped, cut to `max` characters, line breaks kept. */
+export function userText(text: string, max: number): string {
+  return escapeMarkdown(truncate(text.trim(), max)).replace(/\r\n?/g, "\n");
+}
+
 /** A mention inside card markdown (it notifies the person): `<at id=ou_xxx></at>`. */
 export function atMention(openId: string): string {
   return `<at id=${openId}></at>`;
@@ -217,9 +222,10 @@ export function namesList(people: readonly Pick<PersonRef, "name">[], max: numbe
   };
 }
 
-const WEEKDAYS_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-const WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** Weekday and month names, indexed by luxon's `weekday - 1` and `month - 1`. */
+export const WEEKDAYS_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+export const WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+export const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 function inZone(date: Date, timeZone: string): DateTime {
   const dt = DateTime.fromJSDate(date, { zone: timeZone });
@@ -274,4 +280,35 @@ export function countElements(value: unknown): number {
 /** True when a card is within `maxBytes` (default: Lark's limit) and Lark's element limit. */
 export function fitsLimits(value: unknown, maxBytes: number = CARD_MAX_BYTES): boolean {
   return cardSize(value) <= maxBytes && countElements(value) <= CARD_MAX_ELEMENTS;
+}
+
+/**
+ * Builds a card with each budget in turn (most generous first) and returns the first that fits
+ * CARD_TARGET_BYTES and Lark's element limit; the last one when none does.
+ */
+export function buildWithinBudgets<Budgets extends readonly [unknown, ...unknown[]]>(
+  budgets: Budgets,
+  build: (budget: Budgets[number]) => Card,
+): Card {
+  let built: Card | undefined;
+  for (const budget of budgets) {
+    built = build(budget);
+    if (fitsLimits(built, CARD_TARGET_BYTES)) return built;
+  }
+  return built as Card;
+}
+
+/**
+ * The small footer line of a card about one record: "会议编号 M3 · /会议 查看 M3" /
+ * "Meeting M3 · /会议 查看 M3 for details" (`kind` 会议 / Meeting, `command` "/会议").
+ */
+export function recordFooter(id: string, kind: I18nText, command: string): CardElement {
+  const safeId = escapeMarkdown(id);
+  return markdown(
+    {
+      zh: `${kind.zh}编号 ${safeId} · ${command} 查看 ${safeId}`,
+      en: `${kind.en} ${safeId} · ${command} 查看 ${safeId} for details`,
+    },
+    { textSize: "notation" },
+  );
 }

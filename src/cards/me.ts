@@ -3,10 +3,9 @@
  * read-only card (no buttons); pure: data in, card JSON out.
  */
 import {
+  buildWithinBudgets,
   card,
-  CARD_TARGET_BYTES,
   escapeMarkdown,
-  fitsLimits,
   formatDateTime,
   header,
   hr,
@@ -149,10 +148,5 @@ function build(data: MeCardData, budget: Budget): Card {
 
 /** The member's own overview; long lists are cut to a few items so the card stays small. */
 export function meCard(data: MeCardData): Card {
-  let built: Card | undefined;
-  for (const budget of BUDGETS) {
-    built = build(data, budget);
-    if (fitsLimits(built, CARD_TARGET_BYTES)) return built;
-  }
-  return built as Card;
+  return buildWithinBudgets(BUDGETS, (budget) => build(data, budget));
 }

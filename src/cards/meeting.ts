@@ -6,11 +6,9 @@
 import { meetingTypeById } from "../domain/meetingTypes.js";
 import {
   button,
+  buildWithinBudgets,
   card,
-  CARD_TARGET_BYTES,
   columnRow,
-  escapeMarkdown,
-  fitsLimits,
   formatTimeRange,
   header,
   hr,
@@ -18,7 +16,9 @@ import {
   markdown,
   namesList,
   plainText,
+  recordFooter,
   truncate,
+  userText,
   type Card,
   type CardElement,
   type HeaderTemplate,
@@ -65,11 +65,6 @@ function titleText(data: MeetingCardData, budget: Budget): I18nText {
   const type = meetingTypeById(data.type);
   const title = truncate(data.title, budget.title);
   return { zh: `【${type.zh}】${title}`, en: `[${type.en}] ${title}` };
-}
-
-/** Multi-line user text for markdown: escaped, cut to `max` characters, line breaks kept. */
-function userText(text: string, max: number): string {
-  return escapeMarkdown(truncate(text.trim(), max)).replace(/\r\n?/g, "\n");
 }
 
 function detailsElement(data: MeetingCardData, budget: Budget): CardElement {
@@ -194,14 +189,6 @@ function checkinButton(data: MeetingCardData): CardElement {
   });
 }
 
-function footer(data: MeetingCardData): CardElement {
-  const id = escapeMarkdown(data.id);
-  return markdown(
-    { zh: `会议编号 ${id} · /会议 查看 ${id}`, en: `Meeting ${id} · /会议 查看 ${id} for details` },
-    { textSize: "notation" },
-  );
-}
-
 function build(data: MeetingCardData, budget: Budget): Card {
   const title = titleText(data, budget);
   const time = formatTimeRange(data.startAt, data.durationMin, data.timeZone);
@@ -220,7 +207,7 @@ function build(data: MeetingCardData, budget: Budget): Card {
       elements.push(markdown(userText(data.minutes, budget.minutes)));
     }
   }
-  elements.push(hr(), footer(data));
+  elements.push(hr(), recordFooter(data.id, i18n("会议", "Meeting"), "/会议"));
 
   return card({
     header: header(title, meetingHeaderTemplate(data), statusSubtitle(data)),
@@ -234,10 +221,5 @@ function build(data: MeetingCardData, budget: Budget): Card {
  * shortened, so the card stays within Lark's limits for any branch size.
  */
 export function meetingCard(data: MeetingCardData): Card {
-  let built: Card | undefined;
-  for (const budget of BUDGETS) {
-    built = build(data, budget);
-    if (fitsLimits(built, CARD_TARGET_BYTES)) return built;
-  }
-  return built as Card;
+  return buildWithinBudgets(BUDGETS, (budget) => build(data, budget));
 }

@@ -13,11 +13,10 @@ import {
   header,
   i18n,
   markdown,
-  plainText,
   type Card,
   type CardElement,
-  type I18nText,
 } from "./common.js";
+import { formDatePicker, formInput, formRow, formSelect, formTimePicker, partyGroupOptions } from "./form.js";
 import { CARD_ACTIONS } from "./types.js";
 
 /** `form_value` keys of the new-meeting form. */
@@ -38,111 +37,57 @@ export const MEETING_FORM_SUBMIT = "meeting_create_submit";
 /** Input limits on the form (the handler validates again). */
 export const MEETING_FORM_LIMITS = { title: 100, place: 100, duration: 4, agenda: 1000 } as const;
 
-/** A form row: label on the left, the field on the right (the layout of Lark's form example). */
-function row(label: I18nText, required: boolean, field: CardElement): CardElement {
-  const mark = required ? " \\*" : "";
-  return {
-    tag: "column_set",
-    horizontal_spacing: "8px",
-    columns: [
-      {
-        tag: "column",
-        width: "weighted",
-        weight: 1,
-        vertical_align: "center",
-        elements: [markdown({ zh: `**${label.zh}**${mark}`, en: `**${label.en}**${mark}` })],
-      },
-      { tag: "column", width: "weighted", weight: 3, vertical_align: "center", elements: [field] },
-    ],
-  };
-}
-
-function input(
-  name: string,
-  placeholder: I18nText,
-  extra: { required?: boolean; maxLength: number; defaultValue?: string; multiline?: boolean },
-): CardElement {
-  return {
-    tag: "input",
-    name,
-    required: extra.required ?? false,
-    width: "fill",
-    max_length: extra.maxLength,
-    placeholder: plainText(placeholder),
-    ...(extra.defaultValue !== undefined ? { default_value: extra.defaultValue } : {}),
-    ...(extra.multiline ? { input_type: "multiline_text", rows: 3, auto_resize: true, max_rows: 8 } : {}),
-  };
-}
-
-function select(
-  name: string,
-  placeholder: I18nText,
-  required: boolean,
-  options: { text: I18nText; value: string }[],
-): CardElement {
-  return {
-    tag: "select_static",
-    name,
-    required,
-    width: "fill",
-    placeholder: plainText(placeholder),
-    options: options.map((option) => ({ text: plainText(option.text), value: option.value })),
-  };
-}
-
 /** The form card to create a meeting: type, title, date, time, place, duration, agenda, 党小组. */
 export function newMeetingFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
-  const groups = [...new Set(options.partyGroups.map((g) => g.trim()).filter(Boolean))];
+  const groups = partyGroupOptions(options.partyGroups);
   const fields: CardElement[] = [
-    row(
+    formRow(
       i18n("类型", "Type"),
       true,
-      select(
+      formSelect(
         MEETING_FORM_FIELDS.type,
         i18n("选择会议类型", "Choose a type"),
         true,
         MEETING_TYPES.map((type) => ({ text: i18n(type.zh, type.en), value: type.id })),
       ),
     ),
-    row(
+    formRow(
       i18n("标题", "Title"),
       true,
-      input(MEETING_FORM_FIELDS.title, i18n("会议标题", "Meeting title"), {
+      formInput(MEETING_FORM_FIELDS.title, i18n("会议标题", "Meeting title"), {
         required: true,
         maxLength: MEETING_FORM_LIMITS.title,
       }),
     ),
-    row(i18n("日期", "Date"), true, {
-      tag: "date_picker",
-      name: MEETING_FORM_FIELDS.date,
-      required: true,
-      width: "fill",
-      placeholder: plainText(i18n("选择日期", "Pick a date")),
-    }),
-    row(i18n("开始时间", "Start time"), true, {
-      tag: "picker_time",
-      name: MEETING_FORM_FIELDS.time,
-      required: true,
-      width: "fill",
-      placeholder: plainText(i18n("选择时间", "Pick a time")),
-    }),
-    row(
+    formRow(
+      i18n("日期", "Date"),
+      true,
+      formDatePicker(MEETING_FORM_FIELDS.date, i18n("选择日期", "Pick a date")),
+    ),
+    formRow(
+      i18n("开始时间", "Start time"),
+      true,
+      formTimePicker(MEETING_FORM_FIELDS.time, i18n("选择时间", "Pick a time")),
+    ),
+    formRow(
       i18n("地点", "Place"),
       false,
-      input(MEETING_FORM_FIELDS.place, i18n("会议地点", "Where"), { maxLength: MEETING_FORM_LIMITS.place }),
+      formInput(MEETING_FORM_FIELDS.place, i18n("会议地点", "Where"), {
+        maxLength: MEETING_FORM_LIMITS.place,
+      }),
     ),
-    row(
+    formRow(
       i18n("时长（分钟）", "Duration (min)"),
       false,
-      input(MEETING_FORM_FIELDS.duration, i18n("分钟", "minutes"), {
+      formInput(MEETING_FORM_FIELDS.duration, i18n("分钟", "minutes"), {
         maxLength: MEETING_FORM_LIMITS.duration,
         defaultValue: String(DEFAULT_MEETING_MINUTES),
       }),
     ),
-    row(
+    formRow(
       i18n("议程", "Agenda"),
       false,
-      input(MEETING_FORM_FIELDS.agenda, i18n("议程（可多行）", "Agenda (several lines allowed)"), {
+      formInput(MEETING_FORM_FIELDS.agenda, i18n("议程（可多行）", "Agenda (several lines allowed)"), {
         maxLength: MEETING_FORM_LIMITS.agenda,
         multiline: true,
       }),
@@ -150,14 +95,14 @@ export function newMeetingFormCard(options: { timeZone: string; partyGroups: str
   ];
   if (groups.length > 0) {
     fields.push(
-      row(
+      formRow(
         i18n("党小组", "Party group"),
         false,
-        select(
+        formSelect(
           MEETING_FORM_FIELDS.partyGroup,
           i18n("不选则为全支部", "Leave empty for the whole branch"),
           false,
-          groups.map((group) => ({ text: i18n(group), value: group })),
+          groups,
         ),
       ),
     );

@@ -7,17 +7,21 @@ import { DateTime } from "luxon";
 import { REFLECTION_MAX } from "../../config/study.js";
 import {
   button,
+  buildWithinBudgets,
   card,
-  CARD_TARGET_BYTES,
   escapeMarkdown,
-  fitsLimits,
   header,
   hr,
   i18n,
   markdown,
   namesList,
+  MONTHS_EN,
   plainText,
+  recordFooter,
   truncate,
+  userText,
+  WEEKDAYS_EN,
+  WEEKDAYS_ZH,
   type Card,
   type CardElement,
   type HeaderTemplate,
@@ -44,10 +48,6 @@ const BUDGETS = [
   { names: 5, title: 40, text: 300, group: 30 },
 ] as const;
 type Budget = (typeof BUDGETS)[number];
-
-const WEEKDAYS_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-const WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** A study deadline, formatted for cards and messages. */
 export interface DeadlineText {
@@ -119,11 +119,6 @@ function statusSubtitle(data: StudyCardData): I18nText {
 function titleText(data: StudyCardData, budget: Budget): I18nText {
   const title = truncate(data.title.trim(), budget.title);
   return { zh: `【学习】${title}`, en: `[Study] ${title}` };
-}
-
-/** Multi-line user text for markdown: escaped, cut to `max` characters, line breaks kept. */
-function userText(text: string, max: number): string {
-  return escapeMarkdown(truncate(text.trim(), max)).replace(/\r\n?/g, "\n");
 }
 
 /**
@@ -204,14 +199,6 @@ function confirmForm(data: StudyCardData): CardElement {
   };
 }
 
-function footer(data: StudyCardData): CardElement {
-  const id = escapeMarkdown(data.id);
-  return markdown(
-    { zh: `学习编号 ${id} · /学习 查看 ${id}`, en: `Study ${id} · /学习 查看 ${id} for details` },
-    { textSize: "notation" },
-  );
-}
-
 function build(data: StudyCardData, budget: Budget): Card {
   const title = titleText(data, budget);
   const deadline = studyDeadlineText(data.deadline, data.timeZone);
@@ -233,7 +220,7 @@ function build(data: StudyCardData, budget: Budget): Card {
   } else {
     elements.push(markdown(i18n("**本次学习已结束。**", "**This study task is closed.**")));
   }
-  elements.push(hr(), footer(data));
+  elements.push(hr(), recordFooter(data.id, i18n("学习", "Study"), "/学习"));
 
   return card({
     header: header(title, studyHeaderTemplate(data), statusSubtitle(data)),
@@ -250,10 +237,5 @@ function build(data: StudyCardData, budget: Budget): Card {
  * the text shortened, so the card stays within Lark's limits for any branch size.
  */
 export function studyCard(data: StudyCardData): Card {
-  let built: Card | undefined;
-  for (const budget of BUDGETS) {
-    built = build(data, budget);
-    if (fitsLimits(built, CARD_TARGET_BYTES)) return built;
-  }
-  return built as Card;
+  return buildWithinBudgets(BUDGETS, (budget) => build(data, budget));
 }

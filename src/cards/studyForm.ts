@@ -12,11 +12,10 @@ import {
   header,
   i18n,
   markdown,
-  plainText,
   type Card,
   type CardElement,
-  type I18nText,
 } from "./common.js";
+import { formDatePicker, formInput, formRow, formSelect, partyGroupOptions } from "./form.js";
 import { formatHours } from "./study.js";
 import { STUDY_ACTIONS } from "./types.js";
 
@@ -50,77 +49,23 @@ export const STUDY_SCOPE_OPTIONS = [
   { value: "group", text: i18n("党小组", "Party group") },
 ] as const;
 
-/** A form row: label on the left, the field on the right (the layout of Lark's form example). */
-function row(label: I18nText, required: boolean, field: CardElement): CardElement {
-  const mark = required ? " \\*" : "";
-  return {
-    tag: "column_set",
-    horizontal_spacing: "8px",
-    columns: [
-      {
-        tag: "column",
-        width: "weighted",
-        weight: 1,
-        vertical_align: "center",
-        elements: [markdown({ zh: `**${label.zh}**${mark}`, en: `**${label.en}**${mark}` })],
-      },
-      { tag: "column", width: "weighted", weight: 3, vertical_align: "center", elements: [field] },
-    ],
-  };
-}
-
-function input(
-  name: string,
-  placeholder: I18nText,
-  extra: { required?: boolean; maxLength: number; defaultValue?: string; multiline?: boolean },
-): CardElement {
-  return {
-    tag: "input",
-    name,
-    required: extra.required ?? false,
-    width: "fill",
-    max_length: extra.maxLength,
-    placeholder: plainText(placeholder),
-    ...(extra.defaultValue !== undefined ? { default_value: extra.defaultValue } : {}),
-    ...(extra.multiline ? { input_type: "multiline_text", rows: 3, auto_resize: true, max_rows: 8 } : {}),
-  };
-}
-
-function select(
-  name: string,
-  placeholder: I18nText,
-  required: boolean,
-  options: readonly { text: I18nText; value: string }[],
-  initialOption?: string,
-): CardElement {
-  return {
-    tag: "select_static",
-    name,
-    required,
-    width: "fill",
-    placeholder: plainText(placeholder),
-    ...(initialOption !== undefined ? { initial_option: initialOption } : {}),
-    options: options.map((option) => ({ text: plainText(option.text), value: option.value })),
-  };
-}
-
 /** The form card to create a study task: title, link, text, deadline, 学时, scope, 党小组. */
 export function newStudyFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
-  const groups = [...new Set(options.partyGroups.map((g) => g.trim()).filter(Boolean))];
+  const groups = partyGroupOptions(options.partyGroups);
   const hoursRange = `${formatHours(STUDY_HOURS_MIN)}–${formatHours(STUDY_HOURS_MAX)}`;
   const fields: CardElement[] = [
-    row(
+    formRow(
       i18n("标题", "Title"),
       true,
-      input(STUDY_FORM_FIELDS.title, i18n("学习内容标题", "What to study"), {
+      formInput(STUDY_FORM_FIELDS.title, i18n("学习内容标题", "What to study"), {
         required: true,
         maxLength: STUDY_FORM_LIMITS.title,
       }),
     ),
-    row(
+    formRow(
       i18n("链接", "Link"),
       false,
-      input(
+      formInput(
         STUDY_FORM_FIELDS.link,
         i18n("学习材料链接（http/https，选填）", "Link to the material (optional)"),
         {
@@ -128,35 +73,36 @@ export function newStudyFormCard(options: { timeZone: string; partyGroups: strin
         },
       ),
     ),
-    row(
+    formRow(
       i18n("内容", "Text"),
       false,
-      input(
+      formInput(
         STUDY_FORM_FIELDS.text,
         i18n("学习材料或说明（可多行，选填）", "The material or a note (several lines allowed)"),
         { maxLength: STUDY_FORM_LIMITS.text, multiline: true },
       ),
     ),
-    row(i18n("截止日期", "Deadline"), true, {
-      tag: "date_picker",
-      name: STUDY_FORM_FIELDS.deadline,
-      required: true,
-      width: "fill",
-      placeholder: plainText(i18n("选择日期（当天 24:00 截止）", "Pick a day (due at its end)")),
-    }),
-    row(
+    formRow(
+      i18n("截止日期", "Deadline"),
+      true,
+      formDatePicker(
+        STUDY_FORM_FIELDS.deadline,
+        i18n("选择日期（当天 24:00 截止）", "Pick a day (due at its end)"),
+      ),
+    ),
+    formRow(
       i18n("学时", "Study hours"),
       true,
-      input(STUDY_FORM_FIELDS.hours, i18n(`学时（${hoursRange}）`, `hours (${hoursRange})`), {
+      formInput(STUDY_FORM_FIELDS.hours, i18n(`学时（${hoursRange}）`, `hours (${hoursRange})`), {
         required: true,
         maxLength: STUDY_FORM_LIMITS.hours,
         defaultValue: STUDY_FORM_DEFAULT_HOURS,
       }),
     ),
-    row(
+    formRow(
       i18n("范围", "For"),
       true,
-      select(
+      formSelect(
         STUDY_FORM_FIELDS.scope,
         i18n("选择范围", "Who should study it"),
         true,
@@ -167,14 +113,14 @@ export function newStudyFormCard(options: { timeZone: string; partyGroups: strin
   ];
   if (groups.length > 0) {
     fields.push(
-      row(
+      formRow(
         i18n("党小组", "Party group"),
         false,
-        select(
+        formSelect(
           STUDY_FORM_FIELDS.partyGroup,
           i18n("范围为党小组时选择", "Choose when the scope is a party group"),
           false,
-          groups.map((group) => ({ text: i18n(group), value: group })),
+          groups,
         ),
       ),
     );

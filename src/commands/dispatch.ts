@@ -23,8 +23,9 @@ export function resolveCommand(words: string[]): Resolved {
   const fallback = family.subcommands.find((s) => s.name === (family.defaultSubcommand ?? ""));
   // A family with named subcommands only takes its default when no other word follows.
   const onlyDefault = family.subcommands.every((s) => s.name === "");
-  if (fallback && (onlyDefault || words.length === 1))
+  if (fallback && (onlyDefault || words.length === 1 || family.defaultTakesArguments)) {
     return { kind: "found", family, sub: fallback, wordsUsed: 1 };
+  }
   return { kind: "unknown", family };
 }
 

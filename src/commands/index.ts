@@ -5,6 +5,7 @@ import { meetingCommands } from "./meeting.js";
 import { remindersCommands } from "./reminders.js";
 import { studyCommands } from "./study.js";
 import { meCommands } from "./me.js";
+import { duesCommands, myDuesCommands } from "./dues.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -17,4 +18,6 @@ export const commandFamilies: CommandFamily[] = [
   remindersCommands,
   studyCommands,
   meCommands,
+  duesCommands,
+  myDuesCommands,
 ];

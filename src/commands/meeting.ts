@@ -13,13 +13,13 @@ import {
   formatMeetingTime,
   listMeetings,
   meetingCardData,
-  pendingMembers,
 } from "../domain/meetings.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
-import { cancelPending, enqueueMessage } from "../delivery/outbox.js";
-import { reminderText } from "../cards/meetingMessages.js";
+import { remindMeeting } from "../delivery/meetingReminders.js";
+import { cancelPending } from "../delivery/outbox.js";
 import { allowed } from "./dispatch.js";
 import { noArguments } from "./args.js";
+import { findOrRefuse, replyList, type RecordKind } from "./records.js";
 import {
   checkinArgs,
   closeArgs,
@@ -32,10 +32,10 @@ import { subcommand, type CommandContext, type CommandFamily } from "./types.js"
 
 const STATUS = { scheduled: "未开始/进行中", cancelled: "已取消", closed: "已结束" } as const;
 
-async function meetingOf(ctx: CommandContext, id: string): Promise<Meeting> {
-  const meeting = await findMeeting(ctx.deps.models, ctx.branch!._id, id);
-  if (!meeting) throw new UserError(`本支部没有会议 ${id}。发送 /会议 列表 查看。`);
-  return meeting;
+const MEETING: RecordKind = { label: "会议", command: "/会议" };
+
+function meetingOf(ctx: CommandContext, id: string): Promise<Meeting> {
+  return findOrRefuse(ctx, findMeeting, id, MEETING);
 }
 
 const common = { needsBranch: true, chat: "any" } as const;
@@ -97,15 +97,13 @@ export const meetingCommands: CommandFamily = {
       args: noArguments,
       async run(ctx) {
         const meetings = await listMeetings(ctx.deps.models, ctx.branch!._id, { limit: 15 });
-        if (meetings.length === 0) {
-          await ctx.replyText("本支部还没有会议。书记或支委可发送 /会议 新建。");
-          return;
-        }
-        const lines = meetings.map(
+        await replyList(
+          ctx,
+          meetings,
+          { heading: "会议", empty: "本支部还没有会议。书记或支委可发送 /会议 新建。" },
           (m) =>
             `${m._id}　${meetingTypeById(m.type).zh}　${formatMeetingTime(m.startAt, ctx.deps.config.TZ)}　${m.title}（${STATUS[m.status]}）`,
         );
-        await ctx.replyText(`「${ctx.branch!.name}」的会议：\n${lines.join("\n")}`);
       },
     }),
     subcommand({
@@ -158,25 +156,15 @@ export const meetingCommands: CommandFamily = {
         const meeting = await meetingOf(ctx, args.meetingId);
         if (meeting.status !== "scheduled")
           throw new UserError(`会议 ${meeting._id} ${STATUS[meeting.status]}，无需提醒。`);
-        const pending = await pendingMembers(ctx.deps.models, meeting);
-        if (pending.length === 0) {
+        // Through the outbox, keyed by this command: a redelivered command nudges once.
+        const count = await remindMeeting(ctx.deps, meeting, {
+          key: `meeting:${meeting._id}:remind:manual:${ctx.message.messageId}`,
+          description: `会议 ${meeting._id} 手动提醒`,
+        });
+        if (count === 0) {
           await ctx.replyText(`会议 ${meeting._id} 的党员都已回复，无需提醒。`);
           return;
         }
-        // Through the outbox, keyed by this command: a redelivered command nudges once.
-        await enqueueMessage(ctx.deps.models, ctx.deps.clock, {
-          key: `meeting:${meeting._id}:remind:manual:${ctx.message.messageId}`,
-          branchId: meeting.branchId,
-          target: { chatId: meeting.chatId },
-          content: {
-            text: reminderText(
-              meeting,
-              pending.map((m) => m.openId),
-              ctx.deps.config.TZ,
-            ),
-          },
-          description: `会议 ${meeting._id} 手动提醒`,
-        });
         ctx.deps.delivery.wake();
       },
     }),

@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { findMeetingType, MEETING_TYPES, type MeetingTypeId } from "../domain/meetingTypes.js";
-import { commandInput, meetingId, option } from "./args.js";
+import { commandInput, idArgs, idOnly, meetingId, option } from "./args.js";
 
 export const TYPE_NAMES = MEETING_TYPES.map((t) => `${t.zh}(${t.id})`).join("、");
 
@@ -47,34 +47,13 @@ export const newMeetingArgs = commandInput.transform((input, ctx): NewMeetingArg
 });
 
 /** `<会议编号>` alone. */
-export const meetingIdOnly = commandInput.transform((input, ctx) => {
-  const parsed = meetingId.safeParse(input.positional[0]);
-  if (!parsed.success || input.positional.length > 1) {
-    ctx.addIssue({
-      code: "custom",
-      message: parsed.success ? "只需要会议编号" : parsed.error.issues[0]!.message,
-    });
-    return z.NEVER;
-  }
-  return { meetingId: parsed.data };
-});
+export const meetingIdOnly = idOnly(meetingId, "meetingId", "只需要会议编号");
 
 /** `<会议编号> [@党员…]` for check-in. */
-export const checkinArgs = commandInput.transform((input, ctx) => {
-  const parsed = meetingId.safeParse(input.positional[0]);
-  if (!parsed.success) {
-    ctx.addIssue({ code: "custom", message: parsed.error.issues[0]!.message });
-    return z.NEVER;
-  }
-  return { meetingId: parsed.data, people: input.mentions };
-});
+export const checkinArgs = idArgs(meetingId, (id, input) => ({ meetingId: id, people: input.mentions }));
 
 /** `<会议编号> [纪要…]`: everything after the id is the minutes. */
-export const closeArgs = commandInput.transform((input, ctx) => {
-  const parsed = meetingId.safeParse(input.positional[0]);
-  if (!parsed.success) {
-    ctx.addIssue({ code: "custom", message: parsed.error.issues[0]!.message });
-    return z.NEVER;
-  }
-  return { meetingId: parsed.data, minutes: input.rest.replace(/^\S+\s*/, "") };
-});
+export const closeArgs = idArgs(meetingId, (id, input) => ({
+  meetingId: id,
+  minutes: input.rest.replace(/^\S+\s*/, ""),
+}));

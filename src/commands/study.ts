@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { newStudyFormCard } from "../cards/studyForm.js";
 import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
@@ -16,8 +15,9 @@ import {
 import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
 import { cancelPending } from "../delivery/outbox.js";
 import { remindStudy } from "../delivery/studyReminders.js";
-import { commandInput, noArguments, option } from "./args.js";
+import { commandInput, idOnly, noArguments, option, recordId } from "./args.js";
 import { allowed } from "./dispatch.js";
+import { findOrRefuse, replyList, type RecordKind } from "./records.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 
 const SCOPE_WORDS: Record<string, StudyScope> = {
@@ -30,10 +30,8 @@ const SCOPE_WORDS: Record<string, StudyScope> = {
   group: "group",
 };
 
-export const studyId = z
-  .string({ error: "缺少学习编号（如 S3）" })
-  .regex(/^[Ss]\d{1,9}$/, "学习编号形如 S3")
-  .transform((id) => id.toUpperCase());
+/** Study task ids as people type them: S3, s3. */
+export const studyId = recordId("学习", "S", 3);
 
 /** `<截止日期> <学时> <标题…> [链接=URL] [范围=全体|支委|党小组] [党小组=…]`, or nothing (→ form). */
 const newStudyArgs = commandInput.transform((input, ctx) => {
@@ -63,22 +61,12 @@ const newStudyArgs = commandInput.transform((input, ctx) => {
   };
 });
 
-const studyIdOnly = commandInput.transform((input, ctx) => {
-  const parsed = studyId.safeParse(input.positional[0]);
-  if (!parsed.success || input.positional.length > 1) {
-    ctx.addIssue({
-      code: "custom",
-      message: parsed.success ? "只需要学习编号" : parsed.error.issues[0]!.message,
-    });
-    return z.NEVER;
-  }
-  return { studyId: parsed.data };
-});
+const studyIdOnly = idOnly(studyId, "studyId", "只需要学习编号");
 
-async function studyOf(ctx: CommandContext, id: string): Promise<StudyTask> {
-  const study = await findStudy(ctx.deps.models, ctx.branch!._id, id);
-  if (!study) throw new UserError(`本支部没有学习任务 ${id}。发送 /学习 列表 查看。`);
-  return study;
+const STUDY: RecordKind = { label: "学习任务", command: "/学习" };
+
+function studyOf(ctx: CommandContext, id: string): Promise<StudyTask> {
+  return findOrRefuse(ctx, findStudy, id, STUDY);
 }
 
 const common = { needsBranch: true, chat: "any" } as const;
@@ -135,15 +123,13 @@ export const studyCommands: CommandFamily = {
       args: noArguments,
       async run(ctx) {
         const studies = await listStudies(ctx.deps.models, ctx.branch!._id, { limit: 15 });
-        if (studies.length === 0) {
-          await ctx.replyText("本支部还没有学习任务。书记或支委可发送 /学习 新建。");
-          return;
-        }
-        const lines = studies.map(
+        await replyList(
+          ctx,
+          studies,
+          { heading: "学习任务", empty: "本支部还没有学习任务。书记或支委可发送 /学习 新建。" },
           (s) =>
             `${s._id}　${s.title}　截止 ${formatStudyDeadline(s.deadline, ctx.deps.config.TZ)}　${s.hours} 学时（${s.status === "open" ? "进行中" : "已结束"}）`,
         );
-        await ctx.replyText(`「${ctx.branch!.name}」的学习任务：\n${lines.join("\n")}`);
       },
     }),
     subcommand({

@@ -55,6 +55,8 @@ export interface CommandFamily {
   subcommands: Subcommand<never>[];
   /** Subcommand run when none is named (`/members` lists). */
   defaultSubcommand?: string;
+  /** The default subcommand also takes arguments (`/党费 2026-11`); otherwise an unknown word is a typo. */
+  defaultTakesArguments?: boolean;
 }
 
 /** Helper so each subcommand keeps its argument type. */

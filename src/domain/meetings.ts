@@ -142,6 +142,20 @@ export function normaliseMeetingId(id: string): string | null {
   return /^M\d+$/.test(normalised) ? normalised : null;
 }
 
+/**
+ * Scheduled meetings of every branch that start after `after` and no later than `until`,
+ * earliest first: what the meeting jobs (reminders, check-in, close prompts) look at.
+ */
+export async function scheduledMeetingsStarting(
+  models: Models,
+  after: Date,
+  until: Date,
+): Promise<(Meeting & { createdAt?: Date })[]> {
+  return models.Meeting.find({ status: "scheduled", startAt: { $gt: after, $lte: until } })
+    .sort({ startAt: 1 })
+    .lean<(Meeting & { createdAt?: Date })[]>();
+}
+
 /** The meeting with this id in this branch (another branch's meeting is not found). */
 export async function findMeeting(models: Models, branchId: string, id: string): Promise<Meeting | null> {
   const meetingId = normaliseMeetingId(id);

@@ -2,7 +2,7 @@ import { CHECKIN_OPENS_MINUTES_BEFORE } from "../../config/meetings.js";
 import type { Meeting } from "../db/models/meeting.js";
 import { enqueueMessage, requestCardRefresh } from "../delivery/outbox.js";
 import { checkinWindow, formatMeetingTime } from "../domain/attendance.js";
-import { MAX_DURATION_MIN } from "../domain/meetings.js";
+import { MAX_DURATION_MIN, scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
 
 const MIN = 60_000;
@@ -32,15 +32,11 @@ export const checkinOpenJob: Job = {
   async run(ctx: JobContext) {
     const { models, clock, config } = ctx.deps;
     const now = clock.now();
-    const meetings = await models.Meeting.find({
-      status: "scheduled",
-      startAt: {
-        $lte: new Date(now.getTime() + CHECKIN_OPENS_MINUTES_BEFORE * MIN),
-        $gt: new Date(now.getTime() - MAX_DURATION_MIN * MIN),
-      },
-    })
-      .sort({ startAt: 1 })
-      .lean<(Meeting & { createdAt?: Date })[]>();
+    const meetings = await scheduledMeetingsStarting(
+      models,
+      new Date(now.getTime() - MAX_DURATION_MIN * MIN),
+      new Date(now.getTime() + CHECKIN_OPENS_MINUTES_BEFORE * MIN),
+    );
     const open = meetings.filter((meeting) => {
       const { opensAt, endsAt } = checkinWindow(meeting);
       if (meeting.createdAt && meeting.createdAt.getTime() >= opensAt.getTime()) return false;

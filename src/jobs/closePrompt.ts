@@ -1,7 +1,7 @@
 import type { Meeting } from "../db/models/meeting.js";
 import { enqueueMessage, requestCardRefresh } from "../delivery/outbox.js";
 import { checkinWindow, formatMeetingTime } from "../domain/attendance.js";
-import { MAX_DURATION_MIN } from "../domain/meetings.js";
+import { MAX_DURATION_MIN, scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
 
 const MIN = 60_000;
@@ -50,12 +50,7 @@ export const closePromptJob: Job = {
     const { models, clock, config } = ctx.deps;
     const now = clock.now();
     const oldest = now.getTime() - CLOSE_PROMPT_WITHIN_DAYS * 24 * 60 * MIN;
-    const meetings = await models.Meeting.find({
-      status: "scheduled",
-      startAt: { $lte: now, $gt: new Date(oldest - MAX_DURATION_MIN * MIN) },
-    })
-      .sort({ startAt: 1 })
-      .lean<Meeting[]>();
+    const meetings = await scheduledMeetingsStarting(models, new Date(oldest - MAX_DURATION_MIN * MIN), now);
     const ended = meetings.filter((meeting) => {
       const end = checkinWindow(meeting).endsAt.getTime();
       return end <= now.getTime() && end > oldest;

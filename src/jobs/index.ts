@@ -2,6 +2,7 @@ import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from "../../config/remi
 import { checkinOpenJob } from "./checkinOpen.js";
 import { closePromptJob } from "./closePrompt.js";
 import { studyRemindersJob } from "./studyReminders.js";
+import { duesMonthlyJob, duesRemindersJob } from "./dues.js";
 import { expireRecordsJob } from "./expireRecords.js";
 import { createMeetingRemindersJob } from "./meetingReminders.js";
 import type { Job } from "./types.js";
@@ -21,6 +22,8 @@ export function createJobs(options: JobsOptions = {}): Job[] {
     checkinOpenJob,
     closePromptJob,
     studyRemindersJob,
+    duesMonthlyJob,
+    duesRemindersJob,
     expireRecordsJob,
   ];
 }

@@ -1,8 +1,7 @@
-import { reminderText } from "../cards/meetingMessages.js";
 import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from "../../config/reminders.js";
 import type { Meeting } from "../db/models/meeting.js";
-import { enqueueMessage } from "../delivery/outbox.js";
-import { pendingMembers } from "../domain/attendance.js";
+import { remindMeeting } from "../delivery/meetingReminders.js";
+import { scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
 
 const MIN = 60_000;
@@ -70,14 +69,13 @@ export function createMeetingRemindersJob(
     async run(ctx: JobContext) {
       const largest = sorted[0];
       if (!largest) return;
-      const { models, clock, config } = ctx.deps;
+      const { models, clock } = ctx.deps;
       const now = clock.now();
-      const meetings = await models.Meeting.find({
-        status: "scheduled",
-        startAt: { $gt: now, $lte: new Date(now.getTime() + (largest.minutes + 1) * MIN) },
-      })
-        .sort({ startAt: 1 })
-        .lean<Meeting[]>();
+      const meetings = await scheduledMeetingsStarting(
+        models,
+        now,
+        new Date(now.getTime() + (largest.minutes + 1) * MIN),
+      );
       await forEachIsolated(
         ctx,
         name,
@@ -88,19 +86,8 @@ export function createMeetingRemindersJob(
           if (!offset) return;
           const key = reminderKey(meeting._id, offset);
           if (await models.Outbox.exists({ _id: key })) return; // already sent: skip the scope query
-          const pending = await pendingMembers(models, meeting);
-          if (pending.length === 0) return;
-          await enqueueMessage(models, clock, {
+          await remindMeeting(ctx.deps, meeting, {
             key,
-            branchId: meeting.branchId,
-            target: { chatId: meeting.chatId },
-            content: {
-              text: reminderText(
-                meeting,
-                pending.map((m) => m.openId),
-                config.TZ,
-              ),
-            },
             description: `会议 ${meeting._id} 提醒（${offset.label}）`,
           });
         },

@@ -1,46 +1,13 @@
-import { createCipheriv, createHash, randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { larkSignature } from "../../src/lark/signature.js";
+
+export { encryptLark, signedBody, type SignedBody } from "../../src/lark/testing.js";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/lark");
 
 export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(path.join(fixtures, `${name}.json`), "utf8")) as T;
-}
-
-/** Encrypts like Lark: AES-256-CBC, key sha256(encryptKey), base64(IV ‖ ciphertext). */
-export function encryptLark(payload: unknown, encryptKey: string): string {
-  const key = createHash("sha256").update(encryptKey).digest();
-  const iv = randomBytes(16);
-  const cipher = createCipheriv("aes-256-cbc", key, iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(payload), "utf8"), cipher.final()]);
-  return Buffer.concat([iv, body]).toString("base64");
-}
-
-export interface SignedBody {
-  body: string;
-  headers: Record<string, string>;
-}
-
-/** The body and headers Lark would send for `payload`. */
-export function signedBody(
-  payload: unknown,
-  options: { encryptKey: string; timestamp?: number; nonce?: string },
-): SignedBody {
-  const body = JSON.stringify({ encrypt: encryptLark(payload, options.encryptKey) });
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const nonce = options.nonce ?? randomUUID();
-  return {
-    body,
-    headers: {
-      "content-type": "application/json",
-      "x-lark-request-timestamp": timestamp,
-      "x-lark-request-nonce": nonce,
-      "x-lark-signature": larkSignature(timestamp, nonce, options.encryptKey, body),
-    },
-  };
 }
 
 let counter = 0;

@@ -41,7 +41,7 @@ export interface TestBot {
 /** A real bot (Koa, SDK dispatcher, SDK client, database) with Lark faked by nock. */
 export async function startTestBot(
   label: string,
-  options: { now?: string; admins?: string[] } = {},
+  options: { now?: string; admins?: string[]; duesKey?: string } = {},
 ): Promise<TestBot> {
   const db = await openTestDb(label);
   const config = loadConfig({
@@ -53,6 +53,7 @@ export async function startTestBot(
     LARK_DOMAIN: LARK_BASE,
     ZHIBU_ADMINS: (options.admins ?? []).join(","),
     LOG_LEVEL: "info",
+    ZHIBU_DUES_KEY: options.duesKey,
   });
   const clock = fixedClock(options.now ?? "2026-11-23T02:00:00Z");
   const rawLogs: string[] = [];

@@ -1,3 +1,4 @@
+import { DEFAULT_DUES_RULES } from "../../config/dues.js";
 import { loadConfig } from "../../src/config.js";
 import type { AppDeps } from "../../src/deps.js";
 import { fixedClock } from "../../src/domain/clock.js";
@@ -36,6 +37,7 @@ export function jobDeps(db: TestDb, clock: TestClock): AppDeps {
     logger,
     // Jobs only write to the outbox; the worker that sends it is tested on its own.
     delivery: { wake: () => undefined, idle: async () => undefined },
+    dues: { rules: DEFAULT_DUES_RULES, box: null },
   };
 }
 

@@ -42,6 +42,8 @@ describe("job registry", () => {
       ["meeting-checkin-open", "* * * * *", true],
       ["meeting-close-prompt", "*/10 * * * *", true],
       ["study-reminders", "*/5 * * * *", true],
+      ["dues-monthly", "10 0 1 * *", true],
+      ["dues-reminders", "0 9 * * *", true],
       ["expire-records", "30 3 * * *", true],
     ]);
   });

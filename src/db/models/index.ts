@@ -7,6 +7,7 @@ import { meetingModel } from "./meeting.js";
 import { memberModel } from "./member.js";
 import { outboxModel } from "./outbox.js";
 import { studyConfirmationModel, studyTaskModel } from "./study.js";
+import { dueModel, duesProfileModel } from "./dues.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -19,6 +20,8 @@ export function createModels(connection: Connection) {
     JobRun: jobRunModel(connection),
     StudyTask: studyTaskModel(connection),
     StudyConfirmation: studyConfirmationModel(connection),
+    DuesProfile: duesProfileModel(connection),
+    Due: dueModel(connection),
   };
 }
 

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { duesReminderCard, DUES_ACTIONS } from "../cards/dues.js";
+import type { Branch } from "../db/models/branch.js";
+import type { Due } from "../db/models/dues.js";
+import { findMember } from "../domain/branches.js";
+import { claimPaid } from "../domain/dues.js";
+import { UserError } from "../domain/errors.js";
+import { enqueueMessage } from "../delivery/outbox.js";
+import { action } from "./types.js";
+
+/** 我已缴纳 on the reminder DM: the months become "pending" and the secretaries are told once. */
+const claim = action({
+  name: DUES_ACTIONS.claim,
+  input: z.object({
+    branchId: z.string().min(1),
+    months: z.array(z.string().regex(/^\d{4}-\d{2}$/)).min(1, "卡片数据有误"),
+  }),
+  async run({ deps, action: click }, input) {
+    const member = await findMember(deps.models, input.branchId, click.operatorOpenId);
+    if (!member?.active) throw new UserError("你不是该支部的在册党员。");
+    const result = await claimPaid(deps.models, deps.clock, {
+      branchId: input.branchId,
+      openId: click.operatorOpenId,
+      months: input.months,
+    });
+    if (result.claimed.length > 0) {
+      const secretaries = await deps.models.Member.find({
+        branchId: input.branchId,
+        role: "secretary",
+        active: true,
+      }).lean();
+      const months = result.claimed.join("、");
+      const name = member.name || member.openId;
+      for (const secretary of secretaries) {
+        await enqueueMessage(deps.models, deps.clock, {
+          key: `dues:claim:${input.branchId}:${member.openId}:${result.claimed.join(",")}:${secretary.openId}`,
+          branchId: input.branchId,
+          target: { openId: secretary.openId },
+          content: {
+            text: `党员 ${name} 表示已缴纳 ${months} 的党费，请核实后发送 /党费 缴纳 ${name} ${result.claimed[0]}..${result.claimed.at(-1)} 确认。`,
+          },
+          description: `党费缴纳待确认：${name} ${months}`,
+        });
+      }
+      deps.delivery.wake();
+    }
+    const branch = await deps.models.Branch.findById(input.branchId).lean<Branch>();
+    const dues = await deps.models.Due.find({ branchId: input.branchId, openId: member.openId }).lean<
+      Due[]
+    >();
+    const shown = dues.filter((d) => input.months.includes(d.month));
+    return {
+      toast: {
+        type: "success",
+        content: result.claimed.length > 0 ? "已提交，待书记确认" : "已提交过，待书记确认",
+      },
+      card: {
+        type: "raw",
+        data: duesReminderCard({
+          branchId: input.branchId,
+          branchName: branch?.name ?? "",
+          months: shown.map((d) => ({ month: d.month, amountFen: d.amountFen })),
+          claimed: true,
+        }),
+      },
+    };
+  },
+});
+
+export const duesActions = [claim];

@@ -1,0 +1,34 @@
+import { reminderText } from "../cards/meetingMessages.js";
+import type { Models } from "../db/models/index.js";
+import type { Meeting } from "../db/models/meeting.js";
+import { pendingMembers } from "../domain/attendance.js";
+import type { Clock } from "../domain/clock.js";
+import { enqueueMessage } from "./outbox.js";
+
+/**
+ * The group nudge mentioning those in scope who have not answered, through the outbox under
+ * `message.key` (so the same nudge is never sent twice). Returns how many were mentioned; when
+ * no one is pending nothing is queued. The caller wakes the delivery worker if it wants it now.
+ */
+export async function remindMeeting(
+  deps: { models: Models; clock: Clock; config: { TZ: string } },
+  meeting: Meeting,
+  message: { key: string; description: string },
+): Promise<number> {
+  const pending = await pendingMembers(deps.models, meeting);
+  if (pending.length === 0) return 0;
+  await enqueueMessage(deps.models, deps.clock, {
+    key: message.key,
+    branchId: meeting.branchId,
+    target: { chatId: meeting.chatId },
+    content: {
+      text: reminderText(
+        meeting,
+        pending.map((m) => m.openId),
+        deps.config.TZ,
+      ),
+    },
+    description: message.description,
+  });
+  return pending.length;
+}
