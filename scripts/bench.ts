@@ -4,12 +4,15 @@
  * Measures the real bot (buildBot: Koa, the SDK dispatcher, the router, the database, the card
  * refresher PATCHing a fake Lark Open API on 127.0.0.1) against a floor: the bare SDK
  * EventDispatcher on node:http doing one insertOne per click. Then starts the real entry point
- * (src/main.ts) to measure start-to-ready, idle RSS and graceful stop.
+ * (src/main.ts) to measure start-to-ready, idle RSS and graceful stop. Last, the outbox fan-out
+ * (scripts/bench/fanout.ts): 1,000 DMs + 20 group nudges sent by one delivery worker against a
+ * fake Lark enforcing Lark's rate limits, compared with the floor those limits impose (~60 s).
  *
- * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one)
+ * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one;
+ * FANOUT_SAFETY_MS=N to try another widening of the rate limiter's windows in the fan-out)
  *
  * Figures are printed, not asserted: the exit code is non-zero only if an answer or a record is
- * wrong (or the entry point fails to start or stop).
+ * wrong (or the entry point fails to start or stop, or a fan-out message is lost or sent twice).
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -34,6 +37,7 @@ import { BASELINE_COLLECTION, startBaseline } from "./bench/baseline.js";
 import { LoadClient, type ClientResult } from "./bench/client.js";
 import { measureEntrypoint, type EntrypointResult } from "./bench/entrypoint.js";
 import { startFakeLark } from "./bench/fakeLark.js";
+import { reportFanout, runFanout, type FanoutResult } from "./bench/fanout.js";
 import { cardClick, signedRequest } from "./bench/payloads.js";
 import { fmt, medianSummary, summarise, type LatencySummary } from "./bench/stats.js";
 
@@ -110,6 +114,7 @@ async function main() {
     }
   };
   let entry: EntrypointResult | null = null;
+  let fanout: FanoutResult | null = null;
   const zhibuRuns: ZhibuRun[] = [];
   const baselineRuns: LatencySummary[] = [];
 
@@ -292,6 +297,20 @@ async function main() {
     } catch (error) {
       fail(`entry point: ${error instanceof Error ? error.message : String(error)}`);
     }
+
+    // 7. Outbox fan-out: 1,000 DMs + 20 group nudges through one worker against a fake Lark that
+    // enforces Lark's rate limits (another database on the same server; ~60 s by the limits alone).
+    try {
+      const safety = process.env.FANOUT_SAFETY_MS;
+      fanout = await runFanout({
+        serverUri,
+        dbName: `${dbName}_fanout`,
+        fail,
+        safetyMs: safety ? Number(safety) : undefined,
+      });
+    } catch (error) {
+      fail(`fan-out: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
   } catch (error) {
     fail(error instanceof Error ? (error.stack ?? error.message) : String(error));
   } finally {
@@ -299,6 +318,7 @@ async function main() {
   }
 
   report(zhibuRuns, baselineRuns, entry);
+  if (fanout) reportFanout(fanout);
   console.log(
     `\nbench time: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s; ` +
       `load average ${loadAtStart} at start, ${loadavg()[0]!.toFixed(2)} at end ` +

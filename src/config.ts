@@ -78,7 +78,8 @@ export const configSchema = z
       .string()
       .optional()
       .refine(
-        (text) => text === undefined || /^[0-9a-fA-F]{64}$/.test(text) || Buffer.from(text, "base64").length === 32,
+        (text) =>
+          text === undefined || /^[0-9a-fA-F]{64}$/.test(text) || Buffer.from(text, "base64").length === 32,
         "expected 32 bytes: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)",
       ),
     /** A JSON file overriding the dues rule table (config/dues.ts). */

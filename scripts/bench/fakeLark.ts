@@ -196,7 +196,9 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
         counts.rateLimited++;
         call.status = 429;
         call.outcome = "rate-limited";
-        json(res, 429, RATE_LIMITED, { "x-ogw-ratelimit-reset": String(Math.max(1, Math.ceil(waitMs / 1000))) });
+        json(res, 429, RATE_LIMITED, {
+          "x-ogw-ratelimit-reset": String(Math.max(1, Math.ceil(waitMs / 1000))),
+        });
         return;
       }
       for (const key of new Set(rules.map((r) => r.key))) log.add(key, at);

@@ -1,34 +1,11 @@
-import { createCipheriv, createHash, randomBytes, randomUUID } from "node:crypto";
-import { larkSignature } from "../../src/lark/signature.js";
+import { randomUUID } from "node:crypto";
+import { signedBody, type SignedBody } from "../../src/lark/testing.js";
 
-/** Encrypts like Lark: AES-256-CBC, key sha256(encryptKey), base64(IV ‖ ciphertext). */
-function encryptLark(payload: unknown, encryptKey: string): string {
-  const key = createHash("sha256").update(encryptKey).digest();
-  const iv = randomBytes(16);
-  const cipher = createCipheriv("aes-256-cbc", key, iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(payload), "utf8"), cipher.final()]);
-  return Buffer.concat([iv, body]).toString("base64");
-}
-
-export interface SignedRequest {
-  body: string;
-  headers: Record<string, string>;
-}
+export type SignedRequest = SignedBody;
 
 /** The body and headers Lark would POST for `payload`, signed now by the system clock. */
 export function signedRequest(payload: unknown, encryptKey: string): SignedRequest {
-  const body = JSON.stringify({ encrypt: encryptLark(payload, encryptKey) });
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = randomUUID();
-  return {
-    body,
-    headers: {
-      "content-type": "application/json",
-      "x-lark-request-timestamp": timestamp,
-      "x-lark-request-nonce": nonce,
-      "x-lark-signature": larkSignature(timestamp, nonce, encryptKey, body),
-    },
-  };
+  return signedBody(payload, { encryptKey });
 }
 
 let counter = 0;

@@ -27,8 +27,14 @@ async function runJob(name: string, localTime: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestBot("dues_story", { now: "2026-11-01T02:00:00Z", duesKey: randomBytes(32).toString("hex") });
-  t.lark.chatOwner(CHAT, SECRETARY.openId).chatMembers(CHAT, [[SECRETARY, A, B, C]]).expectReply();
+  t = await startTestBot("dues_story", {
+    now: "2026-11-01T02:00:00Z",
+    duesKey: randomBytes(32).toString("hex"),
+  });
+  t.lark
+    .chatOwner(CHAT, SECRETARY.openId)
+    .chatMembers(CHAT, [[SECRETARY, A, B, C]])
+    .expectReply();
   await say(SECRETARY.openId, "/绑定 第四党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B, C]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
@@ -113,7 +119,9 @@ describe("Party dues through signed webhooks", () => {
     expect(tap.body.toast).toEqual({ type: "success", content: "已提交，待书记确认" });
     await t.bot.router.idle();
     expect(t.lark.pending()).toEqual([]);
-    expect((await t.db.models.Due.findOne({ openId: B.openId, month: "2026-11" }).lean())!.status).toBe("pending");
+    expect((await t.db.models.Due.findOne({ openId: B.openId, month: "2026-11" }).lean())!.status).toBe(
+      "pending",
+    );
 
     t.lark.expectReply(2);
     await say(SECRETARY.openId, "/党费 2026-11");
