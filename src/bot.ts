@@ -3,7 +3,7 @@ import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { createModels, syncIndexes } from "./db/models/index.js";
 import type { AppDeps } from "./deps.js";
-import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS } from "../config/delivery.js";
+import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS, RATE_SAFETY_MS } from "../config/delivery.js";
 import { loadDuesRules } from "../config/dues.js";
 import { createSecretBox, parseDuesKey } from "./domain/secretBox.js";
 import { meetingCardRenderer, meetingCardSent } from "./delivery/meetingCard.js";
@@ -37,7 +37,7 @@ export async function buildBot(options: {
   };
   const delivery = createDeliveryWorker({
     ...base,
-    limiter: options.limiter ?? new RateLimiter(),
+    limiter: options.limiter ?? new RateLimiter({ safetyMs: RATE_SAFETY_MS }),
     limits: LARK_RATE_LIMITS,
     share: options.config.ZHIBU_INSTANCES,
     maxAttempts: DELIVERY_MAX_ATTEMPTS,

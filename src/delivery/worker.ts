@@ -74,6 +74,8 @@ export function createDeliveryWorker(options: DeliveryOptions) {
   }
 
   async function deliver(item: OutboxItem): Promise<void> {
+    // Our claim: a worker whose request outlived a stale-claim takeover must not overwrite the new owner's state.
+    const mine = { _id: item._id, status: "sending" as const, attempts: item.attempts + 1 };
     const log = logger.child({ outboxId: item._id, kind: item.kind });
     try {
       if (item.kind === "card-refresh") {
@@ -105,18 +107,16 @@ export function createDeliveryWorker(options: DeliveryOptions) {
           ? await renderContent(item.render as RenderSpec)
           : (item.content as OutgoingContent);
         if (!content) {
-          await models.Outbox.updateOne(
-            { _id: item._id, status: "sending" },
-            { $set: { status: "sent", sentAt: clock.now(), lastError: "nothing to send" } },
-          );
+          await models.Outbox.updateOne(mine, {
+            $set: { status: "sent", sentAt: clock.now(), lastError: "nothing to send" },
+          });
           return;
         }
         await limiter.acquire(rulesFor(op, options.limits, options.share));
         const messageId = await options.lark.send(target, content, item.uuid);
-        await models.Outbox.updateOne(
-          { _id: item._id, status: "sending" },
-          { $set: { status: "sent", sentAt: clock.now(), sentMessageId: messageId, lastError: null } },
-        );
+        await models.Outbox.updateOne(mine, {
+          $set: { status: "sent", sentAt: clock.now(), sentMessageId: messageId, lastError: null },
+        });
         const hook = item.onSent as { type: string; id: string } | null;
         if (hook) await options.hooks[hook.type]?.(hook.id, messageId);
       }
