@@ -3,7 +3,18 @@
  * select and date/time picker fields put in it. Every field carries a `name`; submitting the form
  * calls back with `action.form_value` keyed by those names. Pure functions, no I/O.
  */
-import { i18n, markdown, plainText, type CardElement, type I18nText } from "./common.js";
+import {
+  button,
+  card,
+  header,
+  i18n,
+  markdown,
+  plainText,
+  type Card,
+  type CardElement,
+  type HeaderTemplate,
+  type I18nText,
+} from "./common.js";
 
 /** One option of a `select_static`: the text shown and the value sent back in `form_value`. */
 export interface FormOption {
@@ -100,10 +111,72 @@ function picker(tag: "date_picker" | "picker_time", name: string, placeholder: I
   return { tag, name, required: true, width: "fill", placeholder: plainText(placeholder) };
 }
 
+/**
+ * The optional 党小组 row: a select of the branch's party groups named `name`; null when the
+ * branch has none (the row is then left out).
+ */
+export function formPartyGroupRow(
+  name: string,
+  placeholder: I18nText,
+  partyGroups: readonly string[],
+): CardElement | null {
+  const groups = partyGroupOptions(partyGroups);
+  if (groups.length === 0) return null;
+  return formRow(i18n("党小组", "Party group"), false, formSelect(name, placeholder, false, groups));
+}
+
 /** The distinct, non-empty party groups (trimmed, first-seen order), for a 党小组 select. */
 export function partyGroupOptions(partyGroups: readonly string[]): FormOption[] {
   return [...new Set(partyGroups.map((g) => g.trim()).filter(Boolean))].map((group) => ({
     text: i18n(group),
     value: group,
   }));
+}
+
+export interface FormCardParts {
+  /** Header title, also the chat-list summary. */
+  title: I18nText;
+  template: HeaderTemplate;
+  /** The small print above the form, after "带 \* 的为必填项。" / "Fields marked \* are required. ". */
+  note: I18nText;
+  /** The form container's name (unique within the card). */
+  formName: string;
+  /** The form's rows (formRow …), in order. */
+  fields: CardElement[];
+  /** The submit button below the fields: its label, callback `action.value` and unique name. */
+  submit: { text: I18nText; value: Record<string, unknown>; name: string };
+}
+
+/**
+ * A card holding one form: header, a note on required fields, the fields and a submit button.
+ * Submitting calls back with `action.value = submit.value` and `action.form_value` keyed by the
+ * fields' names.
+ */
+export function formCard(parts: FormCardParts): Card {
+  return card({
+    header: header(parts.title, parts.template),
+    elements: [
+      markdown(
+        {
+          zh: `带 \\* 的为必填项。${parts.note.zh}`,
+          en: `Fields marked \\* are required. ${parts.note.en}`,
+        },
+        { textSize: "notation" },
+      ),
+      {
+        tag: "form",
+        name: parts.formName,
+        elements: [
+          ...parts.fields,
+          button({
+            text: parts.submit.text,
+            type: "primary_filled",
+            value: parts.submit.value,
+            formSubmitName: parts.submit.name,
+          }),
+        ],
+      },
+    ],
+    summary: parts.title,
+  });
 }

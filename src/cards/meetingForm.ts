@@ -6,17 +6,16 @@
  */
 import { DEFAULT_MEETING_MINUTES } from "../../config/meetings.js";
 import { MEETING_TYPES } from "../domain/meetingTypes.js";
+import { card, escapeMarkdown, header, i18n, markdown, type Card, type CardElement } from "./common.js";
 import {
-  button,
-  card,
-  escapeMarkdown,
-  header,
-  i18n,
-  markdown,
-  type Card,
-  type CardElement,
-} from "./common.js";
-import { formDatePicker, formInput, formRow, formSelect, formTimePicker, partyGroupOptions } from "./form.js";
+  formCard,
+  formDatePicker,
+  formInput,
+  formPartyGroupRow,
+  formRow,
+  formSelect,
+  formTimePicker,
+} from "./form.js";
 import { CARD_ACTIONS } from "./types.js";
 
 /** `form_value` keys of the new-meeting form. */
@@ -39,7 +38,6 @@ export const MEETING_FORM_LIMITS = { title: 100, place: 100, duration: 4, agenda
 
 /** The form card to create a meeting: type, title, date, time, place, duration, agenda, 党小组. */
 export function newMeetingFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
-  const groups = partyGroupOptions(options.partyGroups);
   const fields: CardElement[] = [
     formRow(
       i18n("类型", "Type"),
@@ -93,43 +91,25 @@ export function newMeetingFormCard(options: { timeZone: string; partyGroups: str
       }),
     ),
   ];
-  if (groups.length > 0) {
-    fields.push(
-      formRow(
-        i18n("党小组", "Party group"),
-        false,
-        formSelect(
-          MEETING_FORM_FIELDS.partyGroup,
-          i18n("不选则为全支部", "Leave empty for the whole branch"),
-          false,
-          groups,
-        ),
-      ),
-    );
-  }
-  fields.push(
-    button({
-      text: i18n("创建会议", "Create meeting"),
-      type: "primary_filled",
-      value: { action: CARD_ACTIONS.meetingCreate },
-      formSubmitName: MEETING_FORM_SUBMIT,
-    }),
+  const groupRow = formPartyGroupRow(
+    MEETING_FORM_FIELDS.partyGroup,
+    i18n("不选则为全支部", "Leave empty for the whole branch"),
+    options.partyGroups,
   );
+  if (groupRow) fields.push(groupRow);
 
   const zone = escapeMarkdown(options.timeZone);
-  return card({
-    header: header(i18n("新建会议", "New meeting"), "blue"),
-    elements: [
-      markdown(
-        {
-          zh: `带 \\* 的为必填项。日期和时间按 ${zone} 时间。`,
-          en: `Fields marked \\* are required. Date and time are in ${zone}.`,
-        },
-        { textSize: "notation" },
-      ),
-      { tag: "form", name: MEETING_FORM_NAME, elements: fields },
-    ],
-    summary: i18n("新建会议", "New meeting"),
+  return formCard({
+    title: i18n("新建会议", "New meeting"),
+    template: "blue",
+    note: { zh: `日期和时间按 ${zone} 时间。`, en: `Date and time are in ${zone}.` },
+    formName: MEETING_FORM_NAME,
+    fields,
+    submit: {
+      text: i18n("创建会议", "Create meeting"),
+      value: { action: CARD_ACTIONS.meetingCreate },
+      name: MEETING_FORM_SUBMIT,
+    },
   });
 }
 

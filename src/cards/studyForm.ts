@@ -5,17 +5,8 @@
  * it as a day in the branch's time zone, the deadline being the end of that day.
  */
 import { STUDY_HOURS_MAX, STUDY_HOURS_MIN } from "../../config/study.js";
-import {
-  button,
-  card,
-  escapeMarkdown,
-  header,
-  i18n,
-  markdown,
-  type Card,
-  type CardElement,
-} from "./common.js";
-import { formDatePicker, formInput, formRow, formSelect, partyGroupOptions } from "./form.js";
+import { card, escapeMarkdown, header, i18n, markdown, type Card, type CardElement } from "./common.js";
+import { formCard, formDatePicker, formInput, formPartyGroupRow, formRow, formSelect } from "./form.js";
 import { formatHours } from "./study.js";
 import { STUDY_ACTIONS } from "./types.js";
 
@@ -51,7 +42,6 @@ export const STUDY_SCOPE_OPTIONS = [
 
 /** The form card to create a study task: title, link, text, deadline, 学时, scope, 党小组. */
 export function newStudyFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
-  const groups = partyGroupOptions(options.partyGroups);
   const hoursRange = `${formatHours(STUDY_HOURS_MIN)}–${formatHours(STUDY_HOURS_MAX)}`;
   const fields: CardElement[] = [
     formRow(
@@ -111,43 +101,28 @@ export function newStudyFormCard(options: { timeZone: string; partyGroups: strin
       ),
     ),
   ];
-  if (groups.length > 0) {
-    fields.push(
-      formRow(
-        i18n("党小组", "Party group"),
-        false,
-        formSelect(
-          STUDY_FORM_FIELDS.partyGroup,
-          i18n("范围为党小组时选择", "Choose when the scope is a party group"),
-          false,
-          groups,
-        ),
-      ),
-    );
-  }
-  fields.push(
-    button({
-      text: i18n("发布学习任务", "Publish study task"),
-      type: "primary_filled",
-      value: { action: STUDY_ACTIONS.create },
-      formSubmitName: STUDY_FORM_SUBMIT,
-    }),
+  const groupRow = formPartyGroupRow(
+    STUDY_FORM_FIELDS.partyGroup,
+    i18n("范围为党小组时选择", "Choose when the scope is a party group"),
+    options.partyGroups,
   );
+  if (groupRow) fields.push(groupRow);
 
   const zone = escapeMarkdown(options.timeZone);
-  return card({
-    header: header(i18n("新建学习任务", "New study task"), "turquoise"),
-    elements: [
-      markdown(
-        {
-          zh: `带 \\* 的为必填项。截止日期按 ${zone} 时间，当天 24:00 截止。学时为 ${hoursRange}，按半小时计。`,
-          en: `Fields marked \\* are required. The deadline is the end of that day in ${zone}. Study hours: ${hoursRange}, in half hours.`,
-        },
-        { textSize: "notation" },
-      ),
-      { tag: "form", name: STUDY_FORM_NAME, elements: fields },
-    ],
-    summary: i18n("新建学习任务", "New study task"),
+  return formCard({
+    title: i18n("新建学习任务", "New study task"),
+    template: "turquoise",
+    note: {
+      zh: `截止日期按 ${zone} 时间，当天 24:00 截止。学时为 ${hoursRange}，按半小时计。`,
+      en: `The deadline is the end of that day in ${zone}. Study hours: ${hoursRange}, in half hours.`,
+    },
+    formName: STUDY_FORM_NAME,
+    fields,
+    submit: {
+      text: i18n("发布学习任务", "Publish study task"),
+      value: { action: STUDY_ACTIONS.create },
+      name: STUDY_FORM_SUBMIT,
+    },
   });
 }
 
