@@ -4,12 +4,18 @@ import { allowed } from "../commands/dispatch.js";
 import { findBranchByChat, findBranchForUser, findMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import type { CardAction } from "../lark/types.js";
+import type { Permission } from "../commands/types.js";
 
 /**
  * The branch a form card was submitted for (the chat's, or the operator's own when the form was
- * sent in a private chat), provided the operator is its secretary or on its committee.
+ * sent in a private chat), provided the operator holds `permission` there (committee by default).
  */
-export async function committeeBranchOf(deps: AppDeps, click: CardAction, refusal: string): Promise<Branch> {
+export async function committeeBranchOf(
+  deps: AppDeps,
+  click: CardAction,
+  refusal: string,
+  permission: Permission = "committee",
+): Promise<Branch> {
   let branch = await findBranchByChat(deps.models, click.chatId);
   let member = branch ? await findMember(deps.models, branch._id, click.operatorOpenId) : null;
   if (!branch) {
@@ -19,6 +25,6 @@ export async function committeeBranchOf(deps: AppDeps, click: CardAction, refusa
   }
   if (!branch) throw new UserError("本群还没有绑定支部。");
   const isAdmin = deps.config.ZHIBU_ADMINS.includes(click.operatorOpenId);
-  if (!allowed("committee", { member, isAdmin })) throw new UserError(refusal);
+  if (!allowed(permission, { member, isAdmin })) throw new UserError(refusal);
   return branch;
 }

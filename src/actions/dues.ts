@@ -6,6 +6,9 @@ import { findMember } from "../domain/branches.js";
 import { claimPaid } from "../domain/dues.js";
 import { UserError } from "../domain/errors.js";
 import { enqueueMessage } from "../delivery/outbox.js";
+import { applyDuesProfile, memberNamed } from "../commands/dues.js";
+import { parseCategory, parseMonth, parseYuanToFen } from "../domain/duesRules.js";
+import { committeeBranchOf } from "./branchOf.js";
 import { action } from "./types.js";
 
 /** 我已缴纳 on the reminder DM: the months become "pending" and the secretaries are told once. */
@@ -67,4 +70,47 @@ const claim = action({
   },
 });
 
-export const duesActions = [claim];
+/** The secretary's dues form (private chat): the same rules as `/党费 设置`. */
+const setProfile = action({
+  name: DUES_ACTIONS.set,
+  input: z.object({
+    member: z.string({ error: "请填写党员姓名" }).trim().min(1, "请填写党员姓名"),
+    category: z.string({ error: "请选择类别" }).transform((word, ctx) => {
+      const category = parseCategory(word);
+      if (!category) ctx.addIssue({ code: "custom", message: "请选择类别" });
+      return category ?? z.NEVER;
+    }),
+    amount: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (!text?.trim()) return null;
+        const fen = parseYuanToFen(text);
+        if (fen === null) ctx.addIssue({ code: "custom", message: "金额须为元，如 8500 或 0.5" });
+        return fen ?? z.NEVER;
+      }),
+    from: z.string({ error: "请填写起始月份" }).transform((text, ctx) => {
+      const month = parseMonth(text.trim());
+      if (!month) ctx.addIssue({ code: "custom", message: "起始月份须为 YYYY-MM" });
+      return month ?? z.NEVER;
+    }),
+    reason: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() ?? ""),
+  }),
+  async run({ deps, action: click }, input) {
+    const branch = await committeeBranchOf(deps, click, "抱歉，只有支部书记可以设置党费标准。", "secretary");
+    const member = await memberNamed(deps, branch._id, input.member);
+    const text = await applyDuesProfile(deps, member, {
+      category: input.category,
+      amountFen: input.amount,
+      from: input.from,
+      reason: input.reason,
+      setBy: click.operatorOpenId,
+    });
+    return { toast: { type: "success", content: text } };
+  },
+});
+
+export const duesActions = [claim, setProfile];

@@ -1,4 +1,6 @@
+import { DUES_CATEGORIES, DUES_CATEGORY_NAMES } from "../../config/dues.js";
 import { formatFen } from "../domain/duesRules.js";
+import { formCard, formInput, formRow, formSelect } from "./form.js";
 import { button, card, header, hr, i18n, markdown, type Card } from "./common.js";
 
 export const DUES_ACTIONS = {
@@ -51,5 +53,57 @@ export function duesReminderCard(data: DuesReminderData): Card {
         },
       ),
     ],
+  });
+}
+
+/** The secretary's form (in a private chat) to set a member's dues standard. */
+export function duesProfileFormCard(options: { month: string }): Card {
+  const categories = DUES_CATEGORIES.map((id) => ({
+    text: i18n(DUES_CATEGORY_NAMES[id].zh, DUES_CATEGORY_NAMES[id].en),
+    value: id,
+  }));
+  return formCard({
+    title: i18n("设置党费标准", "Set dues standard"),
+    template: "red",
+    note: {
+      zh: "在职、离退休填税后月工资/月离退休费（元，加密保存，不会出现在群里）；农民、减交填每月金额；学生、失业、低保按 0.20 元。",
+      en: "Employed/retired: monthly income after tax (yuan, stored encrypted, never shown in the group); farmer/reduced: the monthly amount.",
+    },
+    formName: "dues_profile",
+    fields: [
+      formRow(
+        i18n("党员姓名", "Member"),
+        true,
+        formInput("member", i18n("与名册一致的姓名", "Name as on the roster"), {
+          required: true,
+          maxLength: 40,
+        }),
+      ),
+      formRow(
+        i18n("类别", "Category"),
+        true,
+        formSelect("category", i18n("选择类别", "Category"), true, categories, "employed"),
+      ),
+      formRow(
+        i18n("金额（元）", "Amount (yuan)"),
+        false,
+        formInput("amount", i18n("月工资或每月金额", "Income or monthly amount"), { maxLength: 16 }),
+      ),
+      formRow(
+        i18n("起始月份", "From month"),
+        true,
+        formInput("from", i18n("YYYY-MM", "YYYY-MM"), {
+          required: true,
+          maxLength: 7,
+          defaultValue: options.month,
+        }),
+      ),
+      formRow(
+        i18n("减免原因", "Reason"),
+        false,
+        formInput("reason", i18n("减交、免交时填写", "For reduced or waived"), { maxLength: 200 }),
+      ),
+    ],
+    submit: { text: i18n("保存", "Save"), value: { action: DUES_ACTIONS.set }, name: "dues_profile_submit" },
   });
 }

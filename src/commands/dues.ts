@@ -1,6 +1,8 @@
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { DUES_CATEGORY_NAMES } from "../../config/dues.js";
+import { DUES_CATEGORY_NAMES, type DuesCategory } from "../../config/dues.js";
+import { duesProfileFormCard } from "../cards/dues.js";
+import type { AppDeps } from "../deps.js";
 import type { Member } from "../db/models/member.js";
 import { memberYear, monthStatus, recordPayment, setDuesProfile } from "../domain/dues.js";
 import { formatFen, monthOf, parseCategory, parseMonth, parseYuanToFen } from "../domain/duesRules.js";
@@ -12,10 +14,8 @@ import { subcommand, type CommandContext, type CommandFamily } from "./types.js"
 const STATUS_ZH = { unpaid: "未缴", pending: "待确认", paid: "已缴", none: "—" } as const;
 
 /** A member named by @mention or by name (a private chat has no one to @). */
-async function memberNamed(ctx: CommandContext, who: Mention | string): Promise<Member> {
-  const roster = await ctx.deps.models.Member.find({ branchId: ctx.branch!._id, active: true }).lean<
-    Member[]
-  >();
+export async function memberNamed(deps: AppDeps, branchId: string, who: Mention | string): Promise<Member> {
+  const roster = await deps.models.Member.find({ branchId, active: true }).lean<Member[]>();
   const found =
     typeof who === "string"
       ? roster.filter((m) => m.name === who || m.openId === who)
@@ -37,6 +37,13 @@ function personAndRest(
 }
 
 const setArgs = commandInput.transform((input, ctx) => {
+  if (
+    input.positional.length === 0 &&
+    input.mentions.length === 0 &&
+    Object.keys(input.options).length === 0
+  ) {
+    return null; // → the form card
+  }
   const person = personAndRest(input);
   if (!person) {
     ctx.addIssue({ code: "custom", message: "请写党员姓名（或 @ 党员）" });
@@ -83,6 +90,42 @@ const monthArg = commandInput.transform((input, ctx) => {
 
 const thisMonth = (ctx: CommandContext) => monthOf(ctx.deps.clock.now(), ctx.deps.config.TZ);
 
+/** Sets a member's dues standard (command or form) and says what it came to, never the income. */
+export async function applyDuesProfile(
+  deps: AppDeps,
+  member: Member,
+  args: {
+    category: DuesCategory;
+    amountFen: number | null;
+    from: string | null;
+    reason: string;
+    setBy: string;
+  },
+): Promise<string> {
+  if (!deps.dues.box) throw new UserError("未配置党费收入加密密钥（ZHIBU_DUES_KEY），请联系管理员。");
+  const wage = args.category === "employed" || args.category === "retired";
+  const { monthlyFen, effectiveFrom, repriced } = await setDuesProfile(
+    deps.models,
+    deps.clock,
+    deps.dues.box,
+    deps.dues.rules,
+    {
+      branchId: member.branchId,
+      openId: member.openId,
+      category: args.category,
+      baseFen: wage ? args.amountFen : null,
+      fixedFen: wage ? null : args.amountFen,
+      effectiveFrom: args.from ?? monthOf(deps.clock.now(), deps.config.TZ),
+      reason: args.reason,
+      setBy: args.setBy,
+    },
+  );
+  return (
+    `已设置 ${member.name || member.openId} 的党费标准：${DUES_CATEGORY_NAMES[args.category].zh}，自 ${effectiveFrom} 起每月 ${formatFen(monthlyFen)}。` +
+    (repriced.length > 0 ? `已按新标准调整未缴月份：${repriced.join("、")}。` : "")
+  );
+}
+
 async function replyMine(ctx: CommandContext): Promise<void> {
   const year = DateTime.fromJSDate(ctx.deps.clock.now(), { zone: ctx.deps.config.TZ }).year;
   const mine = await memberYear(ctx.deps.models, ctx.branch!._id, ctx.message.senderOpenId, year);
@@ -116,6 +159,7 @@ export const duesCommands: CommandFamily = {
       aliases: ["设置"],
       usage: [
         "/党费 设置 <姓名> <类别> [税后月工资或金额(元)] [起始=YYYY-MM] [原因=…]（私聊机器人）",
+        "/党费 设置（不带参数：发送填写表单）",
         "/dues set <name> <category> [monthly wage or amount in yuan] [from=YYYY-MM] [reason=…]",
         "类别：在职、离退休（填税后月工资/离退休费）；学生、失业、低保（固定 0.2 元）；农民、减交（填每月金额）；免交",
       ],
@@ -125,29 +169,13 @@ export const duesCommands: CommandFamily = {
       chat: "p2p",
       args: setArgs,
       async run(ctx, args) {
-        const { deps } = ctx;
-        if (!deps.dues.box) throw new UserError("未配置党费收入加密密钥（ZHIBU_DUES_KEY），请联系管理员。");
-        const member = await memberNamed(ctx, args.who);
-        const wage = args.category === "employed" || args.category === "retired";
-        const { monthlyFen, effectiveFrom, repriced } = await setDuesProfile(
-          deps.models,
-          deps.clock,
-          deps.dues.box,
-          deps.dues.rules,
-          {
-            branchId: ctx.branch!._id,
-            openId: member.openId,
-            category: args.category,
-            baseFen: wage ? args.amountFen : null,
-            fixedFen: wage ? null : args.amountFen,
-            effectiveFrom: args.from ?? thisMonth(ctx),
-            reason: args.reason,
-            setBy: ctx.message.senderOpenId,
-          },
-        );
+        if (!args) {
+          await ctx.replyCard(duesProfileFormCard({ month: thisMonth(ctx) }));
+          return;
+        }
+        const member = await memberNamed(ctx.deps, ctx.branch!._id, args.who);
         await ctx.replyText(
-          `已设置 ${member.name || member.openId} 的党费标准：${DUES_CATEGORY_NAMES[args.category].zh}，自 ${effectiveFrom} 起每月 ${formatFen(monthlyFen)}。` +
-            (repriced.length > 0 ? `已按新标准调整未缴月份：${repriced.join("、")}。` : ""),
+          await applyDuesProfile(ctx.deps, member, { ...args, setBy: ctx.message.senderOpenId }),
         );
       },
     }),
@@ -165,7 +193,7 @@ export const duesCommands: CommandFamily = {
       args: paidArgs,
       async run(ctx, args) {
         const { deps } = ctx;
-        const member = await memberNamed(ctx, args.who);
+        const member = await memberNamed(ctx.deps, ctx.branch!._id, args.who);
         const result = await recordPayment(deps.models, deps.clock, deps.dues.rules, {
           branchId: ctx.branch!._id,
           openId: member.openId,

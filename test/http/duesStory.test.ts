@@ -70,6 +70,25 @@ describe("Party dues through signed webhooks", () => {
     expect(t.rawLogs.join("\n")).not.toContain(INCOME_FEN);
   });
 
+  it("takes the same settings from the form card, secretary only", async () => {
+    t.lark.expectReply();
+    await say(SECRETARY.openId, "/党费 设置", "p2p");
+    expect(String(t.lark.replies.at(-1)!.body.content)).toContain('"action":"dues.set"');
+    const submit = (operator: string, amount: string) =>
+      t.click({
+        operator,
+        value: { action: "dues.set" },
+        formValue: { member: "李三", category: "farmer", amount, from: "2026-12", reason: "" },
+        messageId: "om_dues_form",
+        chatId: `oc_p2p_${operator}`,
+      });
+    expect((await submit(A.openId, "0.5")).body.toast.type).toBe("error");
+    const saved = await submit(SECRETARY.openId, "0.5");
+    expect(saved.body.toast).toMatchObject({ type: "success" });
+    expect(saved.body.toast.content).toContain("每月 0.50 元");
+    expect(await t.db.models.DuesProfile.countDocuments({ openId: C.openId })).toBe(1);
+  });
+
   it("creates each month's dues once, however often the job runs", async () => {
     expect(await runJob("dues-monthly", "2026-10-31T16:10:00Z")).toBe("ran"); // 11-01 00:10 local
     const again = createScheduler({ deps: t.bot.deps, jobs: createJobs(), instanceId: "other" });
