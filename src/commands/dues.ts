@@ -4,8 +4,16 @@ import { DUES_CATEGORY_NAMES, type DuesCategory } from "../../config/dues.js";
 import { duesProfileFormCard } from "../cards/dues.js";
 import type { AppDeps } from "../deps.js";
 import type { Member } from "../db/models/member.js";
-import { memberYear, monthStatus, recordPayment, setDuesProfile } from "../domain/dues.js";
-import { formatFen, monthOf, parseCategory, parseMonth, parseYuanToFen } from "../domain/duesRules.js";
+import { createMonthlyDues, memberYear, monthStatus, recordPayment, setDuesProfile } from "../domain/dues.js";
+import {
+  addMonths,
+  formatFen,
+  monthOf,
+  monthsBetween,
+  parseCategory,
+  parseMonth,
+  parseYuanToFen,
+} from "../domain/duesRules.js";
 import { UserError } from "../domain/errors.js";
 import type { Mention } from "../lark/types.js";
 import { commandInput, option } from "./args.js";
@@ -120,6 +128,14 @@ export async function applyDuesProfile(
       setBy: args.setBy,
     },
   );
+  // Months from the standard's start up to now are owed already (e.g. from the month of acceptance):
+  // create them now rather than waiting for a monthly run that will never come for them.
+  const current = monthOf(deps.clock.now(), deps.config.TZ);
+  const earliest = addMonths(current, -deps.dues.rules.backPayMonths);
+  const start = effectiveFrom < earliest ? earliest : effectiveFrom;
+  for (const month of start <= current ? monthsBetween(start, current) : []) {
+    await createMonthlyDues(deps.models, deps.clock, { month, branchId: member.branchId });
+  }
   return (
     `已设置 ${member.name || member.openId} 的党费标准：${DUES_CATEGORY_NAMES[args.category].zh}，自 ${effectiveFrom} 起每月 ${formatFen(monthlyFen)}。` +
     (repriced.length > 0 ? `已按新标准调整未缴月份：${repriced.join("、")}。` : "")

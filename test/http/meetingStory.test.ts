@@ -231,6 +231,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     expect(await t.db.models.Meeting.countDocuments({ sourceKey: "form:om_form_1" })).toBe(1);
     const m2 = await t.db.models.Meeting.findById("M2").lean();
     expect(m2!.startAt.toISOString()).toBe("2026-11-27T11:00:00.000Z");
+    await t.bot.router.idle(); // the card goes out through the outbox after the answer
     expect(t.lark.pending()).toEqual([]);
 
     // 支委会 is for the committee: an ordinary member is out of scope.
