@@ -9,13 +9,17 @@
  * last message may start at the earliest.
  */
 import type { Connection } from "mongoose";
-import { DELIVERY_MAX_ATTEMPTS, DELIVERY_POLL_MS, LARK_RATE_LIMITS } from "../../config/delivery.js";
+import {
+  DELIVERY_MAX_ATTEMPTS,
+  DELIVERY_POLL_MS,
+  LARK_RATE_LIMITS,
+  RATE_SAFETY_MS,
+} from "../../config/delivery.js";
 import { loadConfig } from "../../src/config.js";
 import { connectDb } from "../../src/db/connection.js";
 import { createModels, syncIndexes } from "../../src/db/models/index.js";
 import { enqueueMessage, larkUuid, type MessageRequest } from "../../src/delivery/outbox.js";
 import {
-  DEFAULT_SAFETY_MS,
   RateLimiter,
   rulesFor,
   type RateLimits,
@@ -258,7 +262,7 @@ export async function runFanout(options: {
       maxPerSecond: maxPerWindow(arrivals, 1000),
       maxPerMinute: maxPerWindow(arrivals, 60_000),
       delivered: fake.messages.length,
-      safetyMs: options.safetyMs ?? DEFAULT_SAFETY_MS,
+      safetyMs: options.safetyMs ?? RATE_SAFETY_MS,
       lag: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: Math.max(...lags) },
     };
   } finally {
