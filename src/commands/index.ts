@@ -6,6 +6,7 @@ import { remindersCommands } from "./reminders.js";
 import { studyCommands } from "./study.js";
 import { meCommands } from "./me.js";
 import { duesCommands, myDuesCommands } from "./dues.js";
+import { exportCommands, statsCommands } from "./stats.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -20,4 +21,6 @@ export const commandFamilies: CommandFamily[] = [
   meCommands,
   duesCommands,
   myDuesCommands,
+  statsCommands,
+  exportCommands,
 ];

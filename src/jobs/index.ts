@@ -3,6 +3,7 @@ import { checkinOpenJob } from "./checkinOpen.js";
 import { closePromptJob } from "./closePrompt.js";
 import { studyRemindersJob } from "./studyReminders.js";
 import { duesMonthlyJob, duesRemindersJob } from "./dues.js";
+import { complianceJob } from "./compliance.js";
 import { expireRecordsJob } from "./expireRecords.js";
 import { createMeetingRemindersJob } from "./meetingReminders.js";
 import type { Job } from "./types.js";
@@ -24,6 +25,7 @@ export function createJobs(options: JobsOptions = {}): Job[] {
     studyRemindersJob,
     duesMonthlyJob,
     duesRemindersJob,
+    complianceJob,
     expireRecordsJob,
   ];
 }

@@ -2,7 +2,7 @@ import * as lark from "@larksuiteoapi/node-sdk";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { sdkLogger } from "./dispatcher.js";
-import type { LarkApi, OutgoingContent, Target } from "./types.js";
+import type { LarkApi, OutgoingContent, Target, UploadFileType } from "./types.js";
 
 /** A Lark API answer with a non-zero code (or an HTTP error carrying one). */
 export class LarkApiError extends Error {
@@ -55,9 +55,9 @@ export function createLarkClient(config: Config, logger: Logger): lark.Client {
 }
 
 function messageBody(content: OutgoingContent): { msg_type: string; content: string } {
-  return "card" in content
-    ? { msg_type: "interactive", content: JSON.stringify(content.card) }
-    : { msg_type: "text", content: JSON.stringify({ text: content.text }) };
+  if ("card" in content) return { msg_type: "interactive", content: JSON.stringify(content.card) };
+  if ("file" in content) return { msg_type: "file", content: JSON.stringify({ file_key: content.file }) };
+  return { msg_type: "text", content: JSON.stringify({ text: content.text }) };
 }
 
 interface LarkResponse<T> {
@@ -151,6 +151,19 @@ export function createLarkApi(client: lark.Client): LarkApi {
         client.im.v1.chat.get({ path: { chat_id: chatId }, params: { user_id_type: "open_id" } }),
       );
       return data?.owner_id ?? null;
+    },
+    async uploadFile(fileName: string, data: Buffer, fileType: UploadFileType) {
+      if (data.length === 0) throw new Error("Lark does not accept an empty file");
+      // Unlike the other methods, the SDK unwraps this answer to its `data` (or null): a
+      // non-zero code on HTTP 200 shows up as a missing file_key.
+      const result = await call(async () => ({
+        data: await client.im.v1.file.create({
+          data: { file_type: fileType, file_name: fileName, file: data },
+        }),
+      }));
+      const fileKey = result?.file_key;
+      if (!fileKey) throw new LarkApiError(-1, "file upload answered no file_key");
+      return fileKey;
     },
   };
 }

@@ -52,6 +52,12 @@ export interface LarkApi {
   patchCard(messageId: string, card: object): Promise<void>;
   listChatMembers(chatId: string): Promise<{ openId: string; name: string }[]>;
   getChatOwner(chatId: string): Promise<string | null>;
+  /** Uploads a file (≤ 30 MB, not empty) for a `{ file }` message; resolves to its file_key. */
+  uploadFile(fileName: string, data: Buffer, fileType: UploadFileType): Promise<string>;
 }
 
-export type OutgoingContent = { text: string } | { card: object };
+/** Lark's `file_type` for an upload: "xls" for spreadsheets, "stream" for anything else. */
+export type UploadFileType = "xls" | "pdf" | "stream";
+
+/** A text, a card, or a file already uploaded with `uploadFile` (its file_key). */
+export type OutgoingContent = { text: string } | { card: object } | { file: string };

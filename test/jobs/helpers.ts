@@ -16,6 +16,7 @@ const forbiddenLark: LarkApi = {
   patchCard: () => Promise.reject(new Error("jobs must not call lark.patchCard")),
   listChatMembers: () => Promise.reject(new Error("jobs must not call lark.listChatMembers")),
   getChatOwner: () => Promise.reject(new Error("jobs must not call lark.getChatOwner")),
+  uploadFile: () => Promise.reject(new Error("jobs must not call lark.uploadFile")),
 };
 
 export type TestClock = ReturnType<typeof fixedClock>;

@@ -44,6 +44,7 @@ describe("job registry", () => {
       ["study-reminders", "*/5 * * * *", true],
       ["dues-monthly", "10 0 1 * *", true],
       ["dues-reminders", "0 9 * * *", true],
+      ["compliance", "0 8 * * *", true],
       ["expire-records", "30 3 * * *", true],
     ]);
   });

@@ -1,0 +1,451 @@
+/**
+ * Statistics cards and messages (pure builders: data → card JSON 2.0 or text, no I/O).
+ *
+ * - branchStatsCard: one branch's 组织生活 over a period — 三会一课 compliance per meeting type,
+ *   participation per type, the members with the lowest participation, study, dues, and a chart of
+ *   the participation rate per month;
+ * - orgStatsCard: every branch of an organisation, lowest compliance first;
+ * - complianceWarningText / complianceReportText: DMs to a secretary.
+ *
+ * The chart is the card JSON 2.0 图表 component (open.feishu.cn/document/feishu-cards/
+ * card-json-v2-components/content-components/chart): `{ tag: "chart", aspect_ratio, chart_spec }`
+ * where `chart_spec` is a VChart spec (`{ type: "line", data: { values }, xField, yField }`). The
+ * spec may not contain JavaScript, so values are plain numbers (percent, one decimal), and texts in
+ * the spec cannot be translated: the chart's title is a markdown element above it instead.
+ * Tables are markdown lists (one line per row), which stay readable on mobile.
+ *
+ * Rates are numbers 0..1; a rate that is not a finite number, or whose denominator (expected,
+ * total) is 0, shows as "—" — the domain reports 0 for those.
+ */
+import { formatFen } from "../domain/duesRules.js";
+import {
+  card,
+  escapeMarkdown,
+  header,
+  hr,
+  i18n,
+  markdown,
+  MONTHS_EN,
+  truncate,
+  type Card,
+  type CardElement,
+  type HeaderTemplate,
+  type I18nText,
+} from "./common.js";
+
+/** One branch's statistics over a period (computed by the domain). */
+export interface BranchStatsView {
+  branchName: string;
+  /** "2026", "2026-Q4", "2026-11". */
+  periodLabel: string;
+  compliance: {
+    rows: {
+      type: string;
+      zh: string;
+      /** Meetings of this type required in the period; null when not required. */
+      required: number | null;
+      held: number;
+      /** null when not required. */
+      met: boolean | null;
+    }[];
+    requiredTypes: number;
+    metTypes: number;
+    rate: number;
+  };
+  participationByType: { zh: string; meetings: number; expected: number; present: number; rate: number }[];
+  /** Lowest rate first. */
+  participationByMember: { name: string; expected: number; present: number; rate: number }[];
+  participationByMonth: { month: string; expected: number; present: number; rate: number }[];
+  study: { tasks: number; confirmed: number; expected: number; completionRate: number; hoursTotal: number };
+  dues: { total: number; paid: number; rate: number; collectedFen: number; outstandingFen: number };
+}
+
+/** Every branch of an organisation over a period. */
+export interface OrgStatsView {
+  orgName: string;
+  periodLabel: string;
+  /** Lowest compliance first. */
+  rows: {
+    branchId: string;
+    name: string;
+    complianceRate: number;
+    metTypes: number;
+    requiredTypes: number;
+    participationRate: number;
+    duesRate: number;
+    /** Closed meetings in the period; when 0 the participation rate shows as "—". */
+    meetings?: number;
+  }[];
+}
+
+/** What the compliance messages need: the branch, the period and its compliance. */
+export type ComplianceMessageInput = Pick<BranchStatsView, "branchName" | "periodLabel" | "compliance">;
+
+/** Members listed on the branch card (lowest participation first). */
+export const LOWEST_MEMBERS_SHOWN = 10;
+/** Branches listed on the organisation card (lowest compliance first). */
+export const BRANCHES_SHOWN = 30;
+/** Months drawn in the chart (the latest ones, should a period ever be longer). */
+export const CHART_MONTHS_MAX = 24;
+
+const NAME_MAX = 20;
+const BRANCH_NAME_MAX = 30;
+const TYPE_NAME_MAX = 20;
+
+/** True when `rate` is a number that can be shown. */
+function isRate(rate: unknown): rate is number {
+  return typeof rate === "number" && Number.isFinite(rate);
+}
+
+/**
+ * A rate, or NaN when its denominator is 0: the domain reports 0 when no one was expected, which
+ * would read as "nobody came" rather than "no data".
+ */
+function rateOf(rate: number, denominator: number): number {
+  return denominator > 0 ? rate : NaN;
+}
+
+/**
+ * A rate 0..1 as a percent with at most one decimal: 0.5 → "50%", 1/3 → "33.3%", 1 → "100%";
+ * NaN, ±Infinity, null or undefined → "—".
+ */
+export function formatPercent(rate: number | null | undefined): string {
+  if (!isRate(rate)) return "—";
+  const tenths = Math.round(rate * 1000);
+  const value = tenths / 10;
+  return `${Object.is(value, -0) ? 0 : value}%`;
+}
+
+/** A rate as a number for the chart: percent with one decimal, or null when not a finite number. */
+function percentValue(rate: number): number | null {
+  return isRate(rate) ? Math.round(rate * 1000) / 10 : null;
+}
+
+/** "2026" → "2026 年", "2026-Q4" → "2026 年第 4 季度", "2026-11" → "2026 年 11 月"; English alike. */
+export function periodText(label: string): I18nText {
+  const year = /^(\d{4})$/.exec(label);
+  if (year) return { zh: `${year[1]} 年`, en: `${year[1]}` };
+  const quarter = /^(\d{4})-[Qq]([1-4])$/.exec(label);
+  if (quarter) return { zh: `${quarter[1]} 年第 ${quarter[2]} 季度`, en: `Q${quarter[2]} ${quarter[1]}` };
+  const month = /^(\d{4})-(\d{1,2})$/.exec(label);
+  if (month && Number(month[2]) >= 1 && Number(month[2]) <= 12) {
+    const m = Number(month[2]);
+    return { zh: `${month[1]} 年 ${m} 月`, en: `${MONTHS_EN[m - 1]} ${month[1]}` };
+  }
+  return { zh: label, en: label };
+}
+
+/** A count for display: integers as is with thousands separators. */
+function count(n: number): string {
+  return Number.isFinite(n) ? n.toLocaleString("en-US") : "—";
+}
+
+/** Hours with at most one decimal: 12 → "12", 12.25 → "12.3". */
+function hours(h: number): string {
+  return Number.isFinite(h) ? String(Math.round(h * 10) / 10) : "—";
+}
+
+function money(fen: number): string {
+  return Number.isSafeInteger(fen) ? formatFen(fen) : "—";
+}
+
+/** User text (a name) for a markdown element: shortened and escaped. */
+function safeName(text: string, max: number): string {
+  return escapeMarkdown(truncate(text.replace(/\s+/g, " ").trim(), max));
+}
+
+function join(lines: I18nText[]): I18nText {
+  return { zh: lines.map((l) => l.zh).join("\n"), en: lines.map((l) => l.en).join("\n") };
+}
+
+function section(title: I18nText, lines: I18nText[]): CardElement {
+  return markdown(join([{ zh: `**${title.zh}**`, en: `**${title.en}**` }, ...lines]));
+}
+
+type ComplianceRow = BranchStatsView["compliance"]["rows"][number];
+
+/** Whether a row is required, and met; a required row without `met` counts held against required. */
+function rowStatus(row: ComplianceRow): "not-required" | "met" | "open" {
+  if (row.required === null) return "not-required";
+  const met = row.met ?? row.held >= row.required;
+  return met ? "met" : "open";
+}
+
+/** "支部党员大会：✅ 已完成 1/1" / "⚠️ 未完成 0/1" / "— 不要求". */
+function complianceLine(row: ComplianceRow): I18nText {
+  const name = safeName(row.zh, TYPE_NAME_MAX);
+  const status = rowStatus(row);
+  if (status === "not-required") {
+    const held =
+      row.held > 0 ? { zh: `（已开 ${count(row.held)} 次）`, en: ` (${count(row.held)} held)` } : null;
+    return { zh: `${name}：— 不要求${held?.zh ?? ""}`, en: `${name}: — not required${held?.en ?? ""}` };
+  }
+  const ratio = `${count(row.held)}/${count(row.required ?? 0)}`;
+  return status === "met"
+    ? { zh: `${name}：✅ 已完成 ${ratio}`, en: `${name}: ✅ done ${ratio}` }
+    : { zh: `${name}：⚠️ 未完成 ${ratio}`, en: `${name}: ⚠️ not done ${ratio}` };
+}
+
+function complianceSummary(compliance: BranchStatsView["compliance"]): I18nText {
+  if (compliance.requiredTypes === 0)
+    return { zh: "本期没有要求召开的三会一课", en: "No meetings are required in this period" };
+  const rate = formatPercent(compliance.rate);
+  return {
+    zh: `三会一课完成 ${count(compliance.metTypes)}/${count(compliance.requiredTypes)} 项（${rate}）`,
+    en: `${count(compliance.metTypes)}/${count(compliance.requiredTypes)} required meeting types done (${rate})`,
+  };
+}
+
+function complianceElement(compliance: BranchStatsView["compliance"]): CardElement {
+  const summary = complianceSummary(compliance);
+  return section(i18n("三会一课", "Required meetings"), [
+    { zh: `**${summary.zh}**`, en: `**${summary.en}**` },
+    ...compliance.rows.map(complianceLine),
+  ]);
+}
+
+function participationByTypeElement(rows: BranchStatsView["participationByType"]): CardElement {
+  const lines = rows.map((row) => {
+    const name = safeName(row.zh, TYPE_NAME_MAX);
+    const ratio = `${count(row.present)}/${count(row.expected)}`;
+    const rate = formatPercent(rateOf(row.rate, row.expected));
+    return {
+      zh: `${name}：${count(row.meetings)} 次 · 实到/应到 ${ratio} · ${rate}`,
+      en: `${name}: ${count(row.meetings)} meetings · present/expected ${ratio} · ${rate}`,
+    };
+  });
+  if (lines.length === 0) lines.push(i18n("本期没有会议。", "No meetings in this period."));
+  return section(i18n("参会情况（按类型）", "Attendance by meeting type"), lines);
+}
+
+/** Members with the lowest rate first (stable, so the domain's tie order stays); without data: out. */
+function lowestMembers(rows: BranchStatsView["participationByMember"]) {
+  return rows.filter((row) => row.expected > 0 && isRate(row.rate)).sort((a, b) => a.rate - b.rate);
+}
+
+function lowestMembersElement(rows: BranchStatsView["participationByMember"]): CardElement {
+  const members = lowestMembers(rows);
+  const shown = members.slice(0, LOWEST_MEMBERS_SHOWN);
+  const lines: I18nText[] = shown.map((row, i) => {
+    const text = `${i + 1}. ${safeName(row.name, NAME_MAX)}　${count(row.present)}/${count(row.expected)} · ${formatPercent(row.rate)}`;
+    return { zh: text, en: text };
+  });
+  if (lines.length === 0) lines.push(i18n("暂无数据。", "No data."));
+  else if (members.length > shown.length)
+    lines.push({
+      zh: `（共 ${count(members.length)} 名党员，仅列出最低的 ${shown.length} 名）`,
+      en: `(${count(members.length)} members; only the lowest ${shown.length} are listed)`,
+    });
+  return section(i18n("参会率最低的党员", "Lowest attendance"), lines);
+}
+
+function studyElement(study: BranchStatsView["study"]): CardElement {
+  const ratio = `${count(study.confirmed)}/${count(study.expected)}`;
+  const rate = formatPercent(rateOf(study.completionRate, study.expected));
+  return section(i18n("学习", "Study"), [
+    {
+      zh: `学习任务 ${count(study.tasks)} 项 · 已确认 ${ratio}（${rate}）`,
+      en: `${count(study.tasks)} study tasks · confirmed ${ratio} (${rate})`,
+    },
+    {
+      zh: `学时合计 ${hours(study.hoursTotal)} 小时`,
+      en: `Study hours in total: ${hours(study.hoursTotal)}`,
+    },
+  ]);
+}
+
+function duesElement(dues: BranchStatsView["dues"]): CardElement {
+  const ratio = `${count(dues.paid)}/${count(dues.total)}`;
+  return section(i18n("党费", "Party dues"), [
+    {
+      zh: `已缴 ${ratio}（缴纳率 ${formatPercent(rateOf(dues.rate, dues.total))}）`,
+      en: `Paid ${ratio} (${formatPercent(rateOf(dues.rate, dues.total))})`,
+    },
+    {
+      zh: `已收 ${money(dues.collectedFen)} · 未缴 ${money(dues.outstandingFen)}`,
+      en: `Collected ${money(dues.collectedFen)} · outstanding ${money(dues.outstandingFen)}`,
+    },
+  ]);
+}
+
+/** One point of the participation chart: the month and its rate in percent (null: no data). */
+export interface ChartPoint {
+  month: string;
+  rate: number | null;
+}
+
+/**
+ * The 图表 component: participation rate (%) per month, a line (a bar for a single month), y axis
+ * 0–100; a month without meetings (no one expected) is null, a gap. Only data and field names, no
+ * functions (the chart component does not run JavaScript).
+ */
+export function participationChart(months: BranchStatsView["participationByMonth"]): CardElement {
+  const values: ChartPoint[] = months
+    .slice(-CHART_MONTHS_MAX)
+    .map((m) => ({ month: m.month, rate: percentValue(rateOf(m.rate, m.expected)) }));
+  return {
+    tag: "chart",
+    aspect_ratio: "2:1",
+    chart_spec: {
+      type: values.length > 1 ? "line" : "bar",
+      data: { values },
+      xField: "month",
+      yField: "rate",
+      axes: [{ orient: "left", min: 0, max: 100 }],
+      label: { visible: true },
+    },
+  };
+}
+
+function chartElements(months: BranchStatsView["participationByMonth"]): CardElement[] {
+  const title = i18n("每月参会率（%）", "Attendance rate by month (%)");
+  if (!months.some((m) => isRate(rateOf(m.rate, m.expected)))) {
+    return [section(title, [i18n("暂无数据。", "No data.")])];
+  }
+  return [markdown({ zh: `**${title.zh}**`, en: `**${title.en}**` }), participationChart(months)];
+}
+
+function complianceTemplate(metTypes: number, requiredTypes: number): HeaderTemplate {
+  return metTypes >= requiredTypes ? "green" : "orange";
+}
+
+/**
+ * The statistics card of one branch for a period: "「支部」2026 年 组织生活统计". Lists have fixed
+ * lengths (the lowest LOWEST_MEMBERS_SHOWN members), so it stays within Lark's limits for any size.
+ */
+export function branchStatsCard(view: BranchStatsView): Card {
+  const period = periodText(view.periodLabel);
+  const name = truncate(view.branchName.trim(), BRANCH_NAME_MAX);
+  const title = { zh: `「${name}」${period.zh} 组织生活统计`, en: `${name}: activities ${period.en}` };
+  const summary = complianceSummary(view.compliance);
+  const elements: CardElement[] = [
+    complianceElement(view.compliance),
+    hr(),
+    participationByTypeElement(view.participationByType),
+    ...chartElements(view.participationByMonth),
+    hr(),
+    lowestMembersElement(view.participationByMember),
+    hr(),
+    studyElement(view.study),
+    hr(),
+    duesElement(view.dues),
+  ];
+  return card({
+    header: header(
+      title,
+      complianceTemplate(view.compliance.metTypes, view.compliance.requiredTypes),
+      summary,
+    ),
+    elements,
+    summary: { zh: `${title.zh}：${summary.zh}`, en: `${title.en}: ${summary.en}` },
+  });
+}
+
+type OrgRow = OrgStatsView["rows"][number];
+
+/** Lowest compliance first (stable); branches without a rate last. */
+function byCompliance(rows: OrgRow[]): OrgRow[] {
+  const key = (row: OrgRow) => (isRate(row.complianceRate) ? row.complianceRate : Infinity);
+  return [...rows].sort((a, b) => key(a) - key(b));
+}
+
+function branchLine(row: OrgRow, index: number): I18nText {
+  const name = safeName(row.name, BRANCH_NAME_MAX);
+  const ratio = `${count(row.metTypes)}/${count(row.requiredTypes)}`;
+  const mark = row.metTypes >= row.requiredTypes ? "✅" : "⚠️";
+  const participation = formatPercent(rateOf(row.participationRate, row.meetings ?? 1));
+  return {
+    zh:
+      `${index + 1}. ${mark} ${name}　三会一课 ${ratio}（${formatPercent(row.complianceRate)}）` +
+      ` · 参会 ${participation} · 党费 ${formatPercent(row.duesRate)}`,
+    en:
+      `${index + 1}. ${mark} ${name}　meetings ${ratio} (${formatPercent(row.complianceRate)})` +
+      ` · attendance ${participation} · dues ${formatPercent(row.duesRate)}`,
+  };
+}
+
+/**
+ * The statistics card of an organisation: its branches, lowest compliance first, the first
+ * BRANCHES_SHOWN listed with compliance, participation and dues rates, then "等 K 个支部".
+ */
+export function orgStatsCard(view: OrgStatsView): Card {
+  const period = periodText(view.periodLabel);
+  const name = truncate(view.orgName.trim(), BRANCH_NAME_MAX);
+  const title = {
+    zh: `「${name}」${period.zh} 各支部组织生活统计`,
+    en: `${name}: branch activities ${period.en}`,
+  };
+  const rows = byCompliance(view.rows);
+  const done = rows.filter((row) => row.metTypes >= row.requiredTypes).length;
+  const overview = {
+    zh: `共 ${count(rows.length)} 个支部，三会一课全部完成 ${count(done)} 个`,
+    en: `${count(rows.length)} branches, ${count(done)} with all required meetings held`,
+  };
+  const shown = rows.slice(0, BRANCHES_SHOWN);
+  const lines = shown.map(branchLine);
+  if (lines.length === 0) lines.push(i18n("暂无支部。", "No branches."));
+  else if (rows.length > shown.length)
+    lines.push({
+      zh: `…… 等 ${count(rows.length)} 个支部（仅列出完成率最低的 ${shown.length} 个）`,
+      en: `… ${count(rows.length)} branches in all (only the lowest ${shown.length} are listed)`,
+    });
+  return card({
+    header: header(title, done === rows.length ? "green" : "orange", overview),
+    elements: [
+      section(i18n("按三会一课完成率从低到高", "By required meetings done, lowest first"), lines),
+      markdown(
+        i18n(
+          "完成率：要求的会议类型中已达标的比例；参会：实到/应到；党费：已缴人数/应缴人数。",
+          "Done: share of required meeting types held; attendance: present/expected; dues: paid/due.",
+        ),
+        { textSize: "notation" },
+      ),
+    ],
+    summary: { zh: `${title.zh}：${overview.zh}`, en: `${title.en}: ${overview.en}` },
+  });
+}
+
+/** A name for a plain text message: one line, no `<at>` tags, shortened. */
+function plainName(text: string): string {
+  return truncate(text.replace(/\s+/g, " ").trim().replace(/</g, "＜").replace(/>/g, "＞"), BRANCH_NAME_MAX);
+}
+
+function plainType(text: string): string {
+  return truncate(text.replace(/\s+/g, " ").trim().replace(/</g, "＜").replace(/>/g, "＞"), TYPE_NAME_MAX);
+}
+
+/** "支部党员大会 0/1、支部委员会 1/3": the required types not yet met. */
+function openRowsText(rows: ComplianceRow[]): string {
+  return rows
+    .filter((row) => rowStatus(row) === "open")
+    .map((row) => `${plainType(row.zh)} ${count(row.held)}/${count(row.required ?? 0)}`)
+    .join("、");
+}
+
+/**
+ * The DM to a secretary when two thirds of a period have passed and required meetings are not yet
+ * held: "「一支部」2026 年第 4 季度已过三分之二，以下组织生活尚未完成：支部党员大会 0/1、… 请及时安排。"
+ * Null when every requirement is met (nothing to send).
+ */
+export function complianceWarningText(input: ComplianceMessageInput): string | null {
+  const open = openRowsText(input.compliance.rows);
+  if (!open) return null;
+  const period = periodText(input.periodLabel).zh;
+  return (
+    `「${plainName(input.branchName)}」${period}已过三分之二，以下组织生活尚未完成：${open}。` +
+    `请及时安排。`
+  );
+}
+
+/**
+ * The DM to a secretary at the end of a period: "「一支部」2026 年第 4 季度组织生活情况：三会一课完成
+ * 3/4 项（75%）。未完成：支部党员大会 0/1。" (or "全部完成，谢谢！").
+ */
+export function complianceReportText(input: ComplianceMessageInput): string {
+  const period = periodText(input.periodLabel).zh;
+  const summary = complianceSummary(input.compliance).zh;
+  const open = openRowsText(input.compliance.rows);
+  const head = `「${plainName(input.branchName)}」${period}组织生活情况：${summary}。`;
+  if (open) return `${head}未完成：${open}。`;
+  return input.compliance.requiredTypes > 0 ? `${head}要求的组织生活已全部完成。` : head;
+}

@@ -1,0 +1,459 @@
+import type { PipelineStage } from "mongoose";
+import { MEETING_TYPES } from "../../config/meetings.js";
+import type { Models } from "../db/models/index.js";
+import { STUDY_STATUSES } from "../db/models/study.js";
+import { closedMeetingsStages, complianceFromHeld, type Compliance } from "./compliance.js";
+import type { MeetingTypeId } from "./meetingTypes.js";
+import { DEFAULT_TIME_ZONE } from "./attendance.js";
+import { parsePeriod, type Period } from "./period.js";
+
+/**
+ * Statistics of a branch, and of many branches side by side, over a period.
+ *
+ * Everything is counted in the database: each query returns summary rows (per type and month,
+ * per member, per task, per month, per branch), never the documents themselves.
+ *
+ * Definitions:
+ * - Participation comes from the frozen `record` of CLOSED meetings that started in the period:
+ *   expected = Σ |应到|, present = Σ |实到|, rate = present / expected (0 when nothing was
+ *   expected). Per member: the meetings they were expected at and, of those, the ones they were
+ *   present at; members who have left since are still listed (the records are history).
+ * - Study: the tasks (open or closed) whose deadline falls in the period. expected = Σ over those
+ *   tasks of max(members now active in the task's scope, confirmations of the task), so someone
+ *   who confirmed and left since does not push the rate above 1; confirmed = confirmations of
+ *   those tasks, late ones included; hoursTotal = Σ hours credited by them; members = how many
+ *   distinct members confirmed at least one.
+ * - Dues: the monthly dues of the period's months. total / paid count records (a 免交 zero due is
+ *   created paid, so it counts as paid); rate = paid / total (0 with none); collectedFen = Σ
+ *   paidFen of paid ones; outstandingFen = Σ amountFen of unpaid and pending ones.
+ */
+
+export type StatsModels = Pick<Models, "Meeting" | "Member" | "StudyTask" | "StudyConfirmation" | "Due">;
+export type OrgStatsModels = Pick<Models, "Branch" | "Meeting" | "Due">;
+
+export interface TypeParticipation {
+  type: MeetingTypeId;
+  zh: string;
+  meetings: number;
+  expected: number;
+  present: number;
+  rate: number;
+}
+
+export interface MemberParticipation {
+  openId: string;
+  /** The member's name, or the openId when unknown or unnamed. */
+  name: string;
+  expected: number;
+  present: number;
+  rate: number;
+}
+
+export interface MonthParticipation {
+  /** "YYYY-MM". */
+  month: string;
+  meetings: number;
+  expected: number;
+  present: number;
+  rate: number;
+}
+
+export interface StudyStats {
+  tasks: number;
+  expected: number;
+  confirmed: number;
+  completionRate: number;
+  hoursTotal: number;
+  members: number;
+}
+
+export interface DuesMonthStats {
+  month: string;
+  total: number;
+  paid: number;
+  rate: number;
+  collectedFen: number;
+  outstandingFen: number;
+}
+
+export interface DuesStats {
+  /** Every month of the period, zeros included. */
+  months: DuesMonthStats[];
+  total: number;
+  paid: number;
+  rate: number;
+  collectedFen: number;
+  outstandingFen: number;
+}
+
+export interface BranchStats {
+  period: Period;
+  compliance: Compliance;
+  /** Types with at least one closed meeting, in config order. */
+  participationByType: TypeParticipation[];
+  /** Lowest rate first; ties: more meetings expected first, then by name. */
+  participationByMember: MemberParticipation[];
+  /** Every month of the period, zeros included. */
+  participationByMonth: MonthParticipation[];
+  study: StudyStats;
+  dues: DuesStats;
+}
+
+export interface OrgStatsRow {
+  branchId: string;
+  name: string;
+  parentOrg: string | null;
+  complianceRate: number;
+  metTypes: number;
+  requiredTypes: number;
+  meetings: number;
+  participationRate: number;
+  duesRate: number;
+}
+
+/** n / d, 0 when d is 0. */
+const ratio = (n: number, d: number) => (d === 0 ? 0 : n / d);
+
+/** `{$size: record.<field>}`, 0 when the record or the list is missing. */
+const sizeOf = (field: string) => ({ $size: { $ifNull: [`$record.${field}`, []] } });
+
+/**
+ * The local month ("YYYY-MM") of `startAt`, computed in the database by comparing with the
+ * local starts of the period's months (so the server needs no time-zone support). Only
+ * meaningful for meetings already matched to [start, end).
+ */
+function monthOfStart(period: Period, timeZone: string): unknown {
+  const months = period.months;
+  if (months.length === 1) return months[0];
+  return {
+    $switch: {
+      branches: months.slice(0, -1).map((month, i) => ({
+        case: { $lt: ["$startAt", parsePeriod(months[i + 1]!, timeZone)!.start] },
+        then: month,
+      })),
+      default: months[months.length - 1],
+    },
+  };
+}
+
+interface TypeMonthGroup {
+  _id: { type: string; month: string };
+  meetings: number;
+  expected: number;
+  present: number;
+}
+
+/** Closed meetings of a branch in the period, counted per type and month. */
+function meetingsByTypeAndMonth(models: StatsModels, branchId: string, period: Period, timeZone: string) {
+  const pipeline: PipelineStage[] = [
+    ...closedMeetingsStages(branchId, period),
+    {
+      $project: {
+        type: 1,
+        month: monthOfStart(period, timeZone),
+        expected: sizeOf("expected"),
+        present: sizeOf("present"),
+      },
+    },
+    {
+      $group: {
+        _id: { type: "$type", month: "$month" },
+        meetings: { $sum: 1 },
+        expected: { $sum: "$expected" },
+        present: { $sum: "$present" },
+      },
+    },
+  ];
+  return models.Meeting.aggregate<TypeMonthGroup>(pipeline);
+}
+
+/** Per member: meetings expected at and present at (present ⊆ expected in a frozen record). */
+function meetingsByMember(models: StatsModels, branchId: string, period: Period) {
+  return models.Meeting.aggregate<{ _id: string; expected: number; present: number }>([
+    ...closedMeetingsStages(branchId, period),
+    { $project: { expected: "$record.expected", present: "$record.present" } },
+    { $unwind: "$expected" },
+    {
+      $group: {
+        _id: "$expected",
+        expected: { $sum: 1 },
+        present: { $sum: { $cond: [{ $in: ["$expected", { $ifNull: ["$present", []] }] }, 1, 0] } },
+      },
+    },
+  ]);
+}
+
+async function memberNames(models: StatsModels, branchId: string, openIds: string[]) {
+  if (openIds.length === 0) return new Map<string, string>();
+  const members = await models.Member.find(
+    { branchId, openId: { $in: openIds } },
+    { openId: 1, name: 1 },
+  ).lean<{ openId: string; name: string }[]>();
+  return new Map(members.map((m) => [m.openId, m.name]));
+}
+
+async function studyStats(models: StatsModels, branchId: string, period: Period): Promise<StudyStats> {
+  const [tasks, roster] = await Promise.all([
+    // {branchId, status $in} alone uses the {branchId, status, deadline} index on the local
+    // server (a range beside it does not); the deadline is a second $match.
+    models.StudyTask.aggregate<{ _id: string; scope: string; partyGroup: string | null }>([
+      { $match: { branchId, status: { $in: [...STUDY_STATUSES] } } },
+      { $match: { deadline: { $gte: period.start, $lt: period.end } } },
+      { $project: { scope: 1, partyGroup: 1 } },
+    ]),
+    // Active members counted by role and 党小组: enough to size every scope.
+    models.Member.aggregate<{ _id: { role: string; partyGroup: string | null }; n: number }>([
+      { $match: { branchId, active: true } },
+      { $group: { _id: { role: "$role", partyGroup: "$partyGroup" }, n: { $sum: 1 } } },
+    ]),
+  ]);
+  if (tasks.length === 0)
+    return { tasks: 0, expected: 0, confirmed: 0, completionRate: 0, hoursTotal: 0, members: 0 };
+
+  const taskIds = tasks.map((t) => t._id);
+  // By taskId alone: the {taskId, openId} index covers it.
+  const [perTask, perMember] = await Promise.all([
+    models.StudyConfirmation.aggregate<{ _id: string; confirmed: number; hours: number }>([
+      { $match: { taskId: { $in: taskIds } } },
+      { $group: { _id: "$taskId", confirmed: { $sum: 1 }, hours: { $sum: "$hours" } } },
+    ]),
+    models.StudyConfirmation.aggregate<{ members: number }>([
+      { $match: { taskId: { $in: taskIds } } },
+      { $group: { _id: "$openId" } },
+      { $group: { _id: null, members: { $sum: 1 } } },
+    ]),
+  ]);
+  const byTask = new Map(perTask.map((t) => [t._id, t]));
+  const scopeSize = (task: { scope: string; partyGroup: string | null }) =>
+    roster.reduce((sum, g) => {
+      const inScope =
+        task.scope === "committee"
+          ? g._id.role === "secretary" || g._id.role === "committee"
+          : task.scope === "group"
+            ? (g._id.partyGroup ?? null) === (task.partyGroup ?? null)
+            : task.scope === "branch";
+      return inScope ? sum + g.n : sum;
+    }, 0);
+
+  let expected = 0;
+  let confirmed = 0;
+  let hoursTotal = 0;
+  for (const task of tasks) {
+    const row = byTask.get(task._id);
+    expected += Math.max(scopeSize(task), row?.confirmed ?? 0);
+    confirmed += row?.confirmed ?? 0;
+    hoursTotal += row?.hours ?? 0;
+  }
+  return {
+    tasks: tasks.length,
+    expected,
+    confirmed,
+    completionRate: ratio(confirmed, expected),
+    hoursTotal,
+    members: perMember[0]?.members ?? 0,
+  };
+}
+
+interface DuesGroup {
+  _id: string;
+  total: number;
+  paid: number;
+  collectedFen: number;
+  outstandingFen: number;
+}
+
+/** Dues grouped by `key` ("$month" or "$branchId"). */
+function duesGroupStage(key: string): PipelineStage.Group {
+  const isPaid = { $eq: ["$status", "paid"] };
+  return {
+    $group: {
+      _id: key,
+      total: { $sum: 1 },
+      paid: { $sum: { $cond: [isPaid, 1, 0] } },
+      collectedFen: { $sum: { $cond: [isPaid, { $ifNull: ["$paidFen", 0] }, 0] } },
+      outstandingFen: { $sum: { $cond: [isPaid, 0, "$amountFen"] } },
+    },
+  };
+}
+
+async function duesStats(models: StatsModels, branchId: string, period: Period): Promise<DuesStats> {
+  // {branchId, month $in}: the {branchId, month} index.
+  const groups = await models.Due.aggregate<DuesGroup>([
+    { $match: { branchId, month: { $in: period.months } } },
+    duesGroupStage("$month"),
+  ]);
+  const byMonth = new Map(groups.map((g) => [g._id, g]));
+  const months = period.months.map((month) => {
+    const g = byMonth.get(month);
+    const total = g?.total ?? 0;
+    const paid = g?.paid ?? 0;
+    return {
+      month,
+      total,
+      paid,
+      rate: ratio(paid, total),
+      collectedFen: g?.collectedFen ?? 0,
+      outstandingFen: g?.outstandingFen ?? 0,
+    };
+  });
+  const sum = (key: "total" | "paid" | "collectedFen" | "outstandingFen") =>
+    months.reduce((acc, m) => acc + m[key], 0);
+  return {
+    months,
+    total: sum("total"),
+    paid: sum("paid"),
+    rate: ratio(sum("paid"), sum("total")),
+    collectedFen: sum("collectedFen"),
+    outstandingFen: sum("outstandingFen"),
+  };
+}
+
+/**
+ * Compliance, participation, study and dues of one branch over a period. `timeZone` is the zone
+ * the period was built in (it splits a quarter or a year into local months).
+ */
+export async function branchStats(
+  models: StatsModels,
+  branchId: string,
+  period: Period,
+  { timeZone = DEFAULT_TIME_ZONE }: { timeZone?: string } = {},
+): Promise<BranchStats> {
+  const [typeMonth, perMember, study, dues] = await Promise.all([
+    meetingsByTypeAndMonth(models, branchId, period, timeZone),
+    meetingsByMember(models, branchId, period),
+    studyStats(models, branchId, period),
+    duesStats(models, branchId, period),
+  ]);
+
+  const byType = new Map<string, { meetings: number; expected: number; present: number }>();
+  const byMonth = new Map<string, { meetings: number; expected: number; present: number }>();
+  for (const g of typeMonth) {
+    for (const [map, key] of [
+      [byType, g._id.type],
+      [byMonth, g._id.month],
+    ] as const) {
+      const acc = map.get(key) ?? { meetings: 0, expected: 0, present: 0 };
+      acc.meetings += g.meetings;
+      acc.expected += g.expected;
+      acc.present += g.present;
+      map.set(key, acc);
+    }
+  }
+
+  const compliance = complianceFromHeld(
+    new Map([...byType].map(([type, acc]) => [type, acc.meetings])),
+    period,
+  );
+  const participationByType = MEETING_TYPES.flatMap((type) => {
+    const acc = byType.get(type.id);
+    if (!acc) return [];
+    return [{ type: type.id, zh: type.zh, ...acc, rate: ratio(acc.present, acc.expected) }];
+  });
+  const participationByMonth = period.months.map((month) => {
+    const acc = byMonth.get(month) ?? { meetings: 0, expected: 0, present: 0 };
+    return { month, ...acc, rate: ratio(acc.present, acc.expected) };
+  });
+
+  const names = await memberNames(
+    models,
+    branchId,
+    perMember.map((m) => m._id),
+  );
+  const participationByMember = perMember
+    .map((m) => ({
+      openId: m._id,
+      name: names.get(m._id) || m._id,
+      expected: m.expected,
+      present: m.present,
+      rate: ratio(m.present, m.expected),
+    }))
+    .sort((a, b) => a.rate - b.rate || b.expected - a.expected || a.name.localeCompare(b.name, "zh"));
+
+  return {
+    period,
+    compliance,
+    participationByType,
+    participationByMember,
+    participationByMonth,
+    study,
+    dues,
+  };
+}
+
+/**
+ * One row per branch (of `parentOrg`, or every branch when null), lowest compliance first (ties:
+ * lowest participation, then lowest dues rate, then branch id). Three queries whatever the number
+ * of branches: the branches, closed meetings grouped by branch and type, dues grouped by branch.
+ */
+export async function orgStats(
+  models: OrgStatsModels,
+  { parentOrg }: { parentOrg: string | null },
+  period: Period,
+): Promise<OrgStatsRow[]> {
+  const branches = await models.Branch.find(parentOrg === null ? {} : { parentOrg }, {
+    name: 1,
+    parentOrg: 1,
+  }).lean<{ _id: string; name: string; parentOrg: string | null }[]>();
+  if (branches.length === 0) return [];
+  const ids = branches.map((b) => b._id);
+
+  const [meetings, dues] = await Promise.all([
+    models.Meeting.aggregate<{
+      _id: { branchId: string; type: string };
+      held: number;
+      expected: number;
+      present: number;
+    }>([
+      ...closedMeetingsStages(ids, period),
+      { $project: { branchId: 1, type: 1, expected: sizeOf("expected"), present: sizeOf("present") } },
+      {
+        $group: {
+          _id: { branchId: "$branchId", type: "$type" },
+          held: { $sum: 1 },
+          expected: { $sum: "$expected" },
+          present: { $sum: "$present" },
+        },
+      },
+    ]),
+    models.Due.aggregate<DuesGroup>([
+      // {branchId $in} alone uses the {branchId, month} index on the local server; months after.
+      { $match: { branchId: { $in: ids } } },
+      { $match: { month: { $in: period.months } } },
+      duesGroupStage("$branchId"),
+    ]),
+  ]);
+
+  const meetingsOf = new Map<string, typeof meetings>();
+  for (const g of meetings) {
+    const list = meetingsOf.get(g._id.branchId) ?? [];
+    list.push(g);
+    meetingsOf.set(g._id.branchId, list);
+  }
+  const duesOf = new Map(dues.map((d) => [d._id, d]));
+
+  const rows = branches.map((branch) => {
+    const groups = meetingsOf.get(branch._id) ?? [];
+    const compliance = complianceFromHeld(new Map(groups.map((g) => [g._id.type, g.held])), period);
+    const expected = groups.reduce((sum, g) => sum + g.expected, 0);
+    const present = groups.reduce((sum, g) => sum + g.present, 0);
+    const due = duesOf.get(branch._id);
+    return {
+      branchId: branch._id,
+      name: branch.name,
+      parentOrg: branch.parentOrg ?? null,
+      complianceRate: compliance.rate,
+      metTypes: compliance.metTypes,
+      requiredTypes: compliance.requiredTypes,
+      meetings: groups.reduce((sum, g) => sum + g.held, 0),
+      participationRate: ratio(present, expected),
+      duesRate: ratio(due?.paid ?? 0, due?.total ?? 0),
+    };
+  });
+  return rows.sort(
+    (a, b) =>
+      a.complianceRate - b.complianceRate ||
+      a.participationRate - b.participationRate ||
+      a.duesRate - b.duesRate ||
+      a.branchId.localeCompare(b.branchId),
+  );
+}

@@ -1,0 +1,320 @@
+import { randomBytes } from "node:crypto";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTO_SETTLED } from "../../src/db/models/dues.js";
+import { buildLedger, buildLedgerWorkbook } from "../../src/domain/ledgerExport.js";
+import { parsePeriod } from "../../src/domain/period.js";
+import { createSecretBox } from "../../src/domain/secretBox.js";
+import { openTestDb, type TestDb } from "../helpers/db.js";
+
+const TZ = "Asia/Shanghai";
+const B = "B1";
+const year = parsePeriod("2026", TZ)!;
+const box = createSecretBox(randomBytes(32));
+// 税后月工资 8500 元 → 1.5% → 127.50 元 a month. The base must never reach the workbook.
+const BASE_FEN = 850_000;
+const SEALED = box.seal(String(BASE_FEN));
+
+let db: TestDb;
+let workbook: ExcelJS.Workbook;
+let rowCounts: Record<string, number>;
+
+async function load(buffer: Buffer): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(buffer as unknown as ExcelJS.Buffer);
+  return wb;
+}
+
+/** Every row of a sheet as arrays of plain values (1-based columns dropped to 0-based). */
+function rowsOf(name: string): unknown[][] {
+  const sheet = workbook.getWorksheet(name);
+  if (!sheet) throw new Error(`no sheet ${name}`);
+  const rows: unknown[][] = [];
+  sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  return rows;
+}
+
+/** A row as {header: value}. */
+function records(name: string): Record<string, unknown>[] {
+  const [header = [], ...rows] = rowsOf(name);
+  return rows.map((row) => Object.fromEntries(header.map((h, i) => [String(h), row[i] ?? null])));
+}
+
+const local = (iso: string) => new Date(`${iso}+08:00`);
+
+beforeAll(async () => {
+  db = await openTestDb("ledger_export");
+  const m = db.models;
+  await m.Member.insertMany([
+    { branchId: B, openId: "ou_sec", name: "张书记", role: "secretary" },
+    { branchId: B, openId: "ou_com", name: "李委员", role: "committee", partyGroup: "第一小组" },
+    { branchId: B, openId: "ou_a", name: "王一", partyGroup: "第一小组" },
+    { branchId: B, openId: "ou_b", name: "赵二", partyGroup: "第二小组" },
+    { branchId: B, openId: "ou_c", name: "钱三", partyGroup: "第二小组" },
+    { branchId: B, openId: "ou_gone", name: "孙四", active: false, leftAt: local("2026-02-01T09:00:00") },
+    // Another branch: nothing of it may appear.
+    { branchId: "B2", openId: "ou_other", name: "外支部" },
+  ]);
+  const meeting = {
+    branchId: B,
+    chatId: "oc_b1",
+    durationMin: 90,
+    createdBy: "ou_sec",
+  };
+  await m.Meeting.insertMany([
+    {
+      ...meeting,
+      _id: "M1",
+      seq: 1,
+      type: "branch-assembly",
+      title: "一季度党员大会",
+      startAt: local("2026-03-05T14:30:00"),
+      place: "三楼会议室",
+      sourceKey: "om_m1",
+      status: "closed",
+      minutes: "学习了条例，讨论了发展党员工作。",
+      record: {
+        expected: ["ou_sec", "ou_com", "ou_a", "ou_b", "ou_c"],
+        present: ["ou_sec", "ou_com", "ou_a", "ou_b"],
+        leave: ["ou_c"],
+        absent: [],
+      },
+      closedAt: local("2026-03-05T16:00:00"),
+    },
+    {
+      ...meeting,
+      _id: "M2",
+      seq: 2,
+      type: "committee",
+      title: "四月支委会",
+      startAt: local("2026-04-02T10:00:00"),
+      sourceKey: "om_m2",
+      status: "cancelled",
+    },
+    {
+      ...meeting,
+      _id: "M3",
+      seq: 3,
+      type: "committee",
+      title: "去年的支委会",
+      startAt: local("2025-12-31T10:00:00"),
+      sourceKey: "om_m3",
+      status: "closed",
+      record: { expected: ["ou_sec"], present: ["ou_sec"], leave: [], absent: [] },
+    },
+  ]);
+  await m.StudyTask.insertMany([
+    {
+      _id: "S1",
+      seq: 1,
+      branchId: B,
+      chatId: "oc_b1",
+      title: "学习党章",
+      deadline: local("2026-03-31T23:59:59.999"),
+      hours: 2,
+      scope: "branch",
+      status: "closed",
+      createdBy: "ou_sec",
+      sourceKey: "om_s1",
+    },
+    {
+      _id: "S2",
+      seq: 2,
+      branchId: B,
+      chatId: "oc_b1",
+      title: "无人学习的任务",
+      deadline: local("2026-05-31T23:59:59.999"),
+      hours: 1,
+      scope: "branch",
+      createdBy: "ou_sec",
+      sourceKey: "om_s2",
+    },
+  ]);
+  await m.StudyConfirmation.insertMany([
+    {
+      taskId: "S1",
+      branchId: B,
+      openId: "ou_a",
+      confirmedAt: local("2026-03-10T20:15:00"),
+      late: false,
+      reflection: "深受教育",
+      hours: 2,
+      year: 2026,
+    },
+    {
+      taskId: "S1",
+      branchId: B,
+      openId: "ou_b",
+      confirmedAt: local("2026-04-02T08:00:00"),
+      late: true,
+      hours: 2,
+      year: 2026,
+    },
+  ]);
+  await m.DuesProfile.create({
+    branchId: B,
+    openId: "ou_a",
+    effectiveFrom: "2026-01",
+    category: "employed",
+    baseSealed: SEALED,
+    monthlyFen: 12_750,
+    setBy: "ou_sec",
+  });
+  await m.Due.insertMany([
+    {
+      branchId: B,
+      openId: "ou_a",
+      month: "2026-01",
+      amountFen: 12_750,
+      status: "paid",
+      paidFen: 12_750,
+      paidAt: local("2026-01-20T10:00:00"),
+      recordedBy: "ou_sec",
+    },
+    { branchId: B, openId: "ou_a", month: "2026-02", amountFen: 12_750, status: "unpaid" },
+    { branchId: B, openId: "ou_b", month: "2026-01", amountFen: 5_000, status: "pending" },
+    {
+      branchId: B,
+      openId: "ou_c",
+      month: "2026-01",
+      amountFen: 0,
+      status: "paid",
+      paidFen: 0,
+      paidAt: local("2026-01-01T00:00:00"),
+      recordedBy: AUTO_SETTLED,
+    },
+    { branchId: B, openId: "ou_a", month: "2025-12", amountFen: 12_750, status: "unpaid" },
+    { branchId: "B2", openId: "ou_other", month: "2026-01", amountFen: 999, status: "unpaid" },
+  ]);
+
+  const result = await buildLedger(db.models, { branchId: B, period: year, timeZone: TZ });
+  rowCounts = result.rows;
+  workbook = await load(result.buffer);
+});
+afterAll(async () => db?.close());
+
+describe("buildLedgerWorkbook", () => {
+  it("has the five sheets in order, each with a bold frozen header and set widths", () => {
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(["名册", "会议", "学习", "党费", "合规"]);
+    for (const sheet of workbook.worksheets) {
+      expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true);
+      expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+      expect(sheet.getColumn(1).width).toBeGreaterThan(5);
+    }
+  });
+
+  it("reports the data rows of each sheet", () => {
+    expect(rowCounts).toEqual({ 名册: 6, 会议: 2, 学习: 3, 党费: 4, 合规: 7 });
+  });
+
+  it("lists the roster with roles, groups and 在册 status", () => {
+    const roster = records("名册");
+    // Secretary, committee, then members (by group and name, in Chinese collation), those who left last.
+    expect(roster.map((r) => r.姓名).slice(0, 2)).toEqual(["张书记", "李委员"]);
+    expect(
+      roster
+        .map((r) => r.姓名)
+        .slice(2, 5)
+        .sort(),
+    ).toEqual(["王一", "赵二", "钱三"].sort());
+    expect(roster[0]).toMatchObject({ "Open ID": "ou_sec", 职务: "书记", 状态: "在册" });
+    expect(roster[1]).toMatchObject({ 职务: "支委", 党小组: "第一小组" });
+    expect(roster.find((r) => r.姓名 === "赵二")).toMatchObject({ 职务: "党员", 党小组: "第二小组" });
+    expect(roster[5]).toMatchObject({ 姓名: "孙四", 状态: "不在册", 离开时间: "2026-02-01 09:00" });
+  });
+
+  it("lists the period's meetings with their record in counts and names", () => {
+    const meetings = records("会议");
+    expect(meetings.map((m) => m.编号)).toEqual(["M1", "M2"]);
+    expect(meetings[0]).toMatchObject({
+      类型: "支部党员大会",
+      主题: "一季度党员大会",
+      开始时间: "2026-03-05 14:30",
+      地点: "三楼会议室",
+      状态: "已结束",
+      应到: 5,
+      实到: 4,
+      请假: 1,
+      缺席: 0,
+      实到人员: "张书记、李委员、王一、赵二",
+      请假人员: "钱三",
+      纪要: "学习了条例，讨论了发展党员工作。",
+    });
+    expect(meetings[0]!.应到人员).toBe("张书记、李委员、王一、赵二、钱三");
+    expect(meetings[1]).toMatchObject({ 类型: "支委会", 状态: "已取消", 应到: null, 实到: null });
+  });
+
+  it("lists study confirmations per task, and a task nobody confirmed", () => {
+    const study = records("学习");
+    expect(study).toHaveLength(3);
+    expect(study[0]).toMatchObject({
+      编号: "S1",
+      截止日期: "2026-03-31",
+      学时: 2,
+      状态: "已结束",
+      姓名: "王一",
+      确认时间: "2026-03-10 20:15",
+      逾期: "否",
+      学习心得: "深受教育",
+    });
+    expect(study[1]).toMatchObject({ 姓名: "赵二", 确认时间: "2026-04-02 08:00", 逾期: "是" });
+    expect(study[2]).toMatchObject({ 编号: "S2", 状态: "进行中", 姓名: "（无人确认）" });
+  });
+
+  it("lists dues in yuan as number cells with two decimals and the status", () => {
+    const dues = records("党费");
+    expect(dues.map((d) => `${d.姓名} ${d.月份}`)).toEqual([
+      "王一 2026-01",
+      "赵二 2026-01",
+      "钱三 2026-01",
+      "王一 2026-02",
+    ]);
+    expect(dues[0]).toMatchObject({
+      "应缴金额(元)": 127.5,
+      状态: "已缴",
+      "实缴金额(元)": 127.5,
+      缴纳日期: "2026-01-20",
+    });
+    expect(dues[1]).toMatchObject({ "应缴金额(元)": 50, 状态: "待确认", "实缴金额(元)": null });
+    expect(dues[2]).toMatchObject({ "应缴金额(元)": 0, 状态: "已缴", 备注: "免交" });
+    expect(dues[3]).toMatchObject({ 状态: "未缴", 缴纳日期: null });
+    const cell = workbook.getWorksheet("党费")!.getRow(2).getCell(3);
+    expect(cell.type).toBe(ExcelJS.ValueType.Number);
+    expect(cell.numFmt).toBe("0.00");
+  });
+
+  it("never writes the income base, sealed or plain", () => {
+    const everything = workbook.worksheets
+      .flatMap((sheet) => rowsOf(sheet.name).flat())
+      .map((value) => String(value ?? ""));
+    for (const secret of [SEALED, String(BASE_FEN), "8500", "收入", "工资", "基数"]) {
+      expect(everything.filter((value) => value.includes(secret))).toEqual([]);
+    }
+    expect(everything.some((value) => value.includes("外支部"))).toBe(false);
+  });
+
+  it("checks meeting compliance per required type over the period", () => {
+    const compliance = records("合规");
+    const assembly = compliance.find((r) => r.会议类型 === "支部党员大会");
+    expect(assembly).toMatchObject({
+      要求: "每季度1次",
+      应开次数: 4,
+      已开次数: 1,
+      是否达标: "否",
+    });
+    // The cancelled committee meeting and last year's do not count.
+    expect(compliance.find((r) => r.会议类型 === "支委会")).toMatchObject({ 应开次数: 12, 已开次数: 0 });
+    expect(compliance.find((r) => r.会议类型 === "组织生活会")).toMatchObject({ 应开次数: 1, 已开次数: 0 });
+    expect(compliance.find((r) => r.会议类型 === "其他")).toMatchObject({
+      要求: "无要求",
+      应开次数: null,
+      是否达标: "—",
+    });
+  });
+
+  it("returns a loadable buffer from buildLedgerWorkbook for an empty branch", async () => {
+    const buffer = await buildLedgerWorkbook(db.models, { branchId: "B9", period: year, timeZone: TZ });
+    const empty = await load(buffer);
+    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([1, 1, 1, 1, 8]);
+  });
+});

@@ -1,0 +1,509 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { openTestDb, type TestDb } from "../helpers/db.js";
+import {
+  branchCompliance,
+  compliancePeriodsDue,
+  complianceFromHeld,
+  requiredCount,
+} from "../../src/domain/compliance.js";
+import type { MeetingTypeId } from "../../src/domain/meetingTypes.js";
+import { parsePeriod, type Period } from "../../src/domain/period.js";
+import { branchStats, orgStats } from "../../src/domain/stats.js";
+
+const TZ = "Asia/Shanghai";
+const period = (label: string): Period => parsePeriod(label, TZ)!;
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await openTestDb("stats");
+});
+afterAll(async () => db.close());
+
+let seq = 0;
+interface MeetingSpec {
+  branchId: string;
+  type: MeetingTypeId;
+  startAt: string;
+  status?: "scheduled" | "cancelled" | "closed";
+  durationMin?: number;
+  expected?: string[];
+  present?: string[];
+}
+async function meeting(spec: MeetingSpec) {
+  const n = ++seq;
+  const status = spec.status ?? "closed";
+  const expected = spec.expected ?? [];
+  const present = spec.present ?? [];
+  await db.models.Meeting.create({
+    _id: `M${n}`,
+    seq: n,
+    branchId: spec.branchId,
+    chatId: `oc_${spec.branchId}`,
+    type: spec.type,
+    title: `${spec.type} ${n}`,
+    startAt: new Date(spec.startAt),
+    durationMin: spec.durationMin ?? 90,
+    status,
+    createdBy: "ou_sec",
+    sourceKey: `om_stats_${n}`,
+    // A cancelled meeting normally has no record: give some anyway to prove it is ignored.
+    record:
+      status === "scheduled"
+        ? null
+        : {
+            expected,
+            present,
+            leave: [],
+            absent: expected.filter((id) => !present.includes(id)),
+          },
+  });
+}
+
+const rowOf = (rows: { type: string }[], type: string) => rows.find((r) => r.type === type);
+
+describe("requiredCount", () => {
+  it("multiplies month requirements, counts whole quarters and years only", () => {
+    const month = { per: "month", count: 1 } as const;
+    const quarter = { per: "quarter", count: 1 } as const;
+    const year = { per: "year", count: 1 } as const;
+    expect(requiredCount(month, period("2026-03"))).toBe(1);
+    expect(requiredCount(month, period("2026-Q2"))).toBe(3);
+    expect(requiredCount(month, period("2026"))).toBe(12);
+    expect(requiredCount({ per: "month", count: 2 }, period("2026-Q2"))).toBe(6);
+    expect(requiredCount(quarter, period("2026-03"))).toBeNull();
+    expect(requiredCount(quarter, period("2026-Q2"))).toBe(1);
+    expect(requiredCount(quarter, period("2026"))).toBe(4);
+    expect(requiredCount(year, period("2026-03"))).toBeNull();
+    expect(requiredCount(year, period("2026-Q4"))).toBeNull();
+    expect(requiredCount(year, period("2026"))).toBe(1);
+    expect(requiredCount(null, period("2026"))).toBeNull();
+  });
+
+  it("rates met types over required types, 1 when none is required", () => {
+    const c = complianceFromHeld(new Map([["committee", 1]]), period("2026-03"));
+    expect(c.requiredTypes).toBe(3); // 支委会, 党小组会, 主题党日
+    expect(c.metTypes).toBe(1);
+    expect(c.rate).toBeCloseTo(1 / 3);
+    const other = c.rows.find((r) => r.type === "other")!;
+    expect(other).toMatchObject({ required: null, met: null });
+    const none = complianceFromHeld(new Map(), { kind: "month", months: [] });
+    expect(none).toMatchObject({ requiredTypes: 0, metTypes: 0, rate: 1 });
+  });
+});
+
+describe("branchCompliance", () => {
+  const B = "BC";
+  beforeAll(async () => {
+    // 2026-04-01 00:30 in Shanghai: April, not March.
+    await meeting({ branchId: B, type: "committee", startAt: "2026-03-31T16:30:00Z" });
+    // 2026-03-31 23:30 to 01:30 the next day: counts in March, by its start.
+    await meeting({ branchId: B, type: "group", startAt: "2026-03-31T15:30:00Z", durationMin: 120 });
+    await meeting({ branchId: B, type: "theme-day", startAt: "2026-03-10T02:00:00Z", status: "cancelled" });
+    await meeting({ branchId: B, type: "theme-day", startAt: "2026-03-12T02:00:00Z", status: "scheduled" });
+    // 2026-02-28 23:59 local: February.
+    await meeting({ branchId: B, type: "theme-day", startAt: "2026-02-28T15:59:00Z" });
+    // 2026-05-01 00:00 local exactly: May (the end is exclusive).
+    await meeting({ branchId: B, type: "group", startAt: "2026-04-30T16:00:00Z" });
+    // Another branch's meeting never counts.
+    await meeting({ branchId: "OTHER", type: "committee", startAt: "2026-03-05T02:00:00Z" });
+  });
+
+  it("counts closed meetings by their local start month", async () => {
+    const march = await branchCompliance(db.models, B, period("2026-03"));
+    expect(rowOf(march.rows, "committee")).toMatchObject({ held: 0, required: 1, met: false });
+    expect(rowOf(march.rows, "group")).toMatchObject({ held: 1, required: 1, met: true });
+    const april = await branchCompliance(db.models, B, period("2026-04"));
+    expect(rowOf(april.rows, "committee")).toMatchObject({ held: 1, met: true });
+    expect(rowOf(april.rows, "group")).toMatchObject({ held: 0, met: false });
+    const feb = await branchCompliance(db.models, B, period("2026-02"));
+    expect(rowOf(feb.rows, "theme-day")).toMatchObject({ held: 1, met: true });
+  });
+
+  it("ignores cancelled and still scheduled meetings", async () => {
+    const march = await branchCompliance(db.models, B, period("2026-03"));
+    expect(rowOf(march.rows, "theme-day")).toMatchObject({ held: 0, required: 1, met: false });
+    expect(march).toMatchObject({ requiredTypes: 3, metTypes: 1 });
+    expect(march.rate).toBeCloseTo(1 / 3);
+  });
+
+  it("lists every type with quarter and year requirements null in a month", async () => {
+    const march = await branchCompliance(db.models, B, period("2026-03"));
+    expect(march.rows.map((r) => r.type)).toEqual([
+      "branch-assembly",
+      "committee",
+      "group",
+      "lecture",
+      "theme-day",
+      "life-meeting",
+      "other",
+    ]);
+    expect(rowOf(march.rows, "branch-assembly")).toMatchObject({ required: null, met: null });
+    expect(rowOf(march.rows, "life-meeting")).toMatchObject({ required: null, met: null });
+  });
+
+  it("applies quarter and year requirements", async () => {
+    const Q = "BQ";
+    for (const month of ["01", "02", "03"]) {
+      await meeting({ branchId: Q, type: "committee", startAt: `2026-${month}-10T02:00:00Z` });
+      await meeting({ branchId: Q, type: "theme-day", startAt: `2026-${month}-11T02:00:00Z` });
+    }
+    await meeting({ branchId: Q, type: "group", startAt: "2026-01-12T02:00:00Z" });
+    await meeting({ branchId: Q, type: "group", startAt: "2026-02-12T02:00:00Z" });
+    await meeting({ branchId: Q, type: "branch-assembly", startAt: "2026-03-20T02:00:00Z" });
+    await meeting({ branchId: Q, type: "life-meeting", startAt: "2026-01-20T02:00:00Z" });
+
+    const q1 = await branchCompliance(db.models, Q, period("2026-Q1"));
+    expect(rowOf(q1.rows, "committee")).toMatchObject({ required: 3, held: 3, met: true });
+    expect(rowOf(q1.rows, "group")).toMatchObject({ required: 3, held: 2, met: false });
+    expect(rowOf(q1.rows, "branch-assembly")).toMatchObject({ required: 1, held: 1, met: true });
+    expect(rowOf(q1.rows, "lecture")).toMatchObject({ required: 1, held: 0, met: false });
+    expect(rowOf(q1.rows, "life-meeting")).toMatchObject({ required: null, held: 1, met: null });
+    expect(q1).toMatchObject({ requiredTypes: 5, metTypes: 3, rate: 3 / 5 });
+
+    const year = await branchCompliance(db.models, Q, period("2026"));
+    expect(rowOf(year.rows, "committee")).toMatchObject({ required: 12, held: 3, met: false });
+    expect(rowOf(year.rows, "branch-assembly")).toMatchObject({ required: 4, held: 1, met: false });
+    expect(rowOf(year.rows, "life-meeting")).toMatchObject({ required: 1, held: 1, met: true });
+    expect(year).toMatchObject({ requiredTypes: 6, metTypes: 1 });
+  });
+});
+
+describe("branchStats", () => {
+  const B = "BS";
+  const Q2 = () => period("2026-Q2");
+  beforeAll(async () => {
+    await db.models.Member.insertMany([
+      { branchId: B, openId: "ou_a", name: "王书记", role: "secretary", partyGroup: "一组" },
+      { branchId: B, openId: "ou_b", name: "李委员", role: "committee", partyGroup: "二组" },
+      { branchId: B, openId: "ou_c", name: "陈三", role: "member", partyGroup: "一组" },
+      { branchId: B, openId: "ou_d", name: "丁四", role: "member", partyGroup: "二组" },
+      { branchId: B, openId: "ou_e", name: "赵六", role: "member", partyGroup: "一组", active: false },
+      { branchId: "BX", openId: "ou_x", name: "外支部", role: "member", partyGroup: "一组" },
+    ]);
+    const all = ["ou_a", "ou_b", "ou_c", "ou_d", "ou_e"];
+    await meeting({
+      branchId: B,
+      type: "branch-assembly",
+      startAt: "2026-04-10T02:00:00Z",
+      expected: all,
+      present: ["ou_a", "ou_b", "ou_c", "ou_d"],
+    });
+    await meeting({
+      branchId: B,
+      type: "branch-assembly",
+      startAt: "2026-04-30T16:00:00Z", // 2026-05-01 00:00 local: May
+      expected: ["ou_a", "ou_b", "ou_c", "ou_d"],
+      present: ["ou_a", "ou_b"],
+    });
+    // 2026-04-01 00:30 local: April.
+    await meeting({
+      branchId: B,
+      type: "committee",
+      startAt: "2026-03-31T16:30:00Z",
+      expected: ["ou_a", "ou_b"],
+      present: ["ou_a"],
+    });
+    await meeting({
+      branchId: B,
+      type: "committee",
+      startAt: "2026-05-20T02:00:00Z",
+      status: "cancelled",
+      expected: all,
+      present: [],
+    });
+    await meeting({ branchId: B, type: "committee", startAt: "2026-06-20T02:00:00Z", status: "scheduled" });
+    // Outside the quarter (2026-03-31 23:30 local) and another branch.
+    await meeting({
+      branchId: B,
+      type: "committee",
+      startAt: "2026-03-31T15:30:00Z",
+      expected: all,
+      present: [],
+    });
+    await meeting({
+      branchId: "BX",
+      type: "committee",
+      startAt: "2026-04-10T02:00:00Z",
+      expected: ["ou_x"],
+      present: [],
+    });
+
+    const task = (
+      id: string,
+      deadline: string,
+      scope: string,
+      partyGroup: string | null = null,
+      branchId = B,
+    ) => ({
+      _id: id,
+      seq: Number(id.slice(2)),
+      branchId,
+      chatId: `oc_${branchId}`,
+      title: id,
+      deadline: new Date(deadline),
+      hours: 2,
+      scope,
+      partyGroup,
+      createdBy: "ou_a",
+      sourceKey: `om_study_${id}`,
+    });
+    await db.models.StudyTask.insertMany([
+      task("ST1", "2026-04-30T15:59:59.999Z", "branch"), // scope: 4 active members
+      { ...task("ST2", "2026-06-30T15:59:59.999Z", "committee"), status: "closed" }, // scope 2
+      task("ST3", "2026-05-15T15:59:59.999Z", "group", "一组"), // scope: a, c
+      task("ST4", "2026-06-30T16:00:00.000Z", "branch"), // July 1 local: outside
+      task("ST5", "2026-05-15T15:59:59.999Z", "branch", null, "BX"),
+    ]);
+    const confirmation = (taskId: string, openId: string, hours: number, branchId = B) => ({
+      taskId,
+      branchId,
+      openId,
+      confirmedAt: new Date("2026-04-20T02:00:00Z"),
+      late: false,
+      hours,
+      year: 2026,
+    });
+    await db.models.StudyConfirmation.insertMany([
+      confirmation("ST1", "ou_a", 2),
+      confirmation("ST1", "ou_b", 2),
+      confirmation("ST2", "ou_a", 1),
+      confirmation("ST4", "ou_c", 2),
+      confirmation("ST5", "ou_x", 2, "BX"),
+    ]);
+
+    const due = (
+      month: string,
+      openId: string,
+      amountFen: number,
+      status: string,
+      paidFen: number | null = null,
+      branchId = B,
+    ) => ({
+      branchId,
+      openId,
+      month,
+      amountFen,
+      status,
+      paidFen,
+    });
+    await db.models.Due.insertMany([
+      due("2026-04", "ou_a", 500, "paid", 500),
+      due("2026-04", "ou_b", 300, "pending"),
+      due("2026-04", "ou_c", 300, "unpaid"),
+      due("2026-04", "ou_d", 0, "paid", 0),
+      due("2026-05", "ou_a", 500, "paid", 500),
+      due("2026-03", "ou_b", 300, "unpaid"), // outside
+      due("2026-04", "ou_x", 300, "unpaid", null, "BX"),
+    ]);
+  });
+
+  it("computes participation per type from closed meetings' records", async () => {
+    const stats = await branchStats(db.models, B, Q2(), { timeZone: TZ });
+    expect(stats.participationByType).toEqual([
+      { type: "branch-assembly", zh: "支部党员大会", meetings: 2, expected: 9, present: 6, rate: 6 / 9 },
+      { type: "committee", zh: "支委会", meetings: 1, expected: 2, present: 1, rate: 0.5 },
+    ]);
+    expect(rowOf(stats.compliance.rows, "committee")).toMatchObject({ required: 3, held: 1, met: false });
+    expect(rowOf(stats.compliance.rows, "branch-assembly")).toMatchObject({
+      required: 1,
+      held: 2,
+      met: true,
+    });
+  });
+
+  it("splits participation by local month, empty months included", async () => {
+    const stats = await branchStats(db.models, B, Q2(), { timeZone: TZ });
+    expect(stats.participationByMonth).toEqual([
+      { month: "2026-04", meetings: 2, expected: 7, present: 5, rate: 5 / 7 },
+      { month: "2026-05", meetings: 1, expected: 4, present: 2, rate: 0.5 },
+      { month: "2026-06", meetings: 0, expected: 0, present: 0, rate: 0 },
+    ]);
+  });
+
+  it("lists members lowest rate first, left members included", async () => {
+    const stats = await branchStats(db.models, B, Q2(), { timeZone: TZ });
+    expect(stats.participationByMember).toEqual([
+      { openId: "ou_e", name: "赵六", expected: 1, present: 0, rate: 0 },
+      { openId: "ou_c", name: "陈三", expected: 2, present: 1, rate: 0.5 },
+      { openId: "ou_d", name: "丁四", expected: 2, present: 1, rate: 0.5 },
+      { openId: "ou_b", name: "李委员", expected: 3, present: 2, rate: 2 / 3 },
+      { openId: "ou_a", name: "王书记", expected: 3, present: 3, rate: 1 },
+    ]);
+  });
+
+  it("counts study tasks due in the period against their scopes", async () => {
+    const stats = await branchStats(db.models, B, Q2(), { timeZone: TZ });
+    // ST1 branch: 4 active; ST2 committee: 2; ST3 一组: a and c → 8 expected.
+    expect(stats.study).toEqual({
+      tasks: 3,
+      expected: 8,
+      confirmed: 3,
+      completionRate: 3 / 8,
+      hoursTotal: 5,
+      members: 2,
+    });
+  });
+
+  it("sums dues of the period's months", async () => {
+    const stats = await branchStats(db.models, B, Q2(), { timeZone: TZ });
+    expect(stats.dues).toMatchObject({
+      total: 5,
+      paid: 3,
+      rate: 0.6,
+      collectedFen: 1000,
+      outstandingFen: 600,
+    });
+    expect(stats.dues.months).toEqual([
+      { month: "2026-04", total: 4, paid: 2, rate: 0.5, collectedFen: 500, outstandingFen: 600 },
+      { month: "2026-05", total: 1, paid: 1, rate: 1, collectedFen: 500, outstandingFen: 0 },
+      { month: "2026-06", total: 0, paid: 0, rate: 0, collectedFen: 0, outstandingFen: 0 },
+    ]);
+  });
+
+  it("gives zeros for a period with nothing", async () => {
+    const stats = await branchStats(db.models, B, period("2027-01"), { timeZone: TZ });
+    expect(stats.participationByType).toEqual([]);
+    expect(stats.participationByMember).toEqual([]);
+    expect(stats.participationByMonth).toEqual([
+      { month: "2027-01", meetings: 0, expected: 0, present: 0, rate: 0 },
+    ]);
+    expect(stats.study).toMatchObject({ tasks: 0, expected: 0, completionRate: 0 });
+    expect(stats.dues).toMatchObject({ total: 0, rate: 0 });
+    expect(stats.compliance).toMatchObject({ requiredTypes: 3, metTypes: 0, rate: 0 });
+  });
+});
+
+describe("orgStats", () => {
+  beforeAll(async () => {
+    const branch = (id: string, seqNo: number, parentOrg: string | null) => ({
+      _id: id,
+      seq: seqNo,
+      name: `${id}支部`,
+      chatId: `oc_${id}`,
+      parentOrg,
+      createdBy: "ou_sec",
+    });
+    await db.models.Branch.insertMany([
+      branch("O1", 1, "P1"),
+      branch("O2", 2, "P1"),
+      branch("O4", 4, "P1"),
+      branch("O3", 3, "P2"),
+    ]);
+    const day = "2026-04-10T02:00:00Z";
+    const four = ["1", "2", "3", "4"];
+    // O1 meets every monthly requirement.
+    for (const type of ["committee", "group", "theme-day"] as const) {
+      await meeting({ branchId: "O1", type, startAt: day, expected: ["1", "2"], present: ["1"] });
+    }
+    // O2 and O4 one of three, O4 with lower participation; cancelled ones do not count.
+    await meeting({ branchId: "O2", type: "committee", startAt: day, expected: four, present: four });
+    await meeting({ branchId: "O2", type: "group", startAt: day, status: "cancelled" });
+    await meeting({ branchId: "O2", type: "theme-day", startAt: day, status: "scheduled" });
+    await meeting({ branchId: "O4", type: "committee", startAt: day, expected: four, present: ["1"] });
+    // O3: none this month (one in March).
+    await meeting({
+      branchId: "O3",
+      type: "committee",
+      startAt: "2026-03-10T02:00:00Z",
+      expected: four,
+      present: four,
+    });
+    await db.models.Due.insertMany([
+      { branchId: "O1", openId: "1", month: "2026-04", amountFen: 100, status: "paid", paidFen: 100 },
+      { branchId: "O1", openId: "2", month: "2026-04", amountFen: 100, status: "unpaid" },
+      { branchId: "O3", openId: "1", month: "2026-04", amountFen: 100, status: "paid", paidFen: 100 },
+      { branchId: "O3", openId: "1", month: "2026-03", amountFen: 100, status: "unpaid" },
+    ]);
+  });
+
+  it("rows per branch of a parent org, lowest compliance first", async () => {
+    const rows = await orgStats(db.models, { parentOrg: "P1" }, period("2026-04"));
+    expect(rows.map((r) => r.branchId)).toEqual(["O4", "O2", "O1"]);
+    expect(rows[0]).toMatchObject({
+      branchId: "O4",
+      name: "O4支部",
+      metTypes: 1,
+      requiredTypes: 3,
+      participationRate: 0.25,
+      duesRate: 0,
+    });
+    expect(rows[0]!.complianceRate).toBeCloseTo(1 / 3);
+    expect(rows[1]).toMatchObject({ branchId: "O2", metTypes: 1, participationRate: 1, meetings: 1 });
+    expect(rows[2]).toMatchObject({
+      branchId: "O1",
+      complianceRate: 1,
+      participationRate: 0.5,
+      duesRate: 0.5,
+    });
+  });
+
+  it("covers every branch with a null parent org", async () => {
+    const rows = await orgStats(db.models, { parentOrg: null }, period("2026-04"));
+    expect(rows.map((r) => r.branchId)).toEqual(["O3", "O4", "O2", "O1"]);
+    expect(rows[0]).toMatchObject({
+      complianceRate: 0,
+      metTypes: 0,
+      meetings: 0,
+      participationRate: 0,
+      duesRate: 1,
+    });
+    expect(await orgStats(db.models, { parentOrg: "nobody" }, period("2026-04"))).toEqual([]);
+  });
+
+  it("uses a constant number of queries", async () => {
+    const spies = [
+      vi.spyOn(db.models.Branch, "find"),
+      vi.spyOn(db.models.Meeting, "aggregate"),
+      vi.spyOn(db.models.Due, "aggregate"),
+    ];
+    try {
+      await orgStats(db.models, { parentOrg: null }, period("2026"));
+      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 1, 1]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+});
+
+describe("compliancePeriodsDue", () => {
+  const labels = (periods: Period[]) => periods.map((p) => p.label);
+
+  it("warns on the two-thirds day of a month, quarter and year", () => {
+    // 30-day April: two thirds elapsed at the start of the 21st.
+    expect(labels(compliancePeriodsDue(new Date("2026-04-21T01:00:00Z"), TZ).warn)).toEqual(["2026-04"]);
+    expect(labels(compliancePeriodsDue(new Date("2026-04-20T15:59:00Z"), TZ).warn)).toEqual([]);
+    expect(labels(compliancePeriodsDue(new Date("2026-04-20T16:00:00Z"), TZ).warn)).toEqual(["2026-04"]);
+    // 31-day March: the 22nd; Q1 (90 days): 2 March.
+    expect(labels(compliancePeriodsDue(new Date("2026-03-22T01:00:00Z"), TZ).warn)).toEqual(["2026-03"]);
+    expect(labels(compliancePeriodsDue(new Date("2026-03-02T01:00:00Z"), TZ).warn)).toEqual(["2026-Q1"]);
+  });
+
+  it("reports what ended at the start of the local day", () => {
+    // 2026-04-01 00:30 local.
+    expect(labels(compliancePeriodsDue(new Date("2026-03-31T16:30:00Z"), TZ).ended)).toEqual([
+      "2026-03",
+      "2026-Q1",
+    ]);
+    // 2026-03-31 23:30 local: nothing yet.
+    expect(compliancePeriodsDue(new Date("2026-03-31T15:30:00Z"), TZ).ended).toEqual([]);
+    const newYear = compliancePeriodsDue(new Date("2026-01-01T09:00:00+08:00"), TZ);
+    expect(labels(newYear.ended)).toEqual(["2025-12", "2025-Q4", "2025"]);
+    expect(newYear.ended[2]!.end).toEqual(new Date("2025-12-31T16:00:00Z"));
+  });
+
+  it("returns each period exactly once over a year of daily runs", () => {
+    const warned: string[] = [];
+    const ended: string[] = [];
+    for (let day = 0; day < 365; day++) {
+      const now = new Date(Date.UTC(2026, 0, 1, 1) + day * 86_400_000); // 09:00 local
+      const due = compliancePeriodsDue(now, TZ);
+      warned.push(...labels(due.warn));
+      ended.push(...labels(due.ended));
+    }
+    const months = Array.from({ length: 12 }, (_, i) => `2026-${String(i + 1).padStart(2, "0")}`);
+    expect(warned.sort()).toEqual([...months, "2026", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"].sort());
+    expect(ended.sort()).toEqual(
+      ["2025", "2025-12", "2025-Q4", ...months.slice(0, 11), "2026-Q1", "2026-Q2", "2026-Q3"].sort(),
+    );
+  });
+});

@@ -1,0 +1,119 @@
+import ExcelJS from "exceljs";
+import nock from "nock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createJobs, createScheduler } from "../../src/jobs/index.js";
+import { contentText, LARK_BASE } from "../helpers/larkMock.js";
+import { startTestBot, type TestBot } from "../helpers/testBot.js";
+
+const CHAT = "oc_stats_branch";
+const SECRETARY = { openId: "ou_sec_x", name: "何书记" };
+const A = { openId: "ou_a_x", name: "许一" };
+const B = { openId: "ou_b_x", name: "吕二" };
+
+let t: TestBot;
+const say = (sender: string, text: string, mentions?: { openId: string; name: string }[]) =>
+  t.say({ sender, chatId: CHAT, text, mentions });
+const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
+
+beforeAll(async () => {
+  // Monday 2026-10-05 10:00 Asia/Shanghai.
+  t = await startTestBot("stats_export", { now: "2026-10-05T02:00:00Z" });
+  t.lark
+    .chatOwner(CHAT, SECRETARY.openId)
+    .chatMembers(CHAT, [[SECRETARY, A, B]])
+    .expectReply();
+  await say(SECRETARY.openId, "/绑定 第五党支部 上级=机关党委");
+  t.lark.chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
+  await say(SECRETARY.openId, "/党员 同步");
+  // A 支部党员大会 on 10-08 19:00: the secretary and A check in, B is absent; then closed.
+  t.lark.expectSend(1, ["om_card_x1"]).expectReply();
+  await say(SECRETARY.openId, "/会议 新建 支部党员大会 2026-10-08 19:00 季度党员大会 时长=60");
+  t.lark.allowPatches();
+  t.clock.set("2026-10-08T11:00:00Z");
+  t.lark.expectReply();
+  await say(SECRETARY.openId, "/会议 签到 M1 @何书记 @许一", [SECRETARY, A]);
+  t.clock.set("2026-10-08T12:10:00Z");
+  t.lark.expectReply();
+  await say(SECRETARY.openId, "/会议 结束 M1 学习了季度工作安排");
+  await t.bot.router.idle();
+});
+afterAll(async () => t.close());
+
+describe("statistics and the Excel ledger through signed webhooks", () => {
+  it("shows the branch's compliance, participation and a monthly chart", async () => {
+    t.lark.expectReply();
+    await say(SECRETARY.openId, "/统计 2026-Q4");
+    const card = JSON.parse(String(t.lark.replies.at(-1)!.body.content));
+    const text = JSON.stringify(card);
+    expect(card.schema).toBe("2.0");
+    expect(text).toContain("第五党支部");
+    expect(text).toContain("2/3"); // 实到 / 应到 of the 支部党员大会
+    const chart = JSON.stringify(card).match(/"tag":"chart"/);
+    expect(chart).not.toBeNull();
+    expect(text).toContain('"month":"2026-10"');
+    expect(t.lark.pending()).toEqual([]);
+  });
+
+  it("rolls up the parent organisation for its secretary, lowest compliance first, and refuses members", async () => {
+    t.lark.expectReply(2);
+    await say(SECRETARY.openId, "/统计 党委 2026-Q4");
+    expect(String(t.lark.replies.at(-1)!.body.content)).toContain("第五党支部");
+    await say(A.openId, "/统计 党委");
+    expect(lastReply()).toContain("仅限");
+  });
+
+  it("exports the ledger as an .xlsx uploaded to Lark and sent in the chat", async () => {
+    let upload: Buffer = Buffer.alloc(0);
+    nock(LARK_BASE)
+      .post("/open-apis/im/v1/files", (body: unknown) => {
+        // nock hands a binary body over as a hex string.
+        upload = Buffer.isBuffer(body)
+          ? body
+          : /^[0-9a-f]+$/i.test(String(body))
+            ? Buffer.from(String(body), "hex")
+            : Buffer.from(String(body), "latin1");
+        return true;
+      })
+      .reply(200, { code: 0, msg: "success", data: { file_key: "file_v2_ledger" } });
+    t.lark.expectReply();
+    await say(SECRETARY.openId, "/导出 2026");
+    expect(t.lark.pending()).toEqual([]);
+    const reply = t.lark.replies.at(-1)!.body;
+    expect(reply).toMatchObject({
+      msg_type: "file",
+      content: JSON.stringify({ file_key: "file_v2_ledger" }),
+    });
+    // The multipart body carries the workbook: read it back.
+    const start = upload.indexOf(Buffer.from("PK\u0003\u0004", "latin1"));
+    const end = upload.lastIndexOf(Buffer.from("\r\n--", "latin1"));
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(upload.subarray(start, end) as unknown as ArrayBuffer);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(["名册", "会议", "学习", "党费", "合规"]);
+    const meetings = workbook.getWorksheet("会议")!;
+    expect(JSON.stringify(meetings.getRow(2).values)).toContain("季度党员大会");
+
+    t.lark.expectReply();
+    await say(A.openId, "/导出 2026");
+    expect(lastReply()).toContain("仅限支部书记");
+  });
+
+  it("warns the secretary once when a quarter is two thirds through with requirements open", async () => {
+    // Q4 2026 has 92 days: two thirds have passed at the start of 2 December (local).
+    t.clock.set("2026-12-01T16:00:00Z");
+    t.lark.expectSend();
+    const job = createJobs().find((j) => j.name === "compliance")!;
+    const schedulers = ["a", "b"].map((id) =>
+      createScheduler({ deps: t.bot.deps, jobs: createJobs(), instanceId: id }),
+    );
+    const results = await Promise.all(
+      schedulers.map((s) => s.runOccurrence(job, new Date("2026-12-01T16:00:00Z"))),
+    );
+    await t.bot.router.idle();
+    expect(results.sort()).toEqual(["ran", "taken"]);
+    expect(t.lark.pending()).toEqual([]);
+    const warning = t.lark.sent.at(-1)!;
+    expect(warning.body.receive_id).toBe(SECRETARY.openId);
+    expect(contentText(warning.body)).toContain("第 4 季度已过三分之二");
+    expect(contentText(warning.body)).toContain("支委会 0/3");
+  });
+});
