@@ -7,6 +7,8 @@
  * (src/main.ts) to measure start-to-ready, idle RSS and graceful stop. Last, the outbox fan-out
  * (scripts/bench/fanout.ts): 1,000 DMs + 20 group nudges sent by one delivery worker against a
  * fake Lark enforcing Lark's rate limits, compared with the floor those limits impose (~60 s).
+ * Then statistics and the ledger export at 1×, 2× and 4× a seeded organisation
+ * (scripts/bench/statsExport.ts; BENCH_ONLY=stats runs only that step, STATS_BASE_BRANCHES=N sets 1×).
  *
  * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one;
  * FANOUT_SAFETY_MS=N to try another widening of the rate limiter's windows in the fan-out)
@@ -39,6 +41,7 @@ import { measureEntrypoint, type EntrypointResult } from "./bench/entrypoint.js"
 import { startFakeLark } from "./bench/fakeLark.js";
 import { reportFanout, runFanout, type FanoutResult } from "./bench/fanout.js";
 import { cardClick, signedRequest } from "./bench/payloads.js";
+import { reportStatsExport, runStatsExport, type StatsExportResult } from "./bench/statsExport.js";
 import { fmt, medianSummary, summarise, type LatencySummary } from "./bench/stats.js";
 
 const MEMBERS = 200;
@@ -115,6 +118,8 @@ async function main() {
   };
   let entry: EntrypointResult | null = null;
   let fanout: FanoutResult | null = null;
+  let statsExport: StatsExportResult | null = null;
+  const onlyStats = process.env.BENCH_ONLY === "stats";
   const zhibuRuns: ZhibuRun[] = [];
   const baselineRuns: LatencySummary[] = [];
 
@@ -135,181 +140,194 @@ async function main() {
     cleanups.push(() => connection.close());
     cleanups.push(() => connection.dropDatabase());
 
-    // 2. The fake Lark Open API and the bot under test.
-    const fakeLark = await startFakeLark();
-    cleanups.push(() => fakeLark.close());
-    const config = loadConfig({
-      NODE_ENV: "development",
-      LARK_APP_ID: "cli_bench_app",
-      LARK_APP_SECRET: "bench-app-secret",
-      LARK_ENCRYPT_KEY: ENCRYPT_KEY,
-      LARK_VERIFICATION_TOKEN: VERIFICATION_TOKEN,
-      LARK_DOMAIN: fakeLark.url,
-      LOG_LEVEL: "warn",
-    });
-    const logger = createLogger("warn");
-    const bot = await buildBot({
-      config,
-      connection,
-      lark: createLarkApi(createLarkClient(config, logger)),
-      clock: systemClock,
-      logger,
-    });
-    const server: Server = bot.app.listen(0, "127.0.0.1");
-    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-    cleanups.push(async () => {
-      await bot.router.idle();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+    if (onlyStats) console.log("BENCH_ONLY=stats: only the statistics and ledger export step");
+    else {
+      // 2. The fake Lark Open API and the bot under test.
+      const fakeLark = await startFakeLark();
+      cleanups.push(() => fakeLark.close());
+      const config = loadConfig({
+        NODE_ENV: "development",
+        LARK_APP_ID: "cli_bench_app",
+        LARK_APP_SECRET: "bench-app-secret",
+        LARK_ENCRYPT_KEY: ENCRYPT_KEY,
+        LARK_VERIFICATION_TOKEN: VERIFICATION_TOKEN,
+        LARK_DOMAIN: fakeLark.url,
+        LOG_LEVEL: "warn",
       });
-    });
-    const zhibuUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/card`;
+      const logger = createLogger("warn");
+      const bot = await buildBot({
+        config,
+        connection,
+        lark: createLarkApi(createLarkClient(config, logger)),
+        clock: systemClock,
+        logger,
+      });
+      const server: Server = bot.app.listen(0, "127.0.0.1");
+      await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+      cleanups.push(async () => {
+        await bot.router.idle();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      });
+      const zhibuUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/card`;
 
-    // Seed: a branch with 200 active members, one meeting per run (plus one to warm up on).
-    const models: Models = createModels(connection);
-    const members = Array.from({ length: MEMBERS }, (_, i) => ({
-      openId: `ou_bench_${String(i).padStart(4, "0")}`,
-      name: `党员${String(i).padStart(3, "0")}`,
-    }));
-    const { branch } = await bindBranch(models, {
-      chatId: CHAT_ID,
-      name: "基准测试支部",
-      parentOrg: null,
-      binder: members[0]!,
-    });
-    await syncMembers(models, branch._id, members, systemClock.now());
-    const active = await models.Member.countDocuments({ branchId: branch._id, active: true });
-    if (active !== MEMBERS) throw new Error(`seeding: expected ${MEMBERS} active members, found ${active}`);
-    const meetings: { id: string; cardMessageId: string }[] = [];
-    for (let i = 0; i <= RUNS; i++) {
-      const { meeting } = await createMeeting(models, systemClock, {
-        branchId: branch._id,
+      // Seed: a branch with 200 active members, one meeting per run (plus one to warm up on).
+      const models: Models = createModels(connection);
+      const members = Array.from({ length: MEMBERS }, (_, i) => ({
+        openId: `ou_bench_${String(i).padStart(4, "0")}`,
+        name: `党员${String(i).padStart(3, "0")}`,
+      }));
+      const { branch } = await bindBranch(models, {
         chatId: CHAT_ID,
-        type: "branch-assembly",
-        title: i === 0 ? "基准测试预热" : `基准测试第 ${i} 轮`,
-        startAt: new Date(Date.now() + 7 * 24 * 3600_000),
-        place: "党员活动室",
-        createdBy: members[0]!.openId,
-        sourceKey: `om_bench_source_${dbName}_${i}`,
+        name: "基准测试支部",
+        parentOrg: null,
+        binder: members[0]!,
       });
-      const cardMessageId = `om_bench_card_${i}`;
-      await setCardMessageId(models, meeting._id, cardMessageId);
-      meetings.push({ id: meeting._id, cardMessageId });
-    }
-
-    // 4. The baseline: bare SDK dispatcher + one insertOne, its own connection to the same db.
-    const baselineConnection: Connection = await connectDb(serverUri, dbName);
-    cleanups.push(() => baselineConnection.close());
-    const baseline = await startBaseline({
-      encryptKey: ENCRYPT_KEY,
-      verificationToken: VERIFICATION_TOKEN,
-      connection: baselineConnection,
-    });
-    cleanups.push(() => baseline.close());
-    const baselineClicks = baselineConnection.collection(BASELINE_COLLECTION);
-
-    const client = new LoadClient();
-    cleanups.push(() => client.close());
-
-    const clicks = (meeting: { id: string; cardMessageId: string }, who: typeof members) =>
-      who.map((member) =>
-        signedRequest(
-          cardClick({
-            token: VERIFICATION_TOKEN,
-            operator: member.openId,
-            value: { action: CARD_ACTIONS.meetingRsvp, meetingId: meeting.id, response: "attend" },
-            messageId: meeting.cardMessageId,
-            chatId: CHAT_ID,
-          }),
-          ENCRYPT_KEY,
-        ),
-      );
-    const countAttending = (meetingId: string) =>
-      models.Attendance.countDocuments({ meetingId, response: "attend" });
-
-    // 3. Warm-up (JIT, connection pools, tenant token), then the measured runs, interleaved.
-    console.log(
-      `zhibu bench: ${MEMBERS} concurrent meeting.rsvp clicks × ${RUNS} runs, database: ${dbLabel}`,
-    );
-    const warmMeeting = meetings[0]!;
-    const warm = await fire(client, zhibuUrl, clicks(warmMeeting, members.slice(0, WARMUP_CLICKS)));
-    checkAnswers("zhibu warm-up", warm);
-    await bot.router.idle();
-    const warmBaseline = await fire(
-      client,
-      baseline.url,
-      clicks({ id: "WARMUP", cardMessageId: "om_bench_baseline" }, members.slice(0, WARMUP_CLICKS)),
-    );
-    checkAnswers("baseline warm-up", warmBaseline);
-
-    for (let run = 1; run <= RUNS; run++) {
-      const meeting = meetings[run]!;
-      const patchesBefore = fakeLark.counts.patch;
-      const existing = await models.Attendance.countDocuments({});
-      const batch = await fire(client, zhibuUrl, clicks(meeting, members));
-      const settleStarted = performance.now();
-      await bot.router.idle();
-      const settleMs = performance.now() - settleStarted;
-      checkAnswers(`zhibu run ${run}`, batch);
-      const recorded = await countAttending(meeting.id);
-      if (recorded !== MEMBERS) {
-        fail(`zhibu run ${run}: expected ${MEMBERS} attendance records for ${meeting.id}, found ${recorded}`);
+      await syncMembers(models, branch._id, members, systemClock.now());
+      const active = await models.Member.countDocuments({ branchId: branch._id, active: true });
+      if (active !== MEMBERS) throw new Error(`seeding: expected ${MEMBERS} active members, found ${active}`);
+      const meetings: { id: string; cardMessageId: string }[] = [];
+      for (let i = 0; i <= RUNS; i++) {
+        const { meeting } = await createMeeting(models, systemClock, {
+          branchId: branch._id,
+          chatId: CHAT_ID,
+          type: "branch-assembly",
+          title: i === 0 ? "基准测试预热" : `基准测试第 ${i} 轮`,
+          startAt: new Date(Date.now() + 7 * 24 * 3600_000),
+          place: "党员活动室",
+          createdBy: members[0]!.openId,
+          sourceKey: `om_bench_source_${dbName}_${i}`,
+        });
+        const cardMessageId = `om_bench_card_${i}`;
+        await setCardMessageId(models, meeting._id, cardMessageId);
+        meetings.push({ id: meeting._id, cardMessageId });
       }
-      const patches = fakeLark.counts.patch - patchesBefore;
-      if (patches === 0) fail(`zhibu run ${run}: the meeting card was never refreshed (no PATCH)`);
-      zhibuRuns.push({
-        ...summarise(
-          batch.results.map((r) => r.ms),
-          batch.batchMs,
-        ),
-        patches,
-        settleMs,
-        existing,
-      });
 
-      const baselineMeeting = { id: `BASELINE${run}`, cardMessageId: "om_bench_baseline" };
-      const baselineBatch = await fire(client, baseline.url, clicks(baselineMeeting, members));
-      checkAnswers(`baseline run ${run}`, baselineBatch);
-      const inserted = await baselineClicks.countDocuments({ meetingId: baselineMeeting.id });
-      if (inserted !== MEMBERS) fail(`baseline run ${run}: expected ${MEMBERS} inserts, found ${inserted}`);
-      baselineRuns.push(
-        summarise(
-          baselineBatch.results.map((r) => r.ms),
-          baselineBatch.batchMs,
-        ),
-      );
-    }
-
-    // 6. The real entry point, against the same database server (another database) and fake Lark.
-    const entryDb = `${dbName}_entry`;
-    cleanups.push(() => connection.useDb(entryDb).dropDatabase());
-    try {
-      entry = await measureEntrypoint({
-        cwd: projectRoot,
-        mongoUri: withDbName(serverUri, entryDb),
-        larkDomain: fakeLark.url,
+      // 4. The baseline: bare SDK dispatcher + one insertOne, its own connection to the same db.
+      const baselineConnection: Connection = await connectDb(serverUri, dbName);
+      cleanups.push(() => baselineConnection.close());
+      const baseline = await startBaseline({
         encryptKey: ENCRYPT_KEY,
         verificationToken: VERIFICATION_TOKEN,
+        connection: baselineConnection,
       });
-      if (entry.healthz.status !== 200) fail(`entry point: /healthz answered ${entry.healthz.status}`);
-      if (entry.exitCode !== 0) fail(`entry point: exited with code ${entry.exitCode} after SIGTERM`);
-    } catch (error) {
-      fail(`entry point: ${error instanceof Error ? error.message : String(error)}`);
+      cleanups.push(() => baseline.close());
+      const baselineClicks = baselineConnection.collection(BASELINE_COLLECTION);
+
+      const client = new LoadClient();
+      cleanups.push(() => client.close());
+
+      const clicks = (meeting: { id: string; cardMessageId: string }, who: typeof members) =>
+        who.map((member) =>
+          signedRequest(
+            cardClick({
+              token: VERIFICATION_TOKEN,
+              operator: member.openId,
+              value: { action: CARD_ACTIONS.meetingRsvp, meetingId: meeting.id, response: "attend" },
+              messageId: meeting.cardMessageId,
+              chatId: CHAT_ID,
+            }),
+            ENCRYPT_KEY,
+          ),
+        );
+      const countAttending = (meetingId: string) =>
+        models.Attendance.countDocuments({ meetingId, response: "attend" });
+
+      // 3. Warm-up (JIT, connection pools, tenant token), then the measured runs, interleaved.
+      console.log(
+        `zhibu bench: ${MEMBERS} concurrent meeting.rsvp clicks × ${RUNS} runs, database: ${dbLabel}`,
+      );
+      const warmMeeting = meetings[0]!;
+      const warm = await fire(client, zhibuUrl, clicks(warmMeeting, members.slice(0, WARMUP_CLICKS)));
+      checkAnswers("zhibu warm-up", warm);
+      await bot.router.idle();
+      const warmBaseline = await fire(
+        client,
+        baseline.url,
+        clicks({ id: "WARMUP", cardMessageId: "om_bench_baseline" }, members.slice(0, WARMUP_CLICKS)),
+      );
+      checkAnswers("baseline warm-up", warmBaseline);
+
+      for (let run = 1; run <= RUNS; run++) {
+        const meeting = meetings[run]!;
+        const patchesBefore = fakeLark.counts.patch;
+        const existing = await models.Attendance.countDocuments({});
+        const batch = await fire(client, zhibuUrl, clicks(meeting, members));
+        const settleStarted = performance.now();
+        await bot.router.idle();
+        const settleMs = performance.now() - settleStarted;
+        checkAnswers(`zhibu run ${run}`, batch);
+        const recorded = await countAttending(meeting.id);
+        if (recorded !== MEMBERS) {
+          fail(
+            `zhibu run ${run}: expected ${MEMBERS} attendance records for ${meeting.id}, found ${recorded}`,
+          );
+        }
+        const patches = fakeLark.counts.patch - patchesBefore;
+        if (patches === 0) fail(`zhibu run ${run}: the meeting card was never refreshed (no PATCH)`);
+        zhibuRuns.push({
+          ...summarise(
+            batch.results.map((r) => r.ms),
+            batch.batchMs,
+          ),
+          patches,
+          settleMs,
+          existing,
+        });
+
+        const baselineMeeting = { id: `BASELINE${run}`, cardMessageId: "om_bench_baseline" };
+        const baselineBatch = await fire(client, baseline.url, clicks(baselineMeeting, members));
+        checkAnswers(`baseline run ${run}`, baselineBatch);
+        const inserted = await baselineClicks.countDocuments({ meetingId: baselineMeeting.id });
+        if (inserted !== MEMBERS) fail(`baseline run ${run}: expected ${MEMBERS} inserts, found ${inserted}`);
+        baselineRuns.push(
+          summarise(
+            baselineBatch.results.map((r) => r.ms),
+            baselineBatch.batchMs,
+          ),
+        );
+      }
+
+      // 6. The real entry point, against the same database server (another database) and fake Lark.
+      const entryDb = `${dbName}_entry`;
+      cleanups.push(() => connection.useDb(entryDb).dropDatabase());
+      try {
+        entry = await measureEntrypoint({
+          cwd: projectRoot,
+          mongoUri: withDbName(serverUri, entryDb),
+          larkDomain: fakeLark.url,
+          encryptKey: ENCRYPT_KEY,
+          verificationToken: VERIFICATION_TOKEN,
+        });
+        if (entry.healthz.status !== 200) fail(`entry point: /healthz answered ${entry.healthz.status}`);
+        if (entry.exitCode !== 0) fail(`entry point: exited with code ${entry.exitCode} after SIGTERM`);
+      } catch (error) {
+        fail(`entry point: ${error instanceof Error ? error.message : String(error)}`);
+      }
+
+      // 7. Outbox fan-out: 1,000 DMs + 20 group nudges through one worker against a fake Lark that
+      // enforces Lark's rate limits (another database on the same server; ~60 s by the limits alone).
+      try {
+        const safety = process.env.FANOUT_SAFETY_MS;
+        fanout = await runFanout({
+          serverUri,
+          dbName: `${dbName}_fanout`,
+          fail,
+          safetyMs: safety ? Number(safety) : undefined,
+        });
+      } catch (error) {
+        fail(`fan-out: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
     }
 
-    // 7. Outbox fan-out: 1,000 DMs + 20 group nudges through one worker against a fake Lark that
-    // enforces Lark's rate limits (another database on the same server; ~60 s by the limits alone).
+    // 8. Statistics and ledger export at 1×, 2×, 4× a base organisation (scripts/bench/statsExport.ts),
+    // each seeded into a database of its own on the same server.
     try {
-      const safety = process.env.FANOUT_SAFETY_MS;
-      fanout = await runFanout({
-        serverUri,
-        dbName: `${dbName}_fanout`,
-        fail,
-        safetyMs: safety ? Number(safety) : undefined,
-      });
+      statsExport = await runStatsExport({ serverUri, dbName: `${dbName}_stats`, fail });
     } catch (error) {
-      fail(`fan-out: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      fail(`stats/export: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
   } catch (error) {
     fail(error instanceof Error ? (error.stack ?? error.message) : String(error));
@@ -319,6 +337,7 @@ async function main() {
 
   report(zhibuRuns, baselineRuns, entry);
   if (fanout) reportFanout(fanout);
+  if (statsExport) reportStatsExport(statsExport);
   console.log(
     `\nbench time: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s; ` +
       `load average ${loadAtStart} at start, ${loadavg()[0]!.toFixed(2)} at end ` +
