@@ -31,15 +31,34 @@ export async function announceCard(deps: AppDeps, subject: CardSubject): Promise
   deps.delivery.wake();
 }
 
-/** Re-renders the card from the database soon; bursts of answers become one PATCH. */
-export async function refreshCard(deps: AppDeps, subject: CardSubject): Promise<void> {
+/** A refresh request written for a card within this window serves every answer given meanwhile. */
+const REFRESH_BATCH_MS = 10;
+const queuedRefreshes = new WeakMap<object, Map<string, Promise<void>>>();
+
+/**
+ * Re-renders the card from the database soon; bursts of answers become one PATCH. Concurrent
+ * requests for one card in this process share one outbox write: each caller's own change is
+ * already in the database when it joins, and the shared write (which tells the worker a newer
+ * state exists) happens after the window, so the PATCH that follows shows every joined change.
+ */
+export function refreshCard(deps: AppDeps, subject: CardSubject): Promise<void> {
+  const messageId = subject.cardMessageId;
   // Not sent yet: it will be rendered with the latest state when it is.
-  if (!subject.cardMessageId) return;
-  await requestCardRefresh(deps.models, deps.clock, {
-    messageId: subject.cardMessageId,
-    branchId: subject.branchId,
-    render: { type: subject.kind, id: subject.id },
-    description: `${subject.label} 卡片刷新`,
+  if (!messageId) return Promise.resolve();
+  let queued = queuedRefreshes.get(deps.models);
+  if (!queued) queuedRefreshes.set(deps.models, (queued = new Map()));
+  const waiting = queued.get(messageId);
+  if (waiting) return waiting;
+  const request = new Promise<void>((resolve) => setTimeout(resolve, REFRESH_BATCH_MS)).then(async () => {
+    queued.delete(messageId);
+    await requestCardRefresh(deps.models, deps.clock, {
+      messageId,
+      branchId: subject.branchId,
+      render: { type: subject.kind, id: subject.id },
+      description: `${subject.label} 卡片刷新`,
+    });
+    deps.delivery.wake();
   });
-  deps.delivery.wake();
+  queued.set(messageId, request);
+  return request;
 }

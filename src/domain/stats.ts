@@ -396,6 +396,9 @@ export async function orgStats(
   }).lean<{ _id: string; name: string; parentOrg: string | null }[]>();
   if (branches.length === 0) return [];
   const ids = branches.map((b) => b._id);
+  // Every branch: no branch filter at all. A long `$in` of ids costs the local server one index
+  // probe per id, and the whole collection is wanted anyway.
+  const all = parentOrg === null;
 
   const [meetings, dues] = await Promise.all([
     models.Meeting.aggregate<{
@@ -404,7 +407,9 @@ export async function orgStats(
       expected: number;
       present: number;
     }>([
-      ...closedMeetingsStages(ids, period),
+      ...(all
+        ? [{ $match: { status: "closed", startAt: { $gte: period.start, $lt: period.end } } }]
+        : closedMeetingsStages(ids, period)),
       { $project: { branchId: 1, type: 1, expected: sizeOf("expected"), present: sizeOf("present") } },
       {
         $group: {
@@ -417,7 +422,7 @@ export async function orgStats(
     ]),
     models.Due.aggregate<DuesGroup>([
       // {branchId $in} alone uses the {branchId, month} index on the local server; months after.
-      { $match: { branchId: { $in: ids } } },
+      ...(all ? [] : [{ $match: { branchId: { $in: ids } } }]),
       { $match: { month: { $in: period.months } } },
       duesGroupStage("$branchId"),
     ]),
