@@ -1,8 +1,8 @@
 /**
  * Card-callback latency under a burst: 200 members tap 参加 on one meeting card at once.
  *
- * Measures the real bot (buildBot: Koa, the SDK dispatcher, the router, the database, the card
- * refresher PATCHing a fake Lark Open API on 127.0.0.1) against a floor: the bare SDK
+ * Measures the real bot (buildBot: Koa, the SDK dispatcher, the router, the database, card
+ * refreshes PATCHed by the outbox worker to a fake Lark Open API on 127.0.0.1) against a floor: the bare SDK
  * EventDispatcher on node:http doing one insertOne per click. Then starts the real entry point
  * (src/main.ts) to measure start-to-ready, idle RSS and graceful stop. Last, the outbox fan-out
  * (scripts/bench/fanout.ts): 1,000 DMs + 20 group nudges sent by one delivery worker against a

@@ -1,7 +1,7 @@
 import type { Branch } from "../db/models/branch.js";
 import type { AppDeps } from "../deps.js";
 import { allowed } from "../commands/dispatch.js";
-import { findBranchByChat, findBranchForUser, findMember } from "../domain/branches.js";
+import { branchAndMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import type { CardAction } from "../lark/types.js";
 import type { Permission } from "../commands/types.js";
@@ -16,13 +16,9 @@ export async function committeeBranchOf(
   refusal: string,
   permission: Permission = "committee",
 ): Promise<Branch> {
-  let branch = await findBranchByChat(deps.models, click.chatId);
-  let member = branch ? await findMember(deps.models, branch._id, click.operatorOpenId) : null;
-  if (!branch) {
-    const mine = await findBranchForUser(deps.models, click.operatorOpenId);
-    branch = mine?.branch ?? null;
-    member = mine?.member ?? null;
-  }
+  const { branch, member } = await branchAndMember(deps.models, click.chatId, click.operatorOpenId, {
+    ownIfUnbound: true,
+  });
   if (!branch) throw new UserError("本群还没有绑定支部。");
   const isAdmin = deps.config.ZHIBU_ADMINS.includes(click.operatorOpenId);
   if (!allowed(permission, { member, isAdmin })) throw new UserError(refusal);

@@ -1,7 +1,7 @@
 /**
  * The meeting announcement card: details, live answers, and the 参加 / 请假 / 签到 controls while
  * the meeting is open; the frozen attendance record once closed. Re-rendered and PATCHed on every
- * change (see delivery/cardRefresher.ts), so it is a shared card (`update_multi: true`).
+ * change (through the outbox: delivery/cardMessages.ts), so it is a shared card (`update_multi: true`).
  */
 import { meetingTypeById } from "../domain/meetingTypes.js";
 import {

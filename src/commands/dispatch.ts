@@ -1,6 +1,6 @@
 import { closest } from "fastest-levenshtein";
 import type { AppDeps } from "../deps.js";
-import { findBranchByChat, findBranchForUser, findMember } from "../domain/branches.js";
+import { branchAndMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import type { IncomingMessage } from "../lark/types.js";
 import { commandFamilies } from "./index.js";
@@ -67,19 +67,11 @@ const REFUSALS: Record<Permission, string> = {
   admin: "抱歉，此命令仅限系统管理员（ZHIBU_ADMINS）使用。",
 };
 
-/** A group speaks for the branch bound to it; a private chat for the sender's own branch. */
-async function branchOfSender(deps: AppDeps, message: IncomingMessage) {
-  if (message.chatType === "group") {
-    const branch = await findBranchByChat(deps.models, message.chatId);
-    const member = branch ? await findMember(deps.models, branch._id, message.senderOpenId) : null;
-    return { branch, member };
-  }
-  const found = await findBranchForUser(deps.models, message.senderOpenId);
-  return { branch: found?.branch ?? null, member: found?.member ?? null };
-}
-
 export async function buildContext(deps: AppDeps, message: IncomingMessage): Promise<CommandContext> {
-  const { branch, member } = await branchOfSender(deps, message);
+  // A group speaks for the branch bound to it; a private chat for the sender's own branch.
+  const { branch, member } = await branchAndMember(deps.models, message.chatId, message.senderOpenId, {
+    ownIfUnbound: message.chatType === "p2p",
+  });
   let replies = 0;
   // The uuid makes Lark drop a second copy if this message is processed again after a crash.
   const reply = async (content: { text: string } | { card: object }) => {

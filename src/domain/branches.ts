@@ -27,6 +27,23 @@ export async function findBranchForUser(
   return branch ? { branch, member: best } : null;
 }
 
+/**
+ * The branch a chat speaks for, and the person's membership in it: the branch bound to the chat,
+ * or — where the chat is not bound and `ownIfUnbound` (a private chat) — the person's own branch.
+ */
+export async function branchAndMember(
+  models: Models,
+  chatId: string,
+  openId: string,
+  { ownIfUnbound }: { ownIfUnbound: boolean },
+): Promise<{ branch: Branch | null; member: Member | null }> {
+  const branch = await findBranchByChat(models, chatId);
+  if (branch) return { branch, member: await findMember(models, branch._id, openId) };
+  if (!ownIfUnbound) return { branch: null, member: null };
+  const own = await findBranchForUser(models, openId);
+  return { branch: own?.branch ?? null, member: own?.member ?? null };
+}
+
 export async function findMember(models: Models, branchId: string, openId: string): Promise<Member | null> {
   return models.Member.findOne({ branchId, openId }).lean<Member>();
 }
