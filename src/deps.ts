@@ -13,8 +13,11 @@ export interface AppDeps {
   lark: LarkApi;
   clock: Clock;
   logger: Logger;
-  /** The outbox worker: woken after something is enqueued, idle() for tests and shutdown. */
-  delivery: { wake(): unknown; idle(): Promise<void> };
+  /**
+   * The outbox worker: woken after something is enqueued, deliverNow() for an answer a person is
+   * waiting for, idle() for tests and shutdown.
+   */
+  delivery: { wake(): unknown; idle(): Promise<void>; deliverNow?(id: string): Promise<void> };
   /** The dues rule table, and the box sealing incomes (null without ZHIBU_DUES_KEY). */
   dues: { rules: DuesRules; box: SecretBox | null };
 }

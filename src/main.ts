@@ -68,6 +68,7 @@ async function main() {
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
   const recovered = await bot.router.recover();
+  bot.router.start();
   bot.delivery.start(DELIVERY_POLL_MS);
   const scheduler = createScheduler({
     deps: bot.deps,
@@ -91,6 +92,7 @@ async function main() {
       server.closeIdleConnections();
     });
     await scheduler.stop();
+    bot.router.stop();
     bot.delivery.stop();
     await bot.router.idle();
     await connection.close();

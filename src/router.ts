@@ -1,7 +1,10 @@
 import { runAction, errorToast } from "./actions/dispatch.js";
+import { randomUUID } from "node:crypto";
 import { runCommand } from "./commands/dispatch.js";
 import { isCommandText } from "./commands/parse.js";
 import { isDuplicateKeyError } from "./db/connection.js";
+import type { InboundEvent } from "./db/models/inboundEvent.js";
+import { enqueueReply } from "./delivery/outbox.js";
 import type { AppDeps } from "./deps.js";
 import type { EventHandlers } from "./lark/dispatcher.js";
 import { normalizeCardAction, normalizeMessage } from "./lark/normalize.js";
@@ -10,10 +13,25 @@ import { LRUCache } from "lru-cache";
 
 const MAX_ATTEMPTS = 3;
 const RETRY_DELAYS_MS = [1_000, 10_000];
-/** A claim older than this is taken to belong to a crashed instance. */
-const STALE_CLAIM_MS = 5 * 60_000;
+/**
+ * A claim is a lease of this length, renewed every third of it while the command runs: an item
+ * still "processing" after its lease lapsed belongs to a dead instance and is taken over.
+ */
+export const INBOX_LEASE_MS = 45_000;
+/** How often each instance sweeps the inbox for lapsed leases and due retries. */
+export const INBOX_SWEEP_MS = 15_000;
 /** Commands older than this are not worth running after a restart. */
 const RECOVERY_WINDOW_MS = 60 * 60_000;
+
+/** The command words of a message (never its arguments, which may be private), for /reminders. */
+function commandSummary(text: string): string {
+  return text
+    .trim()
+    .split(/\s+/)
+    .slice(0, 2)
+    .map((word) => word.slice(0, 20))
+    .join(" ");
+}
 
 /**
  * The route step: dedupe, then command / card action. Messages are answered 200 at once and run
@@ -23,6 +41,9 @@ const RECOVERY_WINDOW_MS = 60 * 60_000;
 export function createRouter(deps: AppDeps) {
   const { models, logger, clock } = deps;
   const running = new Set<Promise<void>>();
+  /** Inbox items this instance is running or will retry (the sweep leaves them alone). */
+  const mine = new Set<string>();
+  let sweeper: NodeJS.Timeout | undefined;
 
   // A command may carry an income (/党费 设置 … 8500): with a dues key the stored text is sealed.
   const sealText = (message: IncomingMessage) =>
@@ -55,6 +76,8 @@ export function createRouter(deps: AppDeps) {
         _id: `msg:${message.messageId}`,
         kind: "message",
         payload: sealText(message),
+        chatId: message.chatId,
+        summary: commandSummary(message.text),
         receivedAt: clock.now(),
       });
     } catch (error) {
@@ -66,21 +89,65 @@ export function createRouter(deps: AppDeps) {
     return {};
   }
 
-  /** Claims an inbox item (compare-and-set, so one instance runs it), runs it, records the outcome. */
+  /**
+   * Leases an inbox item (compare-and-set, so one instance runs it), runs it while a heartbeat
+   * renews the lease, records the outcome. Effects are idempotent and replies are keyed by the
+   * message id, so a command resumed after a crash writes only what is missing.
+   */
   async function processMessage(id: string): Promise<void> {
+    if (mine.has(id)) return;
+    mine.add(id);
+    try {
+      await runClaimed(id);
+    } finally {
+      mine.delete(id);
+    }
+  }
+
+  async function runClaimed(id: string): Promise<void> {
     const now = clock.now();
+    const owner = randomUUID();
+    const leaseEnd = () => new Date(clock.now().getTime() + INBOX_LEASE_MS);
     const claim = await models.InboundEvent.updateOne(
       {
         _id: id,
         attempts: { $lt: MAX_ATTEMPTS },
         $or: [
-          { status: "received" },
-          { status: "processing", claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } },
+          { status: "received", retryAt: null },
+          { status: "received", retryAt: { $lte: now } },
+          { status: "processing", leaseUntil: { $lt: now } },
+          // Claimed before claims were leases.
+          {
+            status: "processing",
+            leaseUntil: null,
+            claimedAt: { $lt: new Date(now.getTime() - INBOX_LEASE_MS) },
+          },
         ],
       },
-      { $set: { status: "processing", claimedAt: now }, $inc: { attempts: 1 } },
+      {
+        $set: { status: "processing", claimedAt: now, leaseUntil: leaseEnd(), owner, retryAt: null },
+        $inc: { attempts: 1 },
+      },
     );
     if (claim.modifiedCount !== 1) return;
+    const ours = { _id: id, status: "processing" as const, owner };
+    const heartbeat = setInterval(() => {
+      models.InboundEvent.updateOne(ours, { $set: { leaseUntil: leaseEnd() } }).catch((error: unknown) =>
+        logger.error({ err: error, inboxId: id }, "could not renew an inbox lease"),
+      );
+    }, INBOX_LEASE_MS / 3);
+    heartbeat.unref();
+    try {
+      await runLeased(id, ours);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async function runLeased(
+    id: string,
+    ours: { _id: string; status: "processing"; owner: string },
+  ): Promise<void> {
     const item = await models.InboundEvent.findById(id).lean();
     if (!item?.payload) return;
     const message = openText(item.payload as IncomingMessage & { sealed?: boolean });
@@ -88,31 +155,32 @@ export function createRouter(deps: AppDeps) {
     const started = Date.now();
     try {
       const outcome = await runCommand(deps, message);
-      await models.InboundEvent.updateOne({ _id: id }, { $set: { status: "done" }, $unset: { payload: 1 } });
+      await models.InboundEvent.updateOne(ours, { $set: { status: "done" }, $unset: { payload: 1 } });
       log.info({ outcome, ms: Date.now() - started }, "event handled");
     } catch (error) {
       const attempts = item.attempts;
       const finalAttempt = attempts >= MAX_ATTEMPTS;
-      await models.InboundEvent.updateOne(
-        { _id: id },
-        { $set: { status: finalAttempt ? "failed" : "received", error: String(error) } },
-      );
+      const delay = RETRY_DELAYS_MS[attempts - 1] ?? 10_000;
+      await models.InboundEvent.updateOne(ours, {
+        $set: {
+          status: finalAttempt ? "failed" : "received",
+          error: String(error),
+          retryAt: finalAttempt ? null : new Date(clock.now().getTime() + delay),
+        },
+      });
       log.error({ err: error, outcome: finalAttempt ? "failed" : "will-retry", attempts }, "event handled");
       if (finalAttempt) {
         await reportFailure(message).catch((e) => log.error({ err: e }, "could not report failure"));
       } else {
-        const delay = RETRY_DELAYS_MS[attempts - 1] ?? 10_000;
         track(new Promise((resolve) => setTimeout(resolve, delay)).then(() => processMessage(id)));
       }
     }
   }
 
   async function reportFailure(message: IncomingMessage) {
-    await deps.lark.reply(
-      message.messageId,
-      { text: "抱歉，这条命令处理失败（已重试），请稍后再发一次。如果一直失败，请联系管理员。" },
-      `${message.messageId}:failed`,
-    );
+    await enqueueReply(deps, message, "failed", {
+      text: "抱歉，这条命令处理失败（已重试），请稍后再发一次。如果一直失败，请联系管理员。",
+    });
   }
 
   /**
@@ -151,15 +219,47 @@ export function createRouter(deps: AppDeps) {
     }
   }
 
-  /** After a restart: run commands that were accepted but never finished. */
-  async function recover(): Promise<number> {
-    const since = new Date(clock.now().getTime() - RECOVERY_WINDOW_MS);
+  /**
+   * Runs commands that were accepted but never finished: those whose lease lapsed (their instance
+   * died) and those whose retry is due. Run at start and every INBOX_SWEEP_MS (start()); a lapsed
+   * command with no attempt left is marked failed and its sender told.
+   */
+  async function sweep(): Promise<number> {
+    const now = clock.now();
+    const since = new Date(now.getTime() - RECOVERY_WINDOW_MS);
     const pending = await models.InboundEvent.find(
       { kind: "message", status: { $in: ["received", "processing"] }, receivedAt: { $gte: since } },
-      { _id: 1 },
-    ).lean();
-    for (const item of pending) track(processMessage(item._id));
-    return pending.length;
+      { _id: 1, status: 1, attempts: 1, leaseUntil: 1, retryAt: 1, claimedAt: 1, payload: 1 },
+    ).lean<InboundEvent[]>();
+    let taken = 0;
+    for (const item of pending) {
+      if (mine.has(item._id)) continue;
+      const lapsed =
+        item.status === "processing" &&
+        (item.leaseUntil
+          ? item.leaseUntil.getTime() < now.getTime()
+          : (item.claimedAt?.getTime() ?? 0) < now.getTime() - INBOX_LEASE_MS);
+      if (item.status === "processing" && !lapsed) continue;
+      if (item.status === "received" && item.retryAt && item.retryAt.getTime() > now.getTime()) continue;
+      if (lapsed && item.attempts >= MAX_ATTEMPTS) {
+        track(giveUp(item));
+        continue;
+      }
+      taken++;
+      track(processMessage(item._id));
+    }
+    return taken;
+  }
+
+  /** A command whose instance died on its last attempt: failed, and its sender told once. */
+  async function giveUp(item: InboundEvent): Promise<void> {
+    const failed = await models.InboundEvent.updateOne(
+      { _id: item._id, status: "processing", leaseUntil: item.leaseUntil ?? null, attempts: item.attempts },
+      { $set: { status: "failed", error: "instance lost during the last attempt" } },
+    );
+    if (failed.modifiedCount !== 1 || !item.payload) return;
+    const message = openText(item.payload as IncomingMessage & { sealed?: boolean });
+    await reportFailure(message).catch((e) => logger.error({ err: e }, "could not report failure"));
   }
 
   const handlers: EventHandlers = {
@@ -169,7 +269,20 @@ export function createRouter(deps: AppDeps) {
 
   return {
     handlers,
-    recover,
+    sweep,
+    /** After a restart: the first sweep (kept for callers of the former name). */
+    recover: sweep,
+    /** Sweeps the inbox every `intervalMs` (lapsed leases, due retries). */
+    start(intervalMs = INBOX_SWEEP_MS) {
+      sweeper ??= setInterval(() => {
+        sweep().catch((error: unknown) => logger.error({ err: error }, "inbox sweep failed"));
+      }, intervalMs);
+      sweeper.unref();
+    },
+    stop() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = undefined;
+    },
     /** Resolves when all work started after an answer has finished (tests, graceful stop). */
     async idle(): Promise<void> {
       while (running.size > 0) await Promise.allSettled([...running]);

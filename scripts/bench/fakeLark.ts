@@ -59,7 +59,7 @@ export interface FakeLarkOptions {
    * `appPerMinute` (send, reply and PATCH together), per chat / per receiving user
    * `perChatPerSecond` / `perUserPerSecond`, per card `perCardPerSecond`. A call beyond one is
    * answered HTTP 429, code 99991400, with `x-ogw-ratelimit-reset` = seconds until that window has
-   * room (≥ 1), and does not count against the limits.
+   * room (≥ 1) and `x-ogw-ratelimit-limit` = the quota exceeded, and does not count against the limits.
    */
   limits?: RateLimits;
   /** Answers a send, reply or PATCH differently; return undefined for the normal answer. */
@@ -191,13 +191,17 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
 
     if (options.limits) {
       const rules = rulesOf(call, options.limits);
-      const waitMs = Math.max(...rules.map((r) => log.waitMs(r.key, r.limit, r.windowMs, at)));
+      const waits = rules.map((r) => log.waitMs(r.key, r.limit, r.windowMs, at));
+      const waitMs = Math.max(...waits);
       if (waitMs > 0) {
         counts.rateLimited++;
         call.status = 429;
         call.outcome = "rate-limited";
+        // As Lark does: the quota that was exceeded (50 or 1000 per app, 5 per chat, user, card).
+        const exceeded = rules[waits.indexOf(waitMs)]!;
         json(res, 429, RATE_LIMITED, {
           "x-ogw-ratelimit-reset": String(Math.max(1, Math.ceil(waitMs / 1000))),
+          "x-ogw-ratelimit-limit": String(exceeded.limit),
         });
         return;
       }

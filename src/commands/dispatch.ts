@@ -1,5 +1,6 @@
 import { closest } from "fastest-levenshtein";
 import type { AppDeps } from "../deps.js";
+import { enqueueReply } from "../delivery/outbox.js";
 import { branchAndMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import type { IncomingMessage } from "../lark/types.js";
@@ -73,10 +74,11 @@ export async function buildContext(deps: AppDeps, message: IncomingMessage): Pro
     ownIfUnbound: message.chatType === "p2p",
   });
   let replies = 0;
-  // The uuid makes Lark drop a second copy if this message is processed again after a crash.
+  // Through the outbox and the shared rate limiter, keyed by message id and rank: a command run
+  // again after a crash answers nothing twice, and a failed send is retried without running it again.
   const reply = async (content: { text: string } | { card: object }) => {
     replies++;
-    await deps.lark.reply(message.messageId, content, `${message.messageId}:${replies}`);
+    await enqueueReply(deps, message, replies, content);
   };
   return {
     deps,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CHECKIN_OPENS_MINUTES_BEFORE } from "../../config/meetings.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { OutboxItem } from "../db/models/outbox.js";
+import { reviveDead } from "../delivery/outbox.js";
 import { UserError } from "../domain/errors.js";
 import { formatMeetingTime } from "../domain/meetings.js";
 import { reminderKey } from "../jobs/meetingReminders.js";
@@ -108,11 +109,7 @@ export const remindersCommands: CommandFamily = {
       args: retryArgs,
       async run(ctx, args) {
         const { models, clock } = ctx.deps;
-        const revived = await models.Outbox.updateOne(
-          { _id: args.id, branchId: ctx.branch!._id, status: "dead" },
-          { $set: { status: "pending", attempts: 0, notBefore: clock.now(), lastError: null, deadAt: null } },
-        );
-        if (revived.modifiedCount !== 1)
+        if (!(await reviveDead(models, clock, args.id, ctx.branch!._id)))
           throw new UserError(`没有编号为 ${args.id} 的发送失败消息。发送 /提醒 查看。`);
         ctx.deps.delivery.wake();
         await ctx.replyText(`已重新排队发送：${args.id}`);

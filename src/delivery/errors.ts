@@ -2,7 +2,8 @@ import { LarkApiError } from "../lark/api.js";
 
 /** How to treat a failed send (Lark's error codes, DESIGN.md §3). */
 export type FailureKind =
-  | { kind: "rate-limited"; retryAfterMs: number } // HTTP 429 / 99991400: wait for the reset
+  // HTTP 429 / 99991400: wait for the reset; `quota` (x-ogw-ratelimit-limit) tells which limit
+  | { kind: "rate-limited"; retryAfterMs: number; quota?: number }
   | { kind: "chat-busy" } // 230020: this chat is over its message limit: back off that chat
   | { kind: "transient" } // 5xx, network, token hiccups: exponential back-off
   | { kind: "permanent" }; // bot removed from chat, user not found, bad request: never retried
@@ -15,7 +16,10 @@ const TRANSIENT_CODES = new Set([99991661, 99991663, 99991664, 99991665, 9999166
 export function classifyFailure(error: unknown): FailureKind {
   if (!(error instanceof LarkApiError)) return { kind: "transient" }; // network error, timeout
   if (error.code === RATE_LIMITED || error.httpStatus === 429) {
-    return { kind: "rate-limited", retryAfterMs: Math.max(1, error.retryAfterSeconds ?? 1) * 1000 };
+    const retryAfterMs = Math.max(1, error.retryAfterSeconds ?? 1) * 1000;
+    return error.rateLimit === undefined
+      ? { kind: "rate-limited", retryAfterMs }
+      : { kind: "rate-limited", retryAfterMs, quota: error.rateLimit };
   }
   if (error.code === CHAT_BUSY) return { kind: "chat-busy" };
   if ((error.httpStatus ?? 0) >= 500 || TRANSIENT_CODES.has(error.code)) return { kind: "transient" };

@@ -33,6 +33,8 @@ export interface MessageRequest {
   description: string;
   /** Not sent before this time (default: now). */
   notBefore?: Date;
+  /** Sent as a reply to this message (in `target`'s chat) instead of a new message. */
+  replyTo?: string;
 }
 
 /** Writes a message to the outbox; a second call with the same key is a no-op (returns false). */
@@ -51,6 +53,7 @@ export async function enqueueMessage(
       content: "render" in request.content ? null : request.content,
       render: "render" in request.content ? request.content.render : null,
       onSent: request.onSent ?? null,
+      replyTo: request.replyTo ?? null,
       uuid: larkUuid(request.key),
       notBefore: request.notBefore ?? clock.now(),
       createdAt: clock.now(),
@@ -103,4 +106,50 @@ export async function cancelPending(models: Models, keyPrefix: string): Promise<
     { $set: { status: "cancelled" } },
   );
   return result.modifiedCount;
+}
+
+/** Key of the n-th reply (1-based) to a command message, or of its failure notice. */
+export const replyKey = (messageId: string, n: number | "failed"): string => `reply:${messageId}:${n}`;
+
+/**
+ * A command's answer, through the outbox like every other send: written under
+ * `reply:<message_id>:<n>` (so a command that runs again after a crash or a failed attempt never
+ * answers twice), then sent at once by `deliver` if the rate limits allow, else by the worker.
+ * A failed send is retried by the worker: it never makes the command run again.
+ */
+export async function enqueueReply(
+  deps: {
+    models: Models;
+    clock: Clock;
+    delivery: { wake(): unknown; deliverNow?(id: string): Promise<void> };
+  },
+  message: { messageId: string; chatId: string },
+  n: number | "failed",
+  content: OutgoingContent,
+): Promise<void> {
+  const key = replyKey(message.messageId, n);
+  await enqueueMessage(deps.models, deps.clock, {
+    key,
+    branchId: null,
+    target: { chatId: message.chatId },
+    replyTo: message.messageId,
+    content,
+    description: `命令回复 ${message.messageId}`,
+  });
+  if (deps.delivery.deliverNow) await deps.delivery.deliverNow(key);
+  else deps.delivery.wake();
+}
+
+/** Puts a dead item of the branch back in the queue (/reminders retry); false if there is none. */
+export async function reviveDead(
+  models: Models,
+  clock: Clock,
+  id: string,
+  branchId: string,
+): Promise<boolean> {
+  const revived = await models.Outbox.updateOne(
+    { _id: id, branchId, status: "dead" },
+    { $set: { status: "pending", attempts: 0, notBefore: clock.now(), lastError: null, deadAt: null } },
+  );
+  return revived.modifiedCount === 1;
 }

@@ -147,14 +147,17 @@ export class RateLimiter {
    * order among those that have room: a caller never overtakes an earlier one that could proceed,
    * but a caller whose chat is saturated does not hold up callers for other chats.
    */
-  acquire(rules: RateRule[]): Promise<void> {
+  acquire(rules: RateRule[], options: { priority?: boolean } = {}): Promise<void> {
     for (const rule of rules) validate(rule);
+    // A priority caller (a person waiting for an answer, a retry due now) goes before the queue.
+    const enqueue = (waiter: Waiter) =>
+      options.priority ? this.queue.unshift(waiter) : this.queue.push(waiter);
     return new Promise<void>((resolve) => {
       const now = this.now();
       this.sweep(now);
       if (now >= this.nextReady) {
         // An earlier waiter may have room by now: serve the queue in order first.
-        this.queue.push({ rules, resolve });
+        enqueue({ rules, resolve });
         this.pump();
         return;
       }
@@ -165,10 +168,30 @@ export class RateLimiter {
         resolve();
         return;
       }
-      this.queue.push({ rules, resolve });
+      enqueue({ rules, resolve });
       this.nextReady = Math.min(this.nextReady, at);
       this.wakeAt(at, now);
     });
+  }
+
+  /**
+   * Counts uses made before this limiter existed (e.g. by the previous process, read back from the
+   * database at a restart) against `rules`, so the first minute after a restart cannot pass the
+   * per-minute budget. Times in ms on this limiter's clock; later than now counts as now.
+   */
+  seed(rules: RateRule[], timesMs: number[]): void {
+    for (const rule of rules) validate(rule);
+    const now = this.now();
+    const sorted = timesMs.filter(Number.isFinite).map((t) => Math.min(t, now));
+    for (const key of new Set(rules.map((r) => r.key))) {
+      const state = this.state(key);
+      for (const rule of rules.filter((r) => r.key === key)) {
+        state.retentionMs = Math.max(state.retentionMs, rule.windowMs + this.safetyMs);
+        state.maxLimit = Math.max(state.maxLimit, rule.limit);
+      }
+      state.times = [...state.times, ...sorted].sort((a, b) => a - b);
+      this.prune(state, now);
+    }
   }
 
   /** No acquire involving `key` proceeds before `untilMs` (for a 429 reset or a 230020 back-off). */

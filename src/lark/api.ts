@@ -12,6 +12,8 @@ export class LarkApiError extends Error {
     readonly httpStatus?: number,
     /** From `x-ogw-ratelimit-reset` on a rate-limited answer. */
     readonly retryAfterSeconds?: number,
+    /** From `x-ogw-ratelimit-limit`: the quota that was exceeded (50 or 1000 per app, 5 per chat…). */
+    readonly rateLimit?: number,
   ) {
     super(`Lark API error ${code}: ${message}`);
     this.name = "LarkApiError";
@@ -79,12 +81,14 @@ async function call<T>(request: () => Promise<LarkResponse<T>>): Promise<T | und
     ).response;
     if (http?.status) {
       const reset = Number(http.headers?.["x-ogw-ratelimit-reset"]);
+      const quota = Number(http.headers?.["x-ogw-ratelimit-limit"]);
       const code = typeof http.data?.code === "number" ? http.data.code : 0;
       throw new LarkApiError(
         code,
         http.data?.msg ?? `HTTP ${http.status}`,
         http.status,
         reset >= 0 ? reset : undefined,
+        quota > 0 ? quota : undefined,
       );
     }
     // No HTTP answer (network error, timeout): never rethrow the axios error itself, whose

@@ -2,7 +2,7 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Models } from "../../src/db/models/index.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";
-import { enqueueMessage, larkUuid, requestCardRefresh } from "../../src/delivery/outbox.js";
+import { enqueueMessage, larkUuid, requestCardRefresh, reviveDead } from "../../src/delivery/outbox.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "../../src/delivery/rateLimiter.js";
 import type { DeliveryWorker } from "../../src/delivery/worker.js";
 import { systemClock } from "../../src/domain/clock.js";
@@ -203,10 +203,10 @@ describe("several workers, crashes (local fake Lark)", () => {
     const stuck = await db.models.Outbox.find({ status: "sending" }).lean<OutboxItem[]>();
     expect(stuck.length).toBeGreaterThanOrEqual(10);
     expect(fake.messages).toHaveLength(205);
-    // The crash happened a while ago: the claims are older than the new worker's staleClaimMs.
+    // The crash happened a while ago: the claims' leases have lapsed (nobody renews them).
     await db.models.Outbox.updateMany(
       { status: "sending" },
-      { $set: { claimedAt: new Date(Date.now() - 5_000) } },
+      { $set: { leaseUntil: new Date(Date.now() - 5_000) } },
     );
 
     const two = buildWorker(db.models, {
@@ -434,16 +434,26 @@ describe("dead letters (nock)", () => {
     await worker.idle();
     expect(groupCalls).toHaveLength(1);
 
-    // Retried by hand (/提醒 重试) and dead again: sent once more, but no second DM about it.
-    await db.models.Outbox.updateOne(
-      { _id: key, status: "dead" },
-      { $set: { status: "pending", attempts: 0, notBefore: new Date(), lastError: null, deadAt: null } },
-    );
+    // Retried by hand (/提醒 重试) and dead again: sent once more, and each secretary told
+    // again (a new death), once however often the worker runs.
+    expect(await reviveDead(db.models, systemClock, key!, "B1")).toBe(true);
     await worker.wake();
     await worker.idle();
     expect(groupCalls).toHaveLength(2);
-    expect(await outboxById(db.models, key!)).toMatchObject({ status: "dead", attempts: 1 });
-    expect(dms).toHaveLength(2);
+    expect(await outboxById(db.models, key!)).toMatchObject({ status: "dead", attempts: 1, deaths: 2 });
+    expect(dms).toHaveLength(4);
+    expect(
+      dms
+        .slice(2)
+        .map((d) => d.receiveId)
+        .sort(),
+    ).toEqual(["ou_sec_1", "ou_sec_2"]);
+    expect(dms.slice(2).every((d) => d.text.includes("第 2 次") && d.text.includes(`测试消息 ${key}`))).toBe(
+      true,
+    );
+    expect(await worker.wake()).toBe(0);
+    await worker.idle();
+    expect(dms).toHaveLength(4);
 
     // A different item that dies gets its own DM to each secretary.
     const [otherKey] = await enqueueAll(db.models, [{ chatId: "oc_b1" }], {
@@ -452,8 +462,8 @@ describe("dead letters (nock)", () => {
     });
     await worker.wake();
     await worker.idle();
-    expect(dms).toHaveLength(4);
-    expect(dms.slice(2).every((d) => d.text.includes(`测试消息 ${otherKey}`))).toBe(true);
+    expect(dms).toHaveLength(6);
+    expect(dms.slice(4).every((d) => d.text.includes(`测试消息 ${otherKey}`))).toBe(true);
   });
 
   it("dead-letters a transient failure after maxAttempts, DMing the secretaries once", async () => {

@@ -67,12 +67,16 @@ export function useBot(label: string, options: { admins?: string[] } = {}): BotH
   };
 }
 
-/** Every business document (all collections but the inbox), to prove a command wrote nothing. */
+/**
+ * Every business document (all collections but the inbox, and the outbox without the commands'
+ * own replies, which go through it), to prove a command wrote nothing.
+ */
 export async function businessSnapshot(t: TestBot): Promise<Record<string, unknown[]>> {
   const { InboundEvent: _inbox, ...models } = t.db.models;
   const snapshot: Record<string, unknown[]> = {};
   for (const [name, model] of Object.entries(models)) {
-    snapshot[name] = await (model as typeof t.db.models.Member).find().sort({ _id: 1 }).lean();
+    const filter = name === "Outbox" ? { _id: { $not: /^reply:/ } } : {};
+    snapshot[name] = await (model as typeof t.db.models.Member).find(filter).sort({ _id: 1 }).lean();
   }
   return snapshot;
 }

@@ -11,6 +11,17 @@ const inboundEventSchema = new Schema(
     kind: { type: String, enum: ["message"], required: true },
     status: { type: String, enum: ["received", "processing", "done", "failed"], default: "received" },
     claimedAt: { type: Date, default: null },
+    /**
+     * A claim is a lease: the running instance (`owner`) renews `leaseUntil` while the command
+     * runs; an item still "processing" after its lease lapsed is taken over by the recovery sweep.
+     */
+    leaseUntil: { type: Date, default: null },
+    owner: { type: String, default: null },
+    /** A failed attempt is tried again from this time on. */
+    retryAt: { type: Date, default: null },
+    /** Where the command came from and its first words (never its arguments), for /reminders. */
+    chatId: { type: String, default: null },
+    summary: { type: String, default: "" },
     attempts: { type: Number, default: 0 },
     payload: { type: Schema.Types.Mixed, default: null },
     error: { type: String, default: null },
@@ -20,6 +31,7 @@ const inboundEventSchema = new Schema(
 );
 inboundEventSchema.index({ receivedAt: 1 }, { expireAfterSeconds: 7 * 24 * 3600 });
 inboundEventSchema.index({ status: 1, receivedAt: 1 });
+inboundEventSchema.index({ chatId: 1, status: 1 });
 
 export type InboundEvent = InferSchemaType<typeof inboundEventSchema> & { _id: string };
 export const inboundEventModel = (connection: Connection) =>

@@ -32,6 +32,16 @@ const outboxSchema = new Schema(
     attempts: { type: Number, default: 0 },
     requested: { type: Number, default: 1 },
     claimedAt: { type: Date, default: null },
+    /**
+     * A claim is a lease: the sending instance (`owner`) renews `leaseUntil` while it works; an
+     * item still "sending" after its lease lapsed belongs to a dead instance and is taken over.
+     */
+    leaseUntil: { type: Date, default: null },
+    owner: { type: String, default: null },
+    /** A reply to this message (a command's answer) instead of a send to `target`. */
+    replyTo: { type: String, default: null },
+    /** Times this item was dead-lettered (each death tells the secretaries once). */
+    deaths: { type: Number, default: 0 },
     lastError: { type: String, default: null },
     sentMessageId: { type: String, default: null },
     sentAt: { type: Date, default: null },
@@ -41,10 +51,15 @@ const outboxSchema = new Schema(
   { versionKey: false },
 );
 outboxSchema.index({ status: 1, notBefore: 1 });
+// Due retries (attempts > 0) are taken before fresh items: both queries use this one.
+outboxSchema.index({ status: 1, notBefore: 1, attempts: 1 });
 // Claims and completions query exactly these fields: the local server uses an index only when
 // every queried field is in it.
-outboxSchema.index({ _id: 1, status: 1, attempts: 1, requested: 1 });
+outboxSchema.index({ _id: 1, status: 1, attempts: 1, requested: 1, leaseUntil: 1 });
+// Lease renewals: every item one instance is sending.
+outboxSchema.index({ owner: 1, status: 1, _id: 1 });
 outboxSchema.index({ branchId: 1, status: 1, notBefore: 1 });
+outboxSchema.index({ status: 1, leaseUntil: 1 });
 // Sent items are kept 30 days for the record, then expire.
 outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: 30 * 24 * 3600 });
 
