@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CHECKIN_OPENS_MINUTES_BEFORE } from "../../config/meetings.js";
+import type { InboundEvent } from "../db/models/inboundEvent.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { OutboxItem } from "../db/models/outbox.js";
 import { reviveDead } from "../delivery/outbox.js";
@@ -43,6 +44,45 @@ async function plannedSends(ctx: CommandContext): Promise<{ at: Date; text: stri
   return planned.sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
+const RECENT_COMMANDS_MS = 60 * MIN;
+
+/** Typed words for a text message: no `<at …>` or other markup can come alive. */
+const plainWords = (text: string) => text.replace(/</g, "＜").replace(/>/g, "＞");
+
+/**
+ * Commands of this chat (and of the branch's group) accepted in the last hour but not finished:
+ * running, interrupted (their instance died: taken over when the lease lapses), waiting for a
+ * retry, or failed. Only the command words are shown, never the arguments.
+ */
+async function unfinishedCommands(ctx: CommandContext): Promise<string[]> {
+  const { models, clock } = ctx.deps;
+  const now = clock.now();
+  const items = await models.InboundEvent.find(
+    {
+      chatId: { $in: [...new Set([ctx.message.chatId, ctx.branch!.chatId])] },
+      status: { $in: ["received", "processing", "failed"] },
+      receivedAt: { $gte: new Date(now.getTime() - RECENT_COMMANDS_MS) },
+    },
+    { status: 1, leaseUntil: 1, attempts: 1, summary: 1, receivedAt: 1 },
+  ).lean<InboundEvent[]>();
+  const others = items.filter((item) => item._id !== `msg:${ctx.message.messageId}`);
+  if (others.length === 0) return [];
+  const state = (item: InboundEvent) => {
+    if (item.status === "failed") return "失败";
+    if (item.status === "received") return "等待重试";
+    return item.leaseUntil && item.leaseUntil.getTime() < now.getTime()
+      ? "处理中断，将自动接管续做"
+      : `处理中，第 ${item.attempts} 次`;
+  };
+  return [
+    "未完成的命令：",
+    ...others.map(
+      (item) =>
+        `· ${formatMeetingTime(item.receivedAt, ctx.deps.config.TZ)} ${plainWords(item.summary || "命令")}（${state(item)}）`,
+    ),
+  ];
+}
+
 const retryArgs = commandInput.transform((input, ctx) => {
   const id = input.positional[0];
   if (!id || input.positional.length !== 1) {
@@ -82,7 +122,7 @@ export const remindersCommands: CommandFamily = {
             .limit(20)
             .lean<OutboxItem[]>(),
         ]);
-        const lines = ["即将发送："];
+        const lines = [...(await unfinishedCommands(ctx)), "即将发送："];
         for (const item of waiting)
           lines.push(`· ${formatMeetingTime(item.notBefore, tz)} ${item.description}（排队中）`);
         for (const item of planned.slice(0, 20))
