@@ -368,9 +368,28 @@ export function createDeliveryWorker(options: DeliveryOptions) {
         void launch(item);
       }
       if (!progressed) {
-        await Promise.all(inFlight);
-        return handled;
+        if (inFlight.size === 0) return handled;
+        // Nothing to claim now: wait for a send to finish (it may schedule a retry) or for a
+        // scheduled retry to fall due, then look again, so a retry never waits for the round.
+        await nextEvent();
       }
+    }
+  }
+
+  async function nextEvent(): Promise<void> {
+    const nowMs = clock.now().getTime();
+    const due = retryTimes.length > 0 ? Math.min(...retryTimes) : Number.POSITIVE_INFINITY;
+    let timer: NodeJS.Timeout | undefined;
+    const retry =
+      due === Number.POSITIVE_INFINITY
+        ? null
+        : new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, Math.max(0, due - nowMs));
+          });
+    try {
+      await Promise.race(retry ? [...inFlight, retry] : [...inFlight]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
