@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Connection } from "mongoose";
@@ -11,6 +12,7 @@ export function createApp(deps: AppDeps, dispatcher: lark.EventDispatcher, conne
   const app = new Koa();
   const router = new Router();
   const webhook = larkWebhook(dispatcher, {
+    appId: deps.config.LARK_APP_ID,
     encryptKey: deps.config.LARK_ENCRYPT_KEY,
     verificationToken: deps.config.LARK_VERIFICATION_TOKEN,
     clock: deps.clock,
@@ -29,12 +31,43 @@ export function createApp(deps: AppDeps, dispatcher: lark.EventDispatcher, conne
     try {
       await next();
     } catch (error) {
+      if (clientHungUp(ctx.req, error)) {
+        // Nothing to answer and nothing wrong with the bot: Lark (or a client) went away.
+        deps.logger.info({ path: ctx.path, outcome: "client-aborted" }, "request aborted by the client");
+        return;
+      }
       deps.logger.error({ err: error, path: ctx.path }, "request failed");
       ctx.status = 500;
       ctx.body = { error: "internal error" };
     }
   });
+  // Errors Koa sees outside the middleware (e.g. a socket closed mid-request): our logger, never
+  // Koa's default console output.
+  app.on("error", (error: unknown, ctx?: Koa.Context) => {
+    if (ctx && clientHungUp(ctx.req, error)) return; // already logged at info, or nothing to tell
+    if (isClientParseError(error)) {
+      deps.logger.info({ path: ctx?.path, outcome: "client-aborted" }, "request aborted by the client");
+      return;
+    }
+    deps.logger.error({ err: error, path: ctx?.path }, "request failed");
+  });
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+/** True when a request failed because the client closed the connection before its body ended. */
+function clientHungUp(req: IncomingMessage, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    req.destroyed &&
+    !req.complete &&
+    (code === "ECONNRESET" || code === "ECONNABORTED" || (error as Error)?.message === "aborted")
+  );
+}
+
+/** Node's HTTP parser failing on a connection the client closed before its body ended. */
+function isClientParseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("HPE_") || code === "ECONNRESET");
 }

@@ -61,7 +61,10 @@ export function createRouter(deps: AppDeps) {
 
   async function onMessage(raw: unknown): Promise<object> {
     const message = normalizeMessage(raw);
-    if (!message) return {};
+    if (!message) {
+      logger.info({ kind: "message", outcome: "invalid" }, "event handled");
+      return {};
+    }
     const log = logger.child({ eventId: message.eventId, messageId: message.messageId, kind: "message" });
     if (message.senderType !== "user") {
       log.info({ outcome: "ignored-bot" }, "event handled");
@@ -193,7 +196,10 @@ export function createRouter(deps: AppDeps) {
 
   async function onCardAction(raw: unknown): Promise<object> {
     const action = normalizeCardAction(raw);
-    if (!action) return errorToast("无法识别的卡片操作。");
+    if (!action) {
+      logger.info({ kind: "card", outcome: "invalid" }, "event handled");
+      return errorToast("无法识别的卡片操作。");
+    }
     const earlier = recentCardAnswers.get(action.eventId);
     if (earlier) {
       logger.info({ eventId: action.eventId, kind: "card", outcome: "duplicate" }, "event handled");

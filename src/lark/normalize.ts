@@ -1,25 +1,15 @@
+import { cardActionSchema, messageEventSchema, recordOrEmpty } from "./schemas.js";
 import type { CardAction, IncomingMessage, Mention } from "./types.js";
 
-/** The merged `header + event` object the SDK dispatcher hands to a handler. */
-interface RawMessageEvent {
-  event_id?: string;
-  sender?: { sender_id?: { open_id?: string }; sender_type?: string };
-  message?: {
-    message_id?: string;
-    chat_id?: string;
-    chat_type?: string;
-    message_type?: string;
-    content?: string;
-    create_time?: string;
-    mentions?: { key?: string; id?: { open_id?: string }; name?: string }[];
-  };
-}
-
-/** Returns null for anything that is not a usable text message. */
+/**
+ * Returns null for anything that is not a usable message: a body that does not match Lark's
+ * documented shape (see schemas.ts) never reaches a command or the database.
+ */
 export function normalizeMessage(raw: unknown): IncomingMessage | null {
-  const event = raw as RawMessageEvent;
+  const parsed = messageEventSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const event = parsed.data;
   const message = event.message;
-  if (!message?.message_id || !message.chat_id) return null;
   let text = "";
   if (message.message_type === "text") {
     try {
@@ -60,30 +50,18 @@ export function normalizeMessage(raw: unknown): IncomingMessage | null {
   };
 }
 
-interface RawCardAction {
-  event_id?: string;
-  operator?: { open_id?: string };
-  token?: string;
-  action?: { value?: unknown; form_value?: unknown };
-  context?: { open_message_id?: string; open_chat_id?: string };
-}
-
+/** Returns null for a callback that does not match Lark's documented shape (see schemas.ts). */
 export function normalizeCardAction(raw: unknown): CardAction | null {
-  const event = raw as RawCardAction;
-  if (!event.event_id || !event.operator?.open_id) return null;
-  const value = event.action?.value;
-  const formValue = event.action?.form_value;
+  const parsed = cardActionSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const event = parsed.data;
   return {
     eventId: event.event_id,
     operatorOpenId: event.operator.open_id,
-    value: isRecord(value) ? value : {},
-    formValue: isRecord(formValue) ? formValue : {},
+    value: recordOrEmpty(event.action?.value),
+    formValue: recordOrEmpty(event.action?.form_value),
     messageId: event.context?.open_message_id ?? "",
     chatId: event.context?.open_chat_id ?? "",
     token: event.token ?? "",
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -7,6 +7,8 @@ import { checkSignature } from "./signature.js";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface WebhookOptions {
+  /** LARK_APP_ID: a decrypted event for another app is refused. */
+  appId: string;
   encryptKey: string;
   verificationToken: string;
   clock: Clock;
@@ -28,14 +30,19 @@ export function larkWebhook(dispatcher: lark.EventDispatcher, options: WebhookOp
       ctx.body = { error: "body too large" };
       return;
     }
-    let body: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      body = JSON.parse(rawBody) as Record<string, unknown>;
+      parsed = JSON.parse(rawBody);
     } catch {
+      parsed = undefined;
+    }
+    // Lark always posts a JSON object; `null`, an array or a number is a bad request.
+    if (!isRecord(parsed)) {
       ctx.status = 400;
       ctx.body = { error: "invalid JSON" };
       return;
     }
+    const body = parsed;
     const decrypted = decryptBody(cipher, body);
     const check = checkSignature(ctx.req.headers, rawBody, options.encryptKey, options.clock.now());
 
@@ -62,6 +69,12 @@ export function larkWebhook(dispatcher: lark.EventDispatcher, options: WebhookOp
       ctx.body = { error: "verification token mismatch" };
       return;
     }
+    if (eventAppId(decrypted) !== options.appId) {
+      options.logger.warn({ path: ctx.path, outcome: "rejected", reason: "app_id" }, "webhook rejected");
+      ctx.status = 401;
+      ctx.body = { error: "app_id mismatch" };
+      return;
+    }
     const data = Object.assign(Object.create({ headers: ctx.req.headers }), body);
     const result: unknown = await dispatcher.invoke(data, { needCheck: false });
     ctx.status = 200;
@@ -69,10 +82,23 @@ export function larkWebhook(dispatcher: lark.EventDispatcher, options: WebhookOp
   };
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The app an event is for: `header.app_id` (schema 2.0), `event.app_id` (schema 1.0). */
+function eventAppId(decrypted: Record<string, unknown>): unknown {
+  const header = decrypted.header;
+  if (isRecord(header)) return header.app_id;
+  const event = decrypted.event;
+  return isRecord(event) ? event.app_id : undefined;
+}
+
 function decryptBody(cipher: lark.AESCipher, body: Record<string, unknown>): Record<string, unknown> | null {
   if (typeof body.encrypt !== "string") return null; // we require encryption: plain bodies are refused
   try {
-    return JSON.parse(cipher.decrypt(body.encrypt)) as Record<string, unknown>;
+    const decrypted: unknown = JSON.parse(cipher.decrypt(body.encrypt));
+    return isRecord(decrypted) ? decrypted : null;
   } catch {
     return null;
   }

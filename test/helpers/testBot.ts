@@ -46,7 +46,7 @@ export async function startTestBot(
   const db = await openTestDb(label);
   const config = loadConfig({
     NODE_ENV: "test",
-    LARK_APP_ID: "cli_test_app",
+    LARK_APP_ID: "cli_a1b2c3d4e5f6g7h8", // the app_id of the fixtures in test/fixtures/lark
     LARK_APP_SECRET: "test-app-secret",
     LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
     LARK_VERIFICATION_TOKEN: TEST_TOKEN,
