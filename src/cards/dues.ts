@@ -45,8 +45,8 @@ export function duesReminderCard(data: DuesReminderData): Card {
           }),
       markdown(
         i18n(
-          "缴纳后点「我已缴纳」，书记确认后记入台账。发送 /我的党费 查看本年度明细。",
-          "Tap after paying; the secretary confirms it. Send /我的党费 for the year.",
+          "缴纳后点「我已缴纳」，书记确认后记入台账。发送 /我的党费 查看明细。",
+          "Tap after paying; the secretary confirms it. Send /我的党费 for details.",
         ),
         {
           textSize: "notation",

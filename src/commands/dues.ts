@@ -1,10 +1,9 @@
-import { DateTime } from "luxon";
 import { z } from "zod";
 import { DUES_CATEGORY_NAMES, type DuesCategory } from "../../config/dues.js";
 import { duesProfileFormCard } from "../cards/dues.js";
 import type { AppDeps } from "../deps.js";
 import type { Member } from "../db/models/member.js";
-import { createMonthlyDues, memberYear, monthStatus, recordPayment, setDuesProfile } from "../domain/dues.js";
+import { createMonthlyDues, memberDues, monthStatus, recordPayment, setDuesProfile } from "../domain/dues.js";
 import {
   addMonths,
   formatFen,
@@ -143,19 +142,28 @@ export async function applyDuesProfile(
 }
 
 async function replyMine(ctx: CommandContext): Promise<void> {
-  const year = DateTime.fromJSDate(ctx.deps.clock.now(), { zone: ctx.deps.config.TZ }).year;
-  const mine = await memberYear(ctx.deps.models, ctx.branch!._id, ctx.message.senderOpenId, year);
-  const lines = mine.rows
-    .filter((r) => r.status !== "none")
-    .map((r) => `${r.month}　${formatFen(r.amountFen ?? 0)}　${STATUS_ZH[r.status]}`);
+  const current = thisMonth(ctx);
+  const mine = await memberDues(ctx.deps.models, ctx.branch!._id, ctx.message.senderOpenId, current);
+  const lines = mine.rows.map(
+    (r) => `${r.month}　${formatFen(r.amountFen)}　${r.ahead ? "已预缴" : STATUS_ZH[r.status]}`,
+  );
+  const owed =
+    mine.owed.length > 0
+      ? `待缴 ${formatFen(mine.owedFen)}（${mine.owed.length} 个月）`
+      : "截至本月无待缴党费";
+  const ahead =
+    mine.paidAhead.length > 0
+      ? `\n已预缴 ${mine.paidAhead.join("、")}，共 ${formatFen(mine.paidAheadFen)}`
+      : "";
   await ctx.replyText(
-    `${year} 年党费（${ctx.branch!.name}）：\n${lines.join("\n") || "本年度暂无党费记录"}\n已缴 ${formatFen(mine.paidFen)}，待缴 ${formatFen(mine.owedFen)}`,
+    `我的党费（${ctx.branch!.name}，截至 ${current}）：\n${lines.join("\n") || "暂无党费记录"}\n` +
+      `${owed}；${current.slice(0, 4)} 年已缴 ${formatFen(mine.paidThisYearFen)}${ahead}`,
   );
 }
 
 const mine = {
   usage: ["/我的党费（私聊机器人）", "/dues mine"] as string[],
-  summary: "本年度各月党费：已缴 / 待缴（私聊）",
+  summary: "我的党费：所有待缴月份（不论年份）、本年度已缴和预缴（私聊）",
   permission: "member" as const,
   needsBranch: true,
   chat: "p2p" as const,
@@ -251,6 +259,6 @@ export const duesCommands: CommandFamily = {
 export const myDuesCommands: CommandFamily = {
   name: "mydues",
   aliases: ["我的党费"],
-  summary: "本年度各月党费",
+  summary: "我的党费：待缴、已缴和预缴",
   subcommands: [subcommand({ name: "", aliases: [], ...mine })],
 };

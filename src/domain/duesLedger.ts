@@ -12,7 +12,7 @@ import { addMonths, parseMonth } from "./duesRules.js";
 import { UserError } from "./errors.js";
 
 /**
- * The dues ledger read side: a month's collection, a member's year, arrears. The write side
+ * The dues ledger read side: a month's collection, a member's year and own dues, arrears. The write side
  * (profiles, monthly creation, payments) is in dues.ts, which re-exports all of this.
  *
  * Decisions:
@@ -165,6 +165,70 @@ export async function memberYear(
     rows,
     paidFen: dues.reduce((sum, d) => sum + (d.status === "paid" ? (d.paidFen ?? 0) : 0), 0),
     owedFen: dues.reduce((sum, d) => sum + (d.status === "paid" ? 0 : d.amountFen), 0),
+  };
+}
+
+export interface MemberDuesRow {
+  month: string;
+  amountFen: number;
+  status: DueStatus;
+  paidFen: number | null;
+  /** Paid for a month after the current one (预缴). */
+  ahead: boolean;
+}
+
+export interface MemberDues {
+  currentMonth: string;
+  /** This year's months with a due, every open month of any year, months paid ahead; ascending. */
+  rows: MemberDuesRow[];
+  /** Unpaid and pending months up to the current one, whatever their year (as the reminder counts). */
+  owed: string[];
+  owedFen: number;
+  /** Paid (by someone, not 免交) in the current month's year. */
+  paidThisYearFen: number;
+  paidAhead: string[];
+  paidAheadFen: number;
+}
+
+/**
+ * A member's own dues as of `currentMonth`: what is owed, from any year (on 10 January the
+ * months of last year are still owed), and what was paid this year or ahead.
+ */
+export async function memberDues(
+  models: Pick<DuesDeps, "Due">,
+  branchId: string,
+  openId: string,
+  currentMonth: string,
+): Promise<MemberDues> {
+  const current = requireMonth(currentMonth);
+  const prefix = current.slice(0, 5);
+  const dues = (await models.Due.find({ branchId, openId }).lean<DueDoc[]>()).sort((a, b) =>
+    a.month < b.month ? -1 : a.month > b.month ? 1 : 0,
+  );
+  const open = (d: DueDoc) => OPEN_STATUSES.includes(d.status);
+  const paidByHand = (d: DueDoc) => d.status === "paid" && !isAutoSettled(d);
+  const ahead = (d: DueDoc) => paidByHand(d) && d.month > current;
+  const rows = dues
+    .filter((d) => d.month.startsWith(prefix) || open(d) || ahead(d))
+    .map((d) => ({
+      month: d.month,
+      amountFen: d.amountFen,
+      status: d.status,
+      paidFen: d.paidFen ?? null,
+      ahead: ahead(d),
+    }));
+  const owed = dues.filter((d) => open(d) && d.month <= current);
+  const paidAhead = dues.filter(ahead);
+  return {
+    currentMonth: current,
+    rows,
+    owed: owed.map((d) => d.month),
+    owedFen: owed.reduce((sum, d) => sum + d.amountFen, 0),
+    paidThisYearFen: dues
+      .filter((d) => paidByHand(d) && d.month.startsWith(prefix))
+      .reduce((sum, d) => sum + (d.paidFen ?? 0), 0),
+    paidAhead: paidAhead.map((d) => d.month),
+    paidAheadFen: paidAhead.reduce((sum, d) => sum + (d.paidFen ?? 0), 0),
   };
 }
 

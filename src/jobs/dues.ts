@@ -22,6 +22,13 @@ export const duesMonthlyJob: Job = {
 export const ARREARS_WARNINGS = [3, 5] as const;
 export const ARREARS_DECISION = 6;
 
+/** The highest warning level a run of `consecutive` unpaid months has reached, or null. */
+export function highestWarningLevel(consecutive: number): number | null {
+  let reached: number | null = null;
+  for (const level of ARREARS_WARNINGS) if (consecutive >= level) reached = level;
+  return reached;
+}
+
 async function remindBranch(ctx: JobContext, branch: Branch, month: string): Promise<void> {
   const { deps } = ctx;
   const secretaries = await deps.models.Member.find({
@@ -55,10 +62,12 @@ async function remindBranch(ctx: JobContext, branch: Branch, month: string): Pro
       { card: duesReminderCard({ branchId: branch._id, branchName: branch.name, months, claimed }) },
       `${month} 党费提醒 ${row.name}`,
     );
-    // The run's first month keys the warnings: one per level per run of arrears.
+    // One warning per level per run of arrears, keyed by the run's first month: only the
+    // highest level reached is sent, so a member first seen at 5 months gets the 5-month
+    // warning alone, and the months after it (still at that level) find the key taken.
     const runStart = row.months[row.months.length - row.consecutive] ?? month;
-    for (const level of ARREARS_WARNINGS) {
-      if (row.consecutive < level) continue;
+    const level = highestWarningLevel(row.consecutive);
+    if (level !== null) {
       const text = `${row.name} 已连续 ${row.consecutive} 个月未缴纳党费（${row.months.slice(-row.consecutive).join("、")}），共 ${formatFen(row.owedFen)}。按党章第九条，连续六个月不交纳党费且没有正当理由的，视为自行脱党，请尽快缴纳。`;
       await dm(
         `dues:arrears:${branch._id}:${row.openId}:${runStart}:${level}`,

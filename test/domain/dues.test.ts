@@ -9,6 +9,7 @@ import {
   claimPaid,
   createMonthlyDues,
   hasAnyProfile,
+  memberDues,
   memberYear,
   monthStatus,
   profileBaseFen,
@@ -456,5 +457,42 @@ describe("arrears", () => {
     expect(levels[0]!.pending).toEqual(["2026-12"]);
     // February has no dues yet: the run ends there.
     expect((await arrearsLevels(models, "BA", "2027-02")).map((r) => r.consecutive)).toEqual([0, 0]);
+  });
+
+  it("shows a member every open month of any year and the months paid ahead, as the reminder counts", async () => {
+    const jan = fixedClock("2027-01-10T02:00:00Z");
+    // ou_y owes 2026-09, 2026-11, 2026-12 (pending) and 2027-01; ou_x pays February and March ahead.
+    await recordPayment(models, jan, rules, {
+      branchId: "BA",
+      openId: "ou_x",
+      from: "2027-02",
+      to: "2027-03",
+      by: SEC,
+      timeZone: "Asia/Shanghai",
+    });
+    const y = await memberDues(models, "BA", "ou_y", "2027-01");
+    const arrears = (await arrearsLevels(models, "BA", "2027-01")).find((r) => r.openId === "ou_y")!;
+    expect(y.owed).toEqual(["2026-09", "2026-11", "2026-12", "2027-01"]);
+    expect(y.owedFen).toBe(arrears.owedFen);
+    expect(y.owedFen).toBe(20000);
+    expect(y.rows.map((r) => [r.month, r.status])).toEqual([
+      ["2026-09", "unpaid"],
+      ["2026-11", "unpaid"],
+      ["2026-12", "pending"],
+      ["2027-01", "unpaid"],
+    ]);
+    expect(y.paidAhead).toEqual([]);
+    // The calendar year alone hides three of the four months.
+    expect((await memberYear(models, "BA", "ou_y", 2027)).owedFen).toBe(5000);
+
+    const x = await memberDues(models, "BA", "ou_x", "2027-01");
+    expect(x.owed).toEqual(["2026-11", "2026-12", "2027-01"]);
+    expect(x.owedFen).toBe(15000);
+    expect(x.paidAhead).toEqual(["2027-02", "2027-03"]);
+    expect(x.paidAheadFen).toBe(10000);
+    expect(x.paidThisYearFen).toBe(10000);
+    expect(x.rows.filter((r) => r.ahead).map((r) => r.month)).toEqual(["2027-02", "2027-03"]);
+    // Paid months of the past year are not repeated once settled.
+    expect(x.rows.map((r) => r.month)).not.toContain("2026-09");
   });
 });
