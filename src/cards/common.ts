@@ -10,7 +10,10 @@
  * - a card holds at most 200 elements (every object with a `tag`, `plain_text` included) and 30 KB.
  */
 import { DateTime } from "luxon";
+import { escapeMarkdown } from "./escape.js";
 import type { PersonRef } from "./types.js";
+
+export { escapeMarkdown, escapeText, markdownLink, safeLink } from "./escape.js";
 
 /** Lark's limits on one card. 30 KB is counted conservatively as 30,000 bytes of JSON. */
 export const CARD_MAX_BYTES = 30_000;
@@ -173,14 +176,6 @@ export function card(parts: {
     header: parts.header,
     body: { elements: parts.elements },
   };
-}
-
-/**
- * Escapes user text for a `markdown` element so names and titles cannot turn into formatting,
- * links or `<at>` mentions (CommonMark backslash escapes of ASCII punctuation).
- */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_~[\]<>|#{}]/g, (char) => `\\${char}`);
 }
 
 /** Shortens text to `max` characters (code points), ending with "…" when cut. */

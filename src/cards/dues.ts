@@ -2,6 +2,7 @@ import { DUES_CATEGORIES, DUES_CATEGORY_NAMES } from "../../config/dues.js";
 import { formatFen } from "../domain/duesRules.js";
 import { formCard, formInput, formRow, formSelect } from "./form.js";
 import { button, card, header, hr, i18n, markdown, type Card } from "./common.js";
+import { escapeMarkdown } from "./escape.js";
 
 export const DUES_ACTIONS = {
   claim: "dues.claim", // value: { branchId, months: ["2026-10", …] }
@@ -20,6 +21,7 @@ export interface DuesReminderData {
 /** The monthly DM to a member who owes dues: months and amounts (never the income), 我已缴纳. */
 export function duesReminderCard(data: DuesReminderData): Card {
   const total = data.months.reduce((sum, m) => sum + m.amountFen, 0);
+  const branch = escapeMarkdown(data.branchName);
   const lines = data.months.map((m) => `· ${m.month}　${formatFen(m.amountFen)}`).join("\n");
   return card({
     header: header(i18n("党费缴纳提醒", "Party dues reminder"), data.months.length >= 3 ? "red" : "orange"),
@@ -27,8 +29,8 @@ export function duesReminderCard(data: DuesReminderData): Card {
     elements: [
       markdown(
         i18n(
-          `「${data.branchName}」党费待缴：\n${lines}\n**合计 ${formatFen(total)}**`,
-          `Dues owed to ${data.branchName}:\n${lines}\n**Total ${formatFen(total)}**`,
+          `「${branch}」党费待缴：\n${lines}\n**合计 ${formatFen(total)}**`,
+          `Dues owed to ${branch}:\n${lines}\n**Total ${formatFen(total)}**`,
         ),
       ),
       hr(),

@@ -27,6 +27,7 @@ import {
   type HeaderTemplate,
   type I18nText,
 } from "./common.js";
+import { LINK_MAX, safeLink } from "./escape.js";
 import { STUDY_ACTIONS, type StudyCardData } from "./types.js";
 
 /** Names of the form and its components on the card (unique within the card, as Lark requires). */
@@ -37,7 +38,7 @@ export const STUDY_CARD_FORM = {
 } as const;
 
 /** Longest link shown as a link; a longer one is left out rather than cut (a cut URL is broken). */
-export const STUDY_LINK_MAX = 2000;
+export const STUDY_LINK_MAX = LINK_MAX;
 
 /**
  * How much of each list and text is shown. The first budget fits any realistic task; the second
@@ -121,18 +122,9 @@ function titleText(data: StudyCardData, budget: Budget): I18nText {
   return { zh: `【学习】${title}`, en: `[Study] ${title}` };
 }
 
-/**
- * A link destination safe inside markdown `[text](url)`: only http(s), and the characters that
- * could end or break the destination percent-encoded. Null when the link cannot be shown.
- */
+/** A link destination safe inside markdown `[text](url)` (see escape.ts). */
 export function safeLinkUrl(link: string | null): string | null {
-  const url = link?.trim();
-  if (!url || !/^https?:\/\/[^\s/]/i.test(url) || Array.from(url).length > STUDY_LINK_MAX) return null;
-  return url.replace(/[\s()<>[\]\\"`{}|^]/g, (char) =>
-    Array.from(Buffer.from(char, "utf8"))
-      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)
-      .join(""),
-  );
+  return safeLink(link);
 }
 
 function detailsElement(data: StudyCardData, budget: Budget): CardElement {

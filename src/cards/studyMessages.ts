@@ -4,6 +4,7 @@
  * has its angle brackets replaced and cannot mention anyone.
  */
 import { studyDeadlineText } from "./study.js";
+import { escapeText } from "./escape.js";
 
 export interface StudyMessageRef {
   id: string;
@@ -16,7 +17,7 @@ const TITLE_MAX = 100;
 
 /** User text for a text message: one line, no `<at>` tags, at most TITLE_MAX characters. */
 function plainUserText(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim().replace(/</g, "＜").replace(/>/g, "＞");
+  const oneLine = escapeText(text.replace(/\s+/g, " ").trim()).replace(/</g, "＜").replace(/>/g, "＞");
   const chars = Array.from(oneLine);
   return chars.length <= TITLE_MAX ? oneLine : `${chars.slice(0, TITLE_MAX - 1).join("")}…`;
 }

@@ -7,6 +7,7 @@ import type { IncomingMessage } from "../lark/types.js";
 import { commandFamilies } from "./index.js";
 import { textAfterWords, toCommandInput, tokenize } from "./parse.js";
 import type { CommandContext, CommandFamily, Permission, Subcommand } from "./types.js";
+import { escapeText } from "../cards/escape.js";
 
 type Resolved =
   | { kind: "found"; family: CommandFamily; sub: Subcommand<never>; wordsUsed: number }
@@ -86,7 +87,9 @@ export async function buildContext(deps: AppDeps, message: IncomingMessage): Pro
     branch,
     member,
     isAdmin: deps.config.ZHIBU_ADMINS.includes(message.senderOpenId),
-    replyText: (text) => reply({ text }),
+    // Every reply passes through escapeText: names, titles and reasons typed by people cannot
+    // become mentions or links (replies never mention anyone on purpose).
+    replyText: (text) => reply({ text: escapeText(text) }),
     replyCard: (card) => reply({ card }),
   };
 }

@@ -15,6 +15,7 @@ import {
   type RateLimiter,
   type RateLimits,
 } from "./rateLimiter.js";
+import { escapeText } from "../cards/escape.js";
 
 /** Renders the current card for an item; null when there is nothing (left) to show. */
 export type CardRenderer = (spec: RenderSpec) => Promise<object | null>;
@@ -327,7 +328,9 @@ export function createDeliveryWorker(options: DeliveryOptions) {
         branchId: item.branchId,
         target: { openId: secretary.openId },
         content: {
-          text: `支部助手有一条消息发送失败${again}，已停止重试：${item.description || item._id}。原因：${reason.slice(0, 200)}。可发送 /提醒 查看，或 /提醒 重试 <编号> 重新发送。`,
+          text: escapeText(
+            `支部助手有一条消息发送失败${again}，已停止重试：${item.description || item._id}。原因：${reason.slice(0, 200)}。可发送 /提醒 查看，或 /提醒 重试 <编号> 重新发送。`,
+          ),
         },
         description: `发送失败通知：${item.description || item._id}`,
       });

@@ -4,6 +4,7 @@ import { enqueueMessage, requestCardRefresh } from "../delivery/outbox.js";
 import { checkinWindow, formatMeetingTime } from "../domain/attendance.js";
 import { MAX_DURATION_MIN, scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
+import { escapeText } from "../cards/escape.js";
 
 const MIN = 60_000;
 const NAME = "meeting-checkin-open";
@@ -52,7 +53,7 @@ export const checkinOpenJob: Job = {
           key: checkinOpenKey(meeting._id),
           branchId: meeting.branchId,
           target: { chatId: meeting.chatId },
-          content: { text: checkinOpenText(meeting, now, config.TZ) },
+          content: { text: escapeText(checkinOpenText(meeting, now, config.TZ)) },
           description: `会议 ${meeting._id} 签到开放`,
         });
         if (isNew && meeting.cardMessageId) {

@@ -3,6 +3,7 @@ import { enqueueMessage, requestCardRefresh } from "../delivery/outbox.js";
 import { checkinWindow, formatMeetingTime } from "../domain/attendance.js";
 import { MAX_DURATION_MIN, scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
+import { escapeText } from "../cards/escape.js";
 
 const MIN = 60_000;
 const NAME = "meeting-close-prompt";
@@ -68,7 +69,7 @@ export const closePromptJob: Job = {
             key: closePromptKey(meeting._id, openId),
             branchId: meeting.branchId,
             target: { openId },
-            content: { text: closePromptText(meeting, endsAt, config.TZ) },
+            content: { text: escapeText(closePromptText(meeting, endsAt, config.TZ)) },
             description: `会议 ${meeting._id} 结束提醒`,
           });
           anyNew ||= isNew;

@@ -3,6 +3,7 @@ import type { Branch } from "../db/models/branch.js";
 import { branchCompliance, compliancePeriodsDue } from "../domain/compliance.js";
 import { enqueueMessage } from "../delivery/outbox.js";
 import { forEachIsolated, type Job } from "./types.js";
+import { escapeText } from "../cards/escape.js";
 
 /**
  * Daily: when a month, quarter or year is two thirds through and a 三会一课 requirement is still
@@ -52,7 +53,7 @@ export const complianceJob: Job = {
               key: `compliance:${note.kind}:${note.period}:${branch._id}:${secretary.openId}`,
               branchId: branch._id,
               target: { openId: secretary.openId },
-              content: { text: note.text },
+              content: { text: escapeText(note.text) },
               description: `三会一课${note.kind === "warn" ? "提醒" : "情况"} ${note.period}`,
             });
           }

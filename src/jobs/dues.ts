@@ -5,6 +5,7 @@ import { arrearsLevels, createMonthlyDues, monthStatus } from "../domain/dues.js
 import { formatFen, monthOf } from "../domain/duesRules.js";
 import { enqueueMessage } from "../delivery/outbox.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
+import { escapeText } from "../cards/escape.js";
 
 /** The month's dues for every active member with a profile, on the 1st; safe to run again. */
 export const duesMonthlyJob: Job = {
@@ -46,7 +47,7 @@ async function remindBranch(ctx: JobContext, branch: Branch, month: string): Pro
       key,
       branchId: branch._id,
       target: { openId },
-      content,
+      content: "text" in content ? { text: escapeText(content.text) } : content,
       description,
     });
 
