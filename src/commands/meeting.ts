@@ -18,6 +18,7 @@ import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js"
 import { remindMeeting } from "../delivery/meetingReminders.js";
 import { cancelPending } from "../delivery/outbox.js";
 import { allowed } from "./dispatch.js";
+import { sendPrivately } from "./private.js";
 import { noArguments } from "./args.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";
 import {
@@ -117,11 +118,25 @@ export const meetingCommands: CommandFamily = {
       async run(ctx, args) {
         const meeting = await meetingOf(ctx, args.meetingId);
         const data = await meetingCardData(ctx.deps.models, ctx.deps.clock, meeting, ctx.deps.config.TZ);
-        // Leave reasons are for the secretary and committee only.
-        const shown = allowed("committee", ctx)
-          ? data
-          : { ...data, leave: data.leave.map((p) => ({ ...p, reason: "" })) };
-        await ctx.replyText(formatAttendanceSummary(shown));
+        // Leave reasons are for the secretary and committee only, and only in a private chat: in
+        // the group everyone reads the reply, so it has names and counts, and the reasons go to
+        // the asker privately.
+        const withoutReasons = { ...data, leave: data.leave.map((p) => ({ ...p, reason: "" })) };
+        if (!allowed("committee", ctx)) {
+          await ctx.replyText(formatAttendanceSummary(withoutReasons));
+          return;
+        }
+        if (ctx.message.chatType === "p2p") {
+          await ctx.replyText(formatAttendanceSummary(data));
+          return;
+        }
+        const hasReasons = data.leave.some((p) => p.reason.trim() !== "");
+        await ctx.replyText(
+          formatAttendanceSummary(withoutReasons) + (hasReasons ? "\n请假事由已私信发给你。" : ""),
+        );
+        if (hasReasons) {
+          await sendPrivately(ctx, formatAttendanceSummary(data), `会议 ${meeting._id} 详情（私信）`);
+        }
       },
     }),
     subcommand({

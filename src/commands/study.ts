@@ -17,6 +17,7 @@ import { cancelPending } from "../delivery/outbox.js";
 import { remindStudy } from "../delivery/studyReminders.js";
 import { commandInput, idOnly, noArguments, option, recordId } from "./args.js";
 import { allowed } from "./dispatch.js";
+import { sendPrivately } from "./private.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 
@@ -143,22 +144,32 @@ export const studyCommands: CommandFamily = {
       async run(ctx, args) {
         const { deps } = ctx;
         const study = await studyOf(ctx, args.studyId);
-        const withReflections = allowed("committee", ctx);
+        // 学习心得 are for the secretary and committee only, and only in a private chat: in the
+        // group the reply has names and counts, and the reflections go to the asker privately.
+        const committee = allowed("committee", ctx);
         const [data, details] = await Promise.all([
           studyCardData(deps.models, deps.clock, study, deps.config.TZ),
-          studyDetails(deps.models, study, { withReflections }),
+          studyDetails(deps.models, study, { withReflections: committee }),
         ]);
         const time = (d: Date) => formatStudyDeadline(d, deps.config.TZ);
-        const lines = [
-          `${study._id}「${study.title}」${study.hours} 学时，截止 ${time(study.deadline)}（${study.status === "open" ? "进行中" : "已结束"}）`,
-          `已学习 ${data.confirmedCount} / ${data.expectedCount}`,
-          ...details.confirmed.map(
-            (row) =>
-              `· ${row.name}　${time(row.confirmedAt)}${row.late ? "（逾期）" : ""}${row.reflection ? `\n  心得：${row.reflection}` : ""}`,
-          ),
-          `未学习（${details.pending.length}）：${details.pending.map((p) => p.name).join("、") || "无"}`,
-        ];
-        await ctx.replyText(lines.join("\n"));
+        const summary = (withReflections: boolean) =>
+          [
+            `${study._id}「${study.title}」${study.hours} 学时，截止 ${time(study.deadline)}（${study.status === "open" ? "进行中" : "已结束"}）`,
+            `已学习 ${data.confirmedCount} / ${data.expectedCount}`,
+            ...details.confirmed.map(
+              (row) =>
+                `· ${row.name}　${time(row.confirmedAt)}${row.late ? "（逾期）" : ""}${withReflections && row.reflection ? `\n  心得：${row.reflection}` : ""}`,
+            ),
+            `未学习（${details.pending.length}）：${details.pending.map((p) => p.name).join("、") || "无"}`,
+          ].join("\n");
+        const inGroup = ctx.message.chatType !== "p2p";
+        const hasReflections = committee && details.confirmed.some((row) => row.reflection);
+        if (!inGroup || !hasReflections) {
+          await ctx.replyText(summary(committee && !inGroup));
+          return;
+        }
+        await ctx.replyText(`${summary(false)}\n学习心得已私信发给你。`);
+        await sendPrivately(ctx, summary(true), `学习 ${study._id} 详情（私信）`);
       },
     }),
     subcommand({

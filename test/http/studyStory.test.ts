@@ -123,7 +123,8 @@ describe("study tasks through signed webhooks", () => {
 
   it("shows reflections to the secretary only", async () => {
     t.lark.expectReply(2);
-    await say(SECRETARY.openId, "/学习 查看 S1");
+    // In a private chat: in the group the reflections go to the secretary by DM (privacy.test.ts).
+    await say(SECRETARY.openId, "/学习 查看 S1", "p2p");
     expect(lastReply()).toContain("再读一遍，体会更深");
     expect(lastReply()).toContain("逾期");
     await say(B.openId, "/学习 查看 S1");
