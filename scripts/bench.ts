@@ -8,7 +8,13 @@
  * (scripts/bench/fanout.ts): 1,000 DMs + 20 group nudges sent by one delivery worker against a
  * fake Lark enforcing Lark's rate limits, compared with the floor those limits impose (~60 s).
  * Then statistics and the ledger export at 1×, 2× and 4× a seeded organisation
- * (scripts/bench/statsExport.ts; BENCH_ONLY=stats runs only that step, STATS_BASE_BRANCHES=N sets 1×).
+ * (scripts/bench/statsExport.ts; STATS_BASE_BRANCHES=N sets 1×). Last, scripts/bench/recovery.ts: a
+ * 300-recipient fan-out with a burst of 8 commands in one chat during it (429s: goal 0), and the
+ * entry point killed with SIGKILL mid-enqueue and mid-send, then restarted (lost and duplicated
+ * recipients: goal 0 and 0).
+ *
+ * BENCH_ONLY=part,part… runs only those parts: clicks (card callbacks, the entry point and the
+ * fan-out, which share a setup), stats, burst, kill.
  *
  * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one;
  * FANOUT_SAFETY_MS=N to try another widening of the rate limiter's windows in the fan-out)
@@ -41,6 +47,14 @@ import { measureEntrypoint, type EntrypointResult } from "./bench/entrypoint.js"
 import { startFakeLark } from "./bench/fakeLark.js";
 import { reportFanout, runFanout, type FanoutResult } from "./bench/fanout.js";
 import { cardClick, signedRequest } from "./bench/payloads.js";
+import {
+  reportBurst,
+  reportKill,
+  runBurst,
+  runKill,
+  type BurstResult,
+  type KillResult,
+} from "./bench/recovery.js";
 import { reportStatsExport, runStatsExport, type StatsExportResult } from "./bench/statsExport.js";
 import { fmt, medianSummary, summarise, type LatencySummary } from "./bench/stats.js";
 
@@ -119,7 +133,12 @@ async function main() {
   let entry: EntrypointResult | null = null;
   let fanout: FanoutResult | null = null;
   let statsExport: StatsExportResult | null = null;
-  const onlyStats = process.env.BENCH_ONLY === "stats";
+  const only = process.env.BENCH_ONLY
+    ? new Set(process.env.BENCH_ONLY.split(",").map((part) => part.trim()))
+    : null;
+  const wants = (part: "clicks" | "stats" | "burst" | "kill") => !only || only.has(part);
+  let burst: BurstResult | null = null;
+  const kills: KillResult[] = [];
   const zhibuRuns: ZhibuRun[] = [];
   const baselineRuns: LatencySummary[] = [];
 
@@ -140,8 +159,8 @@ async function main() {
     cleanups.push(() => connection.close());
     cleanups.push(() => connection.dropDatabase());
 
-    if (onlyStats) console.log("BENCH_ONLY=stats: only the statistics and ledger export step");
-    else {
+    if (only) console.log(`BENCH_ONLY=${[...only].join(",")}: only those parts`);
+    if (wants("clicks")) {
       // 2. The fake Lark Open API and the bot under test.
       const fakeLark = await startFakeLark();
       cleanups.push(() => fakeLark.close());
@@ -324,10 +343,43 @@ async function main() {
 
     // 8. Statistics and ledger export at 1×, 2×, 4× a base organisation (scripts/bench/statsExport.ts),
     // each seeded into a database of its own on the same server.
-    try {
-      statsExport = await runStatsExport({ serverUri, dbName: `${dbName}_stats`, fail });
-    } catch (error) {
-      fail(`stats/export: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (wants("stats")) {
+      try {
+        statsExport = await runStatsExport({ serverUri, dbName: `${dbName}_stats`, fail });
+      } catch (error) {
+        fail(`stats/export: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+
+    // 9. A 300-recipient fan-out with 8 commands in one chat during it, then kill -9 and restart
+    // of the entry point mid-enqueue and mid-send (scripts/bench/recovery.ts).
+    if (wants("burst")) {
+      try {
+        burst = await runBurst({ serverUri, dbName: `${dbName}_burst`, fail });
+      } catch (error) {
+        fail(`burst: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+    if (wants("kill")) {
+      for (const point of ["enqueue", "send"] as const) {
+        const killDb = `${dbName}_kill_${point}`;
+        try {
+          kills.push(
+            await runKill({
+              cwd: projectRoot,
+              serverUri,
+              mongoUri: (name) => withDbName(serverUri, name),
+              dbName: killDb,
+              point,
+              fail,
+            }),
+          );
+        } catch (error) {
+          fail(
+            `kill mid-${point}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+        }
+      }
     }
   } catch (error) {
     fail(error instanceof Error ? (error.stack ?? error.message) : String(error));
@@ -338,6 +390,8 @@ async function main() {
   report(zhibuRuns, baselineRuns, entry);
   if (fanout) reportFanout(fanout);
   if (statsExport) reportStatsExport(statsExport);
+  if (burst) reportBurst(burst);
+  if (kills.length > 0) reportKill(kills);
   console.log(
     `\nbench time: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s; ` +
       `load average ${loadAtStart} at start, ${loadavg()[0]!.toFixed(2)} at end ` +

@@ -64,6 +64,11 @@ export interface FakeLarkOptions {
   limits?: RateLimits;
   /** Answers a send, reply or PATCH differently; return undefined for the normal answer. */
   intercept?: (call: FakeCall) => FakeAnswer | undefined;
+  /**
+   * The chat of a message replied to, so that replies count against that chat's
+   * `perChatPerSecond` like sends to it (the fake does not know messages it did not create).
+   */
+  chatOfMessage?: (messageId: string) => string | undefined;
 }
 
 export interface FakeLark {
@@ -156,6 +161,9 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
       rules.push({ key: `chat:${call.receiveId}`, limit: limits.perChatPerSecond, windowMs: 1000 });
     } else if (call.kind === "send") {
       rules.push({ key: `user:${call.receiveId}`, limit: limits.perUserPerSecond, windowMs: 1000 });
+    } else if (call.kind === "reply") {
+      const chatId = options.chatOfMessage?.(call.messageId ?? "");
+      if (chatId) rules.push({ key: `chat:${chatId}`, limit: limits.perChatPerSecond, windowMs: 1000 });
     }
     return rules;
   };

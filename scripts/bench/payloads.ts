@@ -55,3 +55,53 @@ export function cardClick(options: {
     },
   };
 }
+
+/** An im.message.receive_v1 event: `text` from `sender`, @-mentioning the bot in a group chat. */
+export function textMessage(options: {
+  token: string;
+  sender: string;
+  chatId: string;
+  text: string;
+  messageId: string;
+  eventId?: string;
+}) {
+  const eventId = options.eventId ?? `ev_bench_msg_${Date.now().toString(16)}_${(++counter).toString(16)}`;
+  return {
+    schema: "2.0",
+    header: {
+      event_id: eventId,
+      event_type: "im.message.receive_v1",
+      create_time: String(Date.now()),
+      token: options.token,
+      app_id: "cli_bench_app",
+      tenant_key: "2ca1d211f64f6438",
+    },
+    event: {
+      sender: {
+        sender_id: { union_id: "", user_id: "", open_id: options.sender },
+        sender_type: "user",
+        tenant_key: "2ca1d211f64f6438",
+      },
+      message: {
+        message_id: options.messageId,
+        root_id: "",
+        parent_id: "",
+        create_time: String(Date.now()),
+        update_time: String(Date.now()),
+        chat_id: options.chatId,
+        thread_id: "",
+        chat_type: "group",
+        message_type: "text",
+        content: JSON.stringify({ text: `@_user_1 ${options.text}` }),
+        mentions: [
+          {
+            key: "@_user_1",
+            id: { union_id: "", user_id: "", open_id: "ou_bench_bot" },
+            name: "支部助手",
+            tenant_key: "2ca1d211f64f6438",
+          },
+        ],
+      },
+    },
+  };
+}
