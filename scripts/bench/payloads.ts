@@ -64,6 +64,8 @@ export function textMessage(options: {
   text: string;
   messageId: string;
   eventId?: string;
+  /** The bot's LARK_APP_ID: the webhook refuses events for another app. */
+  appId?: string;
 }) {
   const eventId = options.eventId ?? `ev_bench_msg_${Date.now().toString(16)}_${(++counter).toString(16)}`;
   return {
@@ -73,7 +75,7 @@ export function textMessage(options: {
       event_type: "im.message.receive_v1",
       create_time: String(Date.now()),
       token: options.token,
-      app_id: "cli_bench_app",
+      app_id: options.appId ?? "cli_bench_app",
       tenant_key: "2ca1d211f64f6438",
     },
     event: {

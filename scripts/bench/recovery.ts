@@ -179,7 +179,14 @@ export async function runBurst(options: {
 
     const message = (sender: string, text: string, messageId: string) => {
       chatOf.set(messageId, seeded.chatId);
-      return textMessage({ token: TOKEN, sender, chatId: seeded.chatId, text, messageId });
+      return textMessage({
+        token: TOKEN,
+        sender,
+        chatId: seeded.chatId,
+        text,
+        messageId,
+        appId: "cli_bench_burst",
+      });
     };
     const started = performance.now();
     const status = await post(
@@ -355,6 +362,7 @@ export async function runKill(options: {
       chatId: seeded.chatId,
       text: `/学习 提醒 ${seeded.studyId}`,
       messageId: `om_rec_kill_${options.point}`,
+      appId: `cli_bench_kill_${options.point}`,
     });
     let answered = false;
     const posting = post(url, payload).then((status) => (answered = status === 200));
