@@ -201,7 +201,6 @@ async function main() {
       const { branch } = await bindBranch(models, {
         chatId: CHAT_ID,
         name: "基准测试支部",
-        parentOrg: null,
         binder: members[0]!,
       });
       await syncMembers(models, branch._id, members, systemClock.now());

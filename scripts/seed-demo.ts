@@ -144,7 +144,19 @@ export async function seedDemo(
   for (let b = 1; b <= branchCount; b++) {
     const parentIndex = Math.floor((b - 1) / perParent);
     const parentOrg = PARENT_NAMES[parentIndex] ?? `第${parentIndex + 1}党委`;
-    if (!parentOrgs.includes(parentOrg)) parentOrgs.push(parentOrg);
+    if (!parentOrgs.includes(parentOrg)) {
+      parentOrgs.push(parentOrg);
+      // The organisation is a record of its own; the demo's branches are already approved members.
+      await ins.add(M(models.Organisation), {
+        _id: `O${parentOrgs.length}`,
+        seq: parentOrgs.length,
+        name: parentOrg,
+        secretaries: [],
+        createdBy: "seed-demo",
+        createdAt: yearStart.toJSDate(),
+        updatedAt: yearStart.toJSDate(),
+      });
+    }
     const branchId = `B${b}`;
     const chatId = `oc_demo_${String(b).padStart(5, "0")}`;
     branchIds.push(branchId);
@@ -171,7 +183,9 @@ export async function seedDemo(
       seq: b,
       name: `${parentOrg.replace(/党委$/, "")}第${b}党支部`,
       chatId,
-      parentOrg,
+      orgId: `O${parentOrgs.indexOf(parentOrg) + 1}`,
+      orgRequest: null,
+      parentOrg: null,
       createdBy: secretary.openId,
       createdAt,
       updatedAt: createdAt,

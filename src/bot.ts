@@ -15,6 +15,8 @@ import { createDispatcher } from "./lark/dispatcher.js";
 import type { LarkApi } from "./lark/types.js";
 import type { Logger } from "./logger.js";
 import { createRouter } from "./router.js";
+import { findOrgById, migrateParentOrgs } from "./domain/orgs.js";
+import { sendJoinCards } from "./actions/organisation.js";
 
 /** Wires the bot from its parts; main.ts, the tests and the benchmark all build it here. */
 export async function buildBot(options: {
@@ -50,10 +52,25 @@ export async function buildBot(options: {
     box: key ? createSecretBox(parseDuesKey(key)) : null,
   };
   const deps: AppDeps = { ...base, delivery, dues };
+  await migrateParentOrgsAtStart(deps);
   const router = createRouter(deps);
   const dispatcher = createDispatcher(options.config, router.handlers, options.logger);
   const app = createApp(deps, dispatcher, options.connection);
   return { deps, router, dispatcher, app, delivery };
+}
+
+/**
+ * Free-text parents (上级=… from before organisations were records) become pending requests,
+ * never memberships; those naming an existing organisation are sent for approval. Idempotent:
+ * safe on every start and on several instances at once.
+ */
+async function migrateParentOrgsAtStart(deps: AppDeps): Promise<void> {
+  const linked = await migrateParentOrgs(deps.models, deps.clock.now());
+  for (const branch of linked) {
+    const org = await findOrgById(deps.models, branch.orgRequest!.orgId!);
+    if (org) await sendJoinCards(deps, branch, org, branch.orgRequest!);
+  }
+  if (linked.length > 0) deps.logger.info({ requests: linked.length }, "free-text parents sent for approval");
 }
 
 export type Bot = Awaited<ReturnType<typeof buildBot>>;

@@ -64,7 +64,6 @@ async function seed(connection: Connection, chatId: string): Promise<Seeded> {
   const { branch } = await bindBranch(models, {
     chatId,
     name: "恢复测试支部",
-    parentOrg: null,
     binder: SECRETARY,
   });
   await syncMembers(models, branch._id, [SECRETARY, ...members], systemClock.now());

@@ -133,7 +133,7 @@ export async function runStatsExport(options: {
       const models = createModels(connection);
       const branchId = seed.branchIds[0]!;
       const calls: Record<StatsOp, () => Promise<unknown>> = {
-        orgStats: () => orgStats(models, { parentOrg: null }, period),
+        orgStats: () => orgStats(models, { orgId: null }, period),
         branchStats: () => branchStats(models, branchId, period, { timeZone: TIME_ZONE }),
         ledger: () => buildLedgerWorkbook(models, { branchId, period, timeZone: TIME_ZONE }),
       };

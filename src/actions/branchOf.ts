@@ -1,7 +1,7 @@
 import type { Branch } from "../db/models/branch.js";
 import type { AppDeps } from "../deps.js";
 import { allowed } from "../commands/dispatch.js";
-import { branchAndMember } from "../domain/branches.js";
+import { branchAndMember, CHOOSE_BRANCH_TEXT } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import type { CardAction } from "../lark/types.js";
 import type { Permission } from "../commands/types.js";
@@ -16,10 +16,15 @@ export async function committeeBranchOf(
   refusal: string,
   permission: Permission = "committee",
 ): Promise<Branch> {
-  const { branch, member } = await branchAndMember(deps.models, click.chatId, click.operatorOpenId, {
-    ownIfUnbound: true,
-  });
-  if (!branch) throw new UserError("本群还没有绑定支部。");
+  const { branch, member, ambiguous } = await branchAndMember(
+    deps.models,
+    click.chatId,
+    click.operatorOpenId,
+    {
+      ownIfUnbound: true,
+    },
+  );
+  if (!branch) throw new UserError(ambiguous ? CHOOSE_BRANCH_TEXT : "本群还没有绑定支部。");
   const isAdmin = deps.config.ZHIBU_ADMINS.includes(click.operatorOpenId);
   if (!allowed(permission, { member, isAdmin })) throw new UserError(refusal);
   return branch;

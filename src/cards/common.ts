@@ -178,6 +178,23 @@ export function card(parts: {
   };
 }
 
+/**
+ * A card sent in a private chat, labelled with the branch it is about: the header's subtitle
+ * (when it has none), else a first line 【支部名称】. Cards that are not ours are left alone.
+ */
+export function labelCard(value: object, branchName: string): object {
+  const built = value as Partial<Card>;
+  if (built.schema !== "2.0" || !built.body || !Array.isArray(built.body.elements)) return value;
+  const label = `【${truncate(branchName, 40)}】`;
+  if (built.header && !built.header.subtitle) {
+    return { ...built, header: { ...built.header, subtitle: plainText(label) } };
+  }
+  return {
+    ...built,
+    body: { ...built.body, elements: [markdown(escapeMarkdown(label)), ...built.body.elements] },
+  };
+}
+
 /** Shortens text to `max` characters (code points), ending with "…" when cut. */
 export function truncate(text: string, max: number): string {
   const chars = Array.from(text);

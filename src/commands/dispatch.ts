@@ -1,13 +1,14 @@
 import { closest } from "fastest-levenshtein";
 import type { AppDeps } from "../deps.js";
 import { enqueueReply } from "../delivery/outbox.js";
-import { branchAndMember } from "../domain/branches.js";
+import { branchAndMember, CHOOSE_BRANCH_TEXT } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import type { IncomingMessage } from "../lark/types.js";
 import { commandFamilies } from "./index.js";
 import { textAfterWords, toCommandInput, tokenize } from "./parse.js";
 import type { CommandContext, CommandFamily, Permission, Subcommand } from "./types.js";
 import { escapeText } from "../cards/escape.js";
+import { labelCard } from "../cards/common.js";
 
 type Resolved =
   | { kind: "found"; family: CommandFamily; sub: Subcommand<never>; wordsUsed: number }
@@ -44,7 +45,10 @@ export function usageForUnknown(words: string[], resolved: { family?: CommandFam
   return `未知命令「/${head}」。你是不是想用 /${guess}？\n${family.subcommands.flatMap((s) => s.usage).join("\n")}\n发送 /帮助 查看全部命令。`;
 }
 
-export function allowed(permission: Permission, ctx: Pick<CommandContext, "member" | "isAdmin">): boolean {
+export function allowed(
+  permission: Permission,
+  ctx: Pick<CommandContext, "member" | "isAdmin"> & { isOrgSecretary?: boolean },
+): boolean {
   if (ctx.isAdmin) return true;
   const role = ctx.member?.active ? ctx.member.role : null;
   switch (permission) {
@@ -56,6 +60,8 @@ export function allowed(permission: Permission, ctx: Pick<CommandContext, "membe
       return role === "secretary" || role === "committee";
     case "secretary":
       return role === "secretary";
+    case "org":
+      return ctx.isOrgSecretary === true;
     case "admin":
       return false;
   }
@@ -66,32 +72,48 @@ const REFUSALS: Record<Permission, string> = {
   member: "抱歉，此命令仅限本支部党员使用。",
   committee: "抱歉，此命令仅限支部书记和支委使用。",
   secretary: "抱歉，此命令仅限支部书记使用。",
+  org: "抱歉，此命令仅限上级组织（党委、总支）的书记和系统管理员使用；支部书记请用 /统计 查看本支部。",
   admin: "抱歉，此命令仅限系统管理员（ZHIBU_ADMINS）使用。",
 };
 
 export async function buildContext(deps: AppDeps, message: IncomingMessage): Promise<CommandContext> {
   // A group speaks for the branch bound to it; a private chat for the sender's own branch.
-  const { branch, member } = await branchAndMember(deps.models, message.chatId, message.senderOpenId, {
-    ownIfUnbound: message.chatType === "p2p",
-  });
+  const [{ branch, member, ambiguous }, orgSecretary] = await Promise.all([
+    branchAndMember(deps.models, message.chatId, message.senderOpenId, {
+      ownIfUnbound: message.chatType === "p2p",
+    }),
+    deps.models.Organisation.exists({ secretaries: message.senderOpenId }),
+  ]);
   let replies = 0;
+  // A private reply says which branch it is about (a person may be in several).
+  const label = () => (ctx.labelled && message.chatType === "p2p" && branch ? branch.name : null);
   // Through the outbox and the shared rate limiter, keyed by message id and rank: a command run
   // again after a crash answers nothing twice, and a failed send is retried without running it again.
   const reply = async (content: { text: string } | { card: object }) => {
     replies++;
     await enqueueReply(deps, message, replies, content);
   };
-  return {
+  const ctx: CommandContext & { labelled: boolean } = {
     deps,
     message,
     branch,
     member,
     isAdmin: deps.config.ZHIBU_ADMINS.includes(message.senderOpenId),
+    isOrgSecretary: orgSecretary !== null,
+    branchAmbiguous: ambiguous,
+    labelled: true,
     // Every reply passes through escapeText: names, titles and reasons typed by people cannot
     // become mentions or links (replies never mention anyone on purpose).
-    replyText: (text) => reply({ text: escapeText(text) }),
-    replyCard: (card) => reply({ card }),
+    replyText: (text) => {
+      const name = label();
+      return reply({ text: escapeText(name ? `【${name}】${text}` : text) });
+    },
+    replyCard: (card) => {
+      const name = label();
+      return reply({ card: name ? labelCard(card, name) : card });
+    },
   };
+  return ctx;
 }
 
 /** Runs one command message: resolve, check where and who, validate arguments, run. */
@@ -104,6 +126,7 @@ export async function runCommand(deps: AppDeps, message: IncomingMessage): Promi
     return "unknown-command";
   }
   const { sub } = resolved;
+  if (sub.aboutBranch === false) (ctx as { labelled?: boolean }).labelled = false;
   const usage = `用法：\n${sub.usage.join("\n")}`;
   if (sub.chat === "group" && message.chatType !== "group") {
     await ctx.replyText(`请在支部群里使用此命令。\n${usage}`);
@@ -117,7 +140,9 @@ export async function runCommand(deps: AppDeps, message: IncomingMessage): Promi
     await ctx.replyText(
       message.chatType === "group"
         ? "本群还没有绑定支部。群主请先发送：/绑定 <支部名称>"
-        : "你还不是任何支部的在册党员，请在支部群里使用命令。",
+        : ctx.branchAmbiguous
+          ? CHOOSE_BRANCH_TEXT
+          : "你还不是任何支部的在册党员，请在支部群里使用命令。",
     );
     return "no-branch";
   }

@@ -7,6 +7,8 @@ import { studyCommands } from "./study.js";
 import { meCommands } from "./me.js";
 import { duesCommands, myDuesCommands } from "./dues.js";
 import { exportCommands, statsCommands } from "./stats.js";
+import { orgCommands } from "./org.js";
+import { switchCommands } from "./switch.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -15,6 +17,8 @@ export const commandFamilies: CommandFamily[] = [
   branchCommands,
   membersCommands,
   roleCommands,
+  switchCommands,
+  orgCommands,
   meetingCommands,
   remindersCommands,
   studyCommands,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MEMBER_ROLES, type MemberRole } from "../db/models/member.js";
+import { sendRoleOffer } from "../actions/organisation.js";
 import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
 import { commandInput, noArguments } from "./args.js";
 import { subcommand, type CommandFamily } from "./types.js";
@@ -50,8 +51,12 @@ export const membersCommands: CommandFamily = {
       async run(ctx) {
         const chatMembers = await ctx.deps.lark.listChatMembers(ctx.message.chatId);
         const result = await syncMembers(ctx.deps.models, ctx.branch!._id, chatMembers, ctx.deps.clock.now());
+        const kept = result.keptSecretaries.map((m) => m.name || m.openId).join("、");
         await ctx.replyText(
-          `名册已同步：在册 ${result.total} 人，新增 ${result.added} 人，离群转为不在册 ${result.deactivated} 人。`,
+          `名册已同步：在册 ${result.total} 人，新增 ${result.added} 人，离群转为不在册 ${result.deactivated} 人。` +
+            (kept
+              ? `\n书记 ${kept} 已不在本群，但支部至少需要一名书记，暂保留为在册书记：请先用 /角色 @某人 书记 任命新书记（本人确认后生效），再同步。`
+              : ""),
         );
       },
     }),
@@ -87,7 +92,7 @@ export const roleCommands: CommandFamily = {
       name: "",
       aliases: [],
       usage: ["/角色 @某人 书记|支委|党员", "/role @someone secretary|committee|member"],
-      summary: "设置角色（书记）",
+      summary: "设置角色（书记）：任命书记、支委须本人私信确认后生效，降为党员立即生效",
       permission: "secretary",
       needsBranch: true,
       chat: "any",
@@ -101,9 +106,26 @@ export const roleCommands: CommandFamily = {
         return { mention: input.mentions[0]!, role };
       }),
       async run(ctx, args) {
-        await setRole(ctx.deps.models, ctx.branch!._id, args.mention.openId, args.role);
+        const { deps, branch } = ctx;
+        const who = args.mention.name || args.mention.openId;
+        const change = await setRole(deps.models, branch!._id, args.mention.openId, args.role, {
+          by: ctx.message.senderOpenId,
+          now: deps.clock.now(),
+        });
+        if (change.kind === "offered") {
+          // Idempotent: the card is keyed by the offer, so asking again sends nothing new.
+          await sendRoleOffer(deps, branch!, args.mention.openId, change.pending);
+          await ctx.replyText(
+            change.created
+              ? `已请 ${who} 确认${ROLE_NAMES[args.role]}任命（确认卡片已私信发送），本人接受后生效；在此之前其角色不变。`
+              : `已向 ${who} 发出${ROLE_NAMES[args.role]}任命，待其本人确认。`,
+          );
+          return;
+        }
         await ctx.replyText(
-          `已将 ${args.mention.name || args.mention.openId} 设为${ROLE_NAMES[args.role]}。`,
+          change.kind === "unchanged"
+            ? `${who} 已是${ROLE_NAMES[args.role]}。`
+            : `已将 ${who} 设为${ROLE_NAMES[args.role]}。`,
         );
       },
     }),

@@ -12,7 +12,8 @@ export async function sendPrivately(ctx: CommandContext, text: string, descripti
     key: `msg:${ctx.message.messageId}:private`,
     branchId: ctx.branch?._id ?? null,
     target: { openId: ctx.message.senderOpenId },
-    content: { text: escapeText(text) },
+    // Says which branch it is about, like every private reply.
+    content: { text: escapeText(ctx.branch ? `【${ctx.branch.name}】${text}` : text) },
     description,
   });
   ctx.deps.delivery.wake();

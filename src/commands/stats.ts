@@ -2,6 +2,8 @@ import { z } from "zod";
 import { branchStatsCard, orgStatsCard } from "../cards/stats.js";
 import { buildLedgerWorkbook } from "../domain/ledgerExport.js";
 import { UserError } from "../domain/errors.js";
+import { findOrg, orgsOfSecretary } from "../domain/orgs.js";
+import type { Organisation } from "../db/models/organisation.js";
 import { parsePeriod, periodContaining, type Period } from "../domain/period.js";
 import { branchStats, orgStats } from "../domain/stats.js";
 import { commandInput } from "./args.js";
@@ -32,7 +34,7 @@ const periodOnly = commandInput.transform((input, ctx) => {
   return { period: periodWord(input.positional[0], ctx) };
 });
 
-/** `org [上级组织名] [期间]`: the organisation defaults to the sender's branch's parent. */
+/** `org [组织名称] [期间]`: the organisation defaults to the one the sender is secretary of. */
 const orgArgs = commandInput.transform((input, ctx) => {
   const words = [...input.positional];
   const last = words.at(-1);
@@ -69,26 +71,49 @@ export const statsCommands: CommandFamily = {
     subcommand({
       name: "org",
       aliases: ["组织", "党委"],
-      usage: ["/统计 党委 [上级组织名] [期间]", "/stats org [organisation] [YYYY | YYYY-Qn | YYYY-MM]"],
-      summary: "上级组织下各支部的统计，完成率最低的在前（管理员、上级组织所属支部书记）",
-      permission: "secretary",
+      usage: ["/统计 党委 [组织名称] [期间]（私聊）", "/stats org [organisation] [YYYY | YYYY-Qn | YYYY-MM]"],
+      summary: "上级组织下各支部的统计，完成率最低的在前（组织书记、管理员，私聊）",
+      permission: "org",
       needsBranch: false,
-      chat: "any",
+      // Other branches' figures are for the organisation's secretaries, never for a group.
+      chat: "p2p",
+      aboutBranch: false,
       args: orgArgs,
       async run(ctx, args) {
         const period = resolvePeriod(ctx, args.period);
-        // Admins may see any organisation (or all); a secretary sees the one above their branch.
-        const org = ctx.isAdmin ? args.org : (ctx.branch?.parentOrg ?? null);
-        if (!ctx.isAdmin) {
-          if (!org) throw new UserError("本支部没有设置上级组织（/绑定 时用 上级=… 设置）。");
-          if (args.org && args.org !== org) throw new UserError(`你只能查看「${org}」的统计。`);
-        }
-        const rows = await orgStats(ctx.deps.models, { parentOrg: org }, period);
-        await ctx.replyCard(orgStatsCard({ orgName: org ?? "全部支部", periodLabel: period.label, rows }));
+        const org = await statsOrg(ctx, args.org);
+        const rows = await orgStats(ctx.deps.models, { orgId: org?._id ?? null }, period);
+        await ctx.replyCard(
+          orgStatsCard({ orgName: org?.name ?? "全部支部", periodLabel: period.label, rows }),
+        );
       },
     }),
   ],
 };
+
+/**
+ * Whose roll-up: an admin names any organisation (or none: every branch); an organisation's
+ * secretary sees theirs (naming it when they have several). Membership is what the
+ * organisation approved, never what a branch claims.
+ */
+async function statsOrg(ctx: CommandContext, name: string | null): Promise<Organisation | null> {
+  if (ctx.isAdmin) {
+    if (!name) return null;
+    const org = await findOrg(ctx.deps.models, name);
+    if (!org) throw new UserError(`没有名为「${name}」的组织。`);
+    return org;
+  }
+  const mine = await orgsOfSecretary(ctx.deps.models, ctx.message.senderOpenId);
+  if (name) {
+    const org = mine.find((o) => o.name === name || o._id.toLowerCase() === name.toLowerCase());
+    if (!org) throw new UserError(`你只能查看你任书记的组织：${mine.map((o) => o.name).join("、")}。`);
+    return org;
+  }
+  if (mine.length > 1) {
+    throw new UserError(`你是多个组织的书记，请写明组织名称：${mine.map((o) => o.name).join("、")}。`);
+  }
+  return mine[0]!;
+}
 
 export const exportCommands: CommandFamily = {
   name: "export",

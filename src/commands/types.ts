@@ -16,8 +16,11 @@ export interface CommandInput {
   rest: string;
 }
 
-/** Who may run a command. `admin` is ZHIBU_ADMINS only; secretaries and admins pass `committee`. */
-export type Permission = "anyone" | "member" | "committee" | "secretary" | "admin";
+/**
+ * Who may run a command. `admin` is ZHIBU_ADMINS only; secretaries and admins pass `committee`;
+ * `org` is a secretary of an organisation (党委 / 总支) or an admin.
+ */
+export type Permission = "anyone" | "member" | "committee" | "secretary" | "org" | "admin";
 
 export interface CommandContext {
   deps: AppDeps;
@@ -27,6 +30,10 @@ export interface CommandContext {
   /** The sender's membership in that branch. */
   member: Member | null;
   isAdmin: boolean;
+  /** The sender is a secretary of some organisation (党委 / 总支). */
+  isOrgSecretary: boolean;
+  /** Private chat only: the sender is in several branches and has not chosen one (/切换). */
+  branchAmbiguous: boolean;
   replyText(text: string): Promise<void>;
   replyCard(card: object): Promise<void>;
 }
@@ -44,6 +51,11 @@ export interface Subcommand<A = unknown> {
   needsBranch: boolean;
   /** Where it may be run. */
   chat: "group" | "p2p" | "any";
+  /**
+   * False for commands not about the chat's branch (organisations, /切换): their private replies
+   * are not labelled with the branch. Every other private reply starts with 【支部名称】.
+   */
+  aboutBranch?: false;
   args: z.ZodType<A, CommandInput>;
   run(ctx: CommandContext, args: A): Promise<void>;
 }

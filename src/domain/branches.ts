@@ -1,6 +1,8 @@
 import type { Models } from "../db/models/index.js";
 import type { Branch } from "../db/models/branch.js";
-import type { Member, MemberRole } from "../db/models/member.js";
+import type { Member, MemberRole, PendingRole } from "../db/models/member.js";
+import type { Person } from "../db/models/person.js";
+import { randomUUID } from "node:crypto";
 import { isDuplicateKeyError } from "../db/connection.js";
 import { UserError } from "./errors.js";
 import { insertWithShortId } from "./shortId.js";
@@ -9,40 +11,82 @@ export async function findBranchByChat(models: Models, chatId: string): Promise<
   return models.Branch.findOne({ chatId }).lean<Branch>();
 }
 
+/** The branches in which `openId` is an active member, earliest joined first. */
+export async function activeMemberships(
+  models: Models,
+  openId: string,
+): Promise<{ branch: Branch; member: Member }[]> {
+  const memberships = await models.Member.find({ openId, active: true })
+    .sort({ createdAt: 1 })
+    .lean<Member[]>();
+  if (memberships.length === 0) return [];
+  const branches = await models.Branch.find({ _id: { $in: memberships.map((m) => m.branchId) } }).lean<
+    Branch[]
+  >();
+  const byId = new Map(branches.map((b) => [b._id, b]));
+  return memberships.flatMap((member) => {
+    const branch = byId.get(member.branchId);
+    return branch ? [{ branch, member }] : [];
+  });
+}
+
 /**
- * The branch a private chat speaks for: the sender's, preferring one where they are secretary,
- * then committee, then the earliest joined.
+ * The branch a private chat speaks for: the one the person chose (/切换) while they are still an
+ * active member there, else their only branch. In several branches with none chosen, none
+ * (`ambiguous`): the person must choose, so that a roster someone else synced them into never
+ * decides what their private commands do.
  */
 export async function findBranchForUser(
   models: Models,
   openId: string,
-): Promise<{ branch: Branch; member: Member } | null> {
-  const memberships = await models.Member.find({ openId, active: true })
-    .sort({ createdAt: 1 })
-    .lean<Member[]>();
-  const rank = (role: string) => (role === "secretary" ? 0 : role === "committee" ? 1 : 2);
-  const best = memberships.sort((a, b) => rank(a.role) - rank(b.role))[0];
-  if (!best) return null;
-  const branch = await models.Branch.findById(best.branchId).lean<Branch>();
-  return branch ? { branch, member: best } : null;
+): Promise<{ branch: Branch; member: Member } | { ambiguous: true } | null> {
+  const [memberships, person] = await Promise.all([
+    activeMemberships(models, openId),
+    models.Person.findById(openId).lean<Person>(),
+  ]);
+  const chosen = memberships.find((m) => m.branch._id === person?.privateBranchId);
+  if (chosen) return chosen;
+  if (memberships.length === 1) return memberships[0]!;
+  return memberships.length === 0 ? null : { ambiguous: true };
+}
+
+/** Records the branch `openId`'s private chat acts for; they must be an active member there. */
+export async function choosePrivateBranch(models: Models, openId: string, branchId: string): Promise<Branch> {
+  const member = await findMember(models, branchId, openId);
+  const branch = member?.active ? await models.Branch.findById(branchId).lean<Branch>() : null;
+  if (!branch) throw new UserError("你不是该支部的在册党员，不能切换到该支部。");
+  const update = { $set: { privateBranchId: branchId } };
+  try {
+    await models.Person.updateOne({ _id: openId }, update, { upsert: true });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await models.Person.updateOne({ _id: openId }, update);
+  }
+  return branch;
 }
 
 /**
  * The branch a chat speaks for, and the person's membership in it: the branch bound to the chat,
- * or — where the chat is not bound and `ownIfUnbound` (a private chat) — the person's own branch.
+ * or — where the chat is not bound and `ownIfUnbound` (a private chat) — the person's own branch
+ * (`ambiguous` when they are in several and chose none).
  */
 export async function branchAndMember(
   models: Models,
   chatId: string,
   openId: string,
   { ownIfUnbound }: { ownIfUnbound: boolean },
-): Promise<{ branch: Branch | null; member: Member | null }> {
+): Promise<{ branch: Branch | null; member: Member | null; ambiguous: boolean }> {
   const branch = await findBranchByChat(models, chatId);
-  if (branch) return { branch, member: await findMember(models, branch._id, openId) };
-  if (!ownIfUnbound) return { branch: null, member: null };
+  if (branch) return { branch, member: await findMember(models, branch._id, openId), ambiguous: false };
+  if (!ownIfUnbound) return { branch: null, member: null, ambiguous: false };
   const own = await findBranchForUser(models, openId);
-  return { branch: own?.branch ?? null, member: own?.member ?? null };
+  if (own && "ambiguous" in own) return { branch: null, member: null, ambiguous: true };
+  return { branch: own?.branch ?? null, member: own?.member ?? null, ambiguous: false };
 }
+
+/** What a private chat says to someone in several branches who has not chosen one. */
+export const CHOOSE_BRANCH_TEXT =
+  "你是多个支部的在册党员，请先发送 /切换 选择私聊时代表的支部（只有你自己能选择）。";
 
 export async function findMember(models: Models, branchId: string, openId: string): Promise<Member | null> {
   return models.Member.findOne({ branchId, openId }).lean<Member>();
@@ -51,7 +95,7 @@ export async function findMember(models: Models, branchId: string, openId: strin
 /** Binds a chat to a new branch; the binder becomes its secretary. One branch per chat. */
 export async function bindBranch(
   models: Models,
-  input: { chatId: string; name: string; parentOrg: string | null; binder: { openId: string; name: string } },
+  input: { chatId: string; name: string; binder: { openId: string; name: string } },
 ): Promise<{ branch: Branch; created: boolean }> {
   const existing = await findBranchByChat(models, input.chatId);
   if (existing) {
@@ -63,7 +107,9 @@ export async function bindBranch(
     branch = await insertWithShortId<Branch>(models.Branch, "B", {
       name: input.name,
       chatId: input.chatId,
-      parentOrg: input.parentOrg,
+      orgId: null,
+      orgRequest: null,
+      parentOrg: null,
       createdBy: input.binder.openId,
     });
   } catch (error) {
@@ -99,45 +145,106 @@ async function upsertMember(
 /**
  * Makes the roster match the chat: everyone in it is an active member (roles kept), everyone
  * who left becomes inactive with their history kept. Safe to run any number of times.
+ * A branch always keeps an active secretary: when every active secretary has left the chat,
+ * they stay active secretaries (`keptSecretaries`) until a new one is appointed and accepts.
  */
 export async function syncMembers(
   models: Models,
   branchId: string,
   chatMembers: { openId: string; name: string }[],
   now: Date,
-): Promise<{ total: number; added: number; deactivated: number }> {
-  const before = await models.Member.find({ branchId }, { openId: 1, active: 1 }).lean<Member[]>();
+): Promise<{ total: number; added: number; deactivated: number; keptSecretaries: Member[] }> {
+  const before = await models.Member.find({ branchId }, { openId: 1, active: 1, role: 1, name: 1 }).lean<
+    Member[]
+  >();
   const known = new Map(before.map((m) => [m.openId, m.active]));
   let added = 0;
   for (const person of chatMembers) {
     if (known.get(person.openId) !== true) added++;
     await upsertMember(models, branchId, person);
   }
-  const present = chatMembers.map((m) => m.openId);
+  const present = new Set(chatMembers.map((m) => m.openId));
+  const secretaries = before.filter((m) => m.active && m.role === "secretary");
+  const kept = secretaries.some((m) => present.has(m.openId))
+    ? []
+    : secretaries.filter((m) => !present.has(m.openId));
   const left = await models.Member.updateMany(
-    { branchId, active: true, openId: { $nin: present } },
-    { $set: { active: false, leftAt: now } },
+    { branchId, active: true, openId: { $nin: [...present, ...kept.map((m) => m.openId)] } },
+    { $set: { active: false, leftAt: now, pendingRole: null } },
   );
-  return { total: chatMembers.length, added, deactivated: left.modifiedCount };
+  return { total: chatMembers.length, added, deactivated: left.modifiedCount, keptSecretaries: kept };
 }
 
 export async function listMembers(models: Models, branchId: string): Promise<Member[]> {
   return models.Member.find({ branchId, active: true }).sort({ role: 1, name: 1 }).lean<Member[]>();
 }
 
+const ROLE_RANK: Record<MemberRole, number> = { secretary: 0, committee: 1, member: 2 };
+
+export type RoleChange =
+  { kind: "applied" } | { kind: "unchanged" } | { kind: "offered"; pending: PendingRole; created: boolean };
+
+/**
+ * Sets a member's role. Giving 书记 or 支委 (a higher role than they have) only offers it: it
+ * applies when the person accepts (answerRole), so nobody gets rights in a branch they did not
+ * agree to act for. A lower role (or 党员) applies at once and withdraws any offer; the last
+ * active secretary cannot step down. Offering the same role again returns the pending offer.
+ */
 export async function setRole(
   models: Models,
   branchId: string,
   openId: string,
   role: MemberRole,
-): Promise<void> {
+  offer: { by: string; now: Date },
+): Promise<RoleChange> {
   const member = await findMember(models, branchId, openId);
   if (!member?.active) throw new UserError("此人不是本支部的在册党员，请先 /党员 同步。");
-  if (member.role === "secretary" && role !== "secretary") {
+  if (ROLE_RANK[role] < ROLE_RANK[member.role]) {
+    if (member.pendingRole?.role === role)
+      return { kind: "offered", pending: member.pendingRole, created: false };
+    const pending: PendingRole = { id: randomUUID(), role, by: offer.by, at: offer.now };
+    const filter = member.pendingRole
+      ? { branchId, openId, "pendingRole.id": member.pendingRole.id }
+      : { branchId, openId, pendingRole: null };
+    const result = await models.Member.updateOne(filter, { $set: { pendingRole: pending } });
+    if (result.modifiedCount === 1) return { kind: "offered", pending, created: true };
+    const now = await findMember(models, branchId, openId);
+    if (now?.pendingRole?.role === role) return { kind: "offered", pending: now.pendingRole, created: false };
+    throw new UserError("此人的角色正在被修改，请稍后再试。");
+  }
+  if (member.role === role) {
+    if (member.pendingRole) {
+      await models.Member.updateOne({ branchId, openId }, { $set: { pendingRole: null } });
+      return { kind: "applied" };
+    }
+    return { kind: "unchanged" };
+  }
+  if (member.role === "secretary") {
     const secretaries = await models.Member.countDocuments({ branchId, role: "secretary", active: true });
     if (secretaries <= 1) throw new UserError("支部至少需要一名书记：请先任命新书记，再调整此人的角色。");
   }
-  await models.Member.updateOne({ branchId, openId }, { $set: { role } });
+  await models.Member.updateOne({ branchId, openId }, { $set: { role, pendingRole: null } });
+  return { kind: "applied" };
+}
+
+/**
+ * The person's own answer to a role offer. Compare-and-set on the offer's id: a second click,
+ * or an offer withdrawn or replaced meanwhile, changes nothing (`changed: false`).
+ */
+export async function answerRole(
+  models: Models,
+  input: { branchId: string; openId: string; requestId: string; accept: boolean },
+): Promise<{ member: Member | null; pending: PendingRole | null; changed: boolean }> {
+  const member = await findMember(models, input.branchId, input.openId);
+  const pending = member?.pendingRole ?? null;
+  if (!member?.active || !pending || pending.id !== input.requestId) {
+    return { member, pending: null, changed: false };
+  }
+  const result = await models.Member.updateOne(
+    { branchId: input.branchId, openId: input.openId, active: true, "pendingRole.id": pending.id },
+    input.accept ? { $set: { role: pending.role, pendingRole: null } } : { $set: { pendingRole: null } },
+  );
+  return { member, pending, changed: result.modifiedCount === 1 };
 }
 
 /** Puts members into a 党小组 (a member is in at most one group). */

@@ -102,7 +102,7 @@ export interface BranchStats {
 export interface OrgStatsRow {
   branchId: string;
   name: string;
-  parentOrg: string | null;
+  orgId: string | null;
   complianceRate: number;
   metTypes: number;
   requiredTypes: number;
@@ -381,24 +381,24 @@ export async function branchStats(
 }
 
 /**
- * One row per branch (of `parentOrg`, or every branch when null), lowest compliance first (ties:
+ * One row per branch (of the organisation `orgId`, or every branch when null), lowest compliance first (ties:
  * lowest participation, then lowest dues rate, then branch id). Three queries whatever the number
  * of branches: the branches, closed meetings grouped by branch and type, dues grouped by branch.
  */
 export async function orgStats(
   models: OrgStatsModels,
-  { parentOrg }: { parentOrg: string | null },
+  { orgId }: { orgId: string | null },
   period: Period,
 ): Promise<OrgStatsRow[]> {
-  const branches = await models.Branch.find(parentOrg === null ? {} : { parentOrg }, {
+  const branches = await models.Branch.find(orgId === null ? {} : { orgId }, {
     name: 1,
-    parentOrg: 1,
-  }).lean<{ _id: string; name: string; parentOrg: string | null }[]>();
+    orgId: 1,
+  }).lean<{ _id: string; name: string; orgId: string | null }[]>();
   if (branches.length === 0) return [];
   const ids = branches.map((b) => b._id);
   // Every branch: no branch filter at all. A long `$in` of ids costs the local server one index
   // probe per id, and the whole collection is wanted anyway.
-  const all = parentOrg === null;
+  const all = orgId === null;
 
   const [meetings, dues] = await Promise.all([
     models.Meeting.aggregate<{
@@ -445,7 +445,7 @@ export async function orgStats(
     return {
       branchId: branch._id,
       name: branch.name,
-      parentOrg: branch.parentOrg ?? null,
+      orgId: branch.orgId ?? null,
       complianceRate: compliance.rate,
       metTypes: compliance.metTypes,
       requiredTypes: compliance.requiredTypes,

@@ -375,12 +375,12 @@ describe("branchStats", () => {
 
 describe("orgStats", () => {
   beforeAll(async () => {
-    const branch = (id: string, seqNo: number, parentOrg: string | null) => ({
+    const branch = (id: string, seqNo: number, orgId: string | null) => ({
       _id: id,
       seq: seqNo,
       name: `${id}支部`,
       chatId: `oc_${id}`,
-      parentOrg,
+      orgId,
       createdBy: "ou_sec",
     });
     await db.models.Branch.insertMany([
@@ -416,8 +416,8 @@ describe("orgStats", () => {
     ]);
   });
 
-  it("rows per branch of a parent org, lowest compliance first", async () => {
-    const rows = await orgStats(db.models, { parentOrg: "P1" }, period("2026-04"));
+  it("rows per branch of an organisation, lowest compliance first", async () => {
+    const rows = await orgStats(db.models, { orgId: "P1" }, period("2026-04"));
     expect(rows.map((r) => r.branchId)).toEqual(["O4", "O2", "O1"]);
     expect(rows[0]).toMatchObject({
       branchId: "O4",
@@ -437,8 +437,8 @@ describe("orgStats", () => {
     });
   });
 
-  it("covers every branch with a null parent org", async () => {
-    const rows = await orgStats(db.models, { parentOrg: null }, period("2026-04"));
+  it("covers every branch with a null organisation", async () => {
+    const rows = await orgStats(db.models, { orgId: null }, period("2026-04"));
     expect(rows.map((r) => r.branchId)).toEqual(["O3", "O4", "O2", "O1"]);
     expect(rows[0]).toMatchObject({
       complianceRate: 0,
@@ -447,7 +447,7 @@ describe("orgStats", () => {
       participationRate: 0,
       duesRate: 1,
     });
-    expect(await orgStats(db.models, { parentOrg: "nobody" }, period("2026-04"))).toEqual([]);
+    expect(await orgStats(db.models, { orgId: "nobody" }, period("2026-04"))).toEqual([]);
   });
 
   it("uses a constant number of queries", async () => {
@@ -457,7 +457,7 @@ describe("orgStats", () => {
       vi.spyOn(db.models.Due, "aggregate"),
     ];
     try {
-      await orgStats(db.models, { parentOrg: null }, period("2026"));
+      await orgStats(db.models, { orgId: null }, period("2026"));
       expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 1, 1]);
     } finally {
       for (const spy of spies) spy.mockRestore();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBot, type TestBot } from "../helpers/testBot.js";
 import { contentText } from "../helpers/larkMock.js";
 import { larkUuid } from "../../src/delivery/outbox.js";
+import { acceptRoleOffer } from "../helpers/roles.js";
 
 const CHAT = "oc_branch_chat_0001";
 const SECRETARY = { openId: "ou_secretary", name: "王书记" };
@@ -36,9 +37,13 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第一党支部");
   t.lark.chatMembers(CHAT, [ROSTER]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
-  t.lark.expectReply();
+  // The role waits for the person's own confirmation: the card by DM, 接受, the secretary told.
+  t.lark.expectReply().expectSend();
   await say(SECRETARY.openId, "/角色 @李委员 支委", [COMMITTEE]);
+  t.lark.expectSend();
+  await acceptRoleOffer(t, COMMITTEE.openId);
   expect(t.lark.pending()).toEqual([]);
+  t.lark.sent.length = 0;
 });
 afterAll(async () => t.close());
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { acceptRoleOffer } from "../helpers/roles.js";
 import { businessSnapshot, useBot } from "./harness.js";
 
 const ADMIN = "ou_roster_admin";
@@ -134,16 +135,22 @@ describe("/bind", () => {
     expect(lastReply()).toContain("已将本群绑定为「第三党支部」");
   });
 
-  it("/绑定 works, and 上级= is stored as the parent organisation", async () => {
+  it("/绑定 works; 上级= naming no organisation makes it a member of none and asks nobody", async () => {
     const chatId = newChat();
     h.lark
       .chatOwner(chatId, SEC.openId)
       .chatMembers(chatId, [[SEC]])
       .expectReply();
     await h.t.say({ text: "/绑定 第二党支部 上级=机关党委", sender: SEC.openId, chatId });
-    expect(await branchOf(chatId)).toMatchObject({ name: "第二党支部", parentOrg: "机关党委" });
+    // Organisations are records made by an admin: a name typed by a group owner joins nothing.
+    expect(await branchOf(chatId)).toMatchObject({
+      name: "第二党支部",
+      orgId: null,
+      orgRequest: null,
+      parentOrg: null,
+    });
     expect(lastReply()).toContain("「第二党支部」");
-    expect(lastReply()).toContain("上级：机关党委");
+    expect(lastReply()).toContain("没有名为「机关党委」的上级组织");
   });
 
   it("is refused in a private chat, nothing written", async () => {
@@ -237,8 +244,9 @@ describe("/members sync", () => {
 
   it("keeps roles and party groups across syncs", async () => {
     const chatId = await setupBranch([SEC, ZHANG, LI]);
-    h.lark.expectReply(2);
+    h.lark.expectReply(2).expectSend(2);
     await h.t.say({ text: "/role @张三 committee", sender: SEC.openId, chatId, mentions: [ZHANG] });
+    await acceptRoleOffer(h.t, ZHANG.openId);
     await h.t.say({ text: "/members group 第一党小组 @李四", sender: SEC.openId, chatId, mentions: [LI] });
 
     h.lark.chatMembers(chatId, [[SEC, ZHANG, LI]]).expectReply();
@@ -290,13 +298,20 @@ describe("/members", () => {
 });
 
 describe("/role", () => {
-  it("the secretary makes members committee members (/role and /角色)", async () => {
+  it("the secretary makes members committee members (/role and /角色), once each accepts", async () => {
     const chatId = await setupBranch([SEC, ZHANG, LI]);
-    h.lark.expectReply(2);
+    h.lark.expectReply(2).expectSend(4);
     await h.t.say({ text: "/role @张三 committee", sender: SEC.openId, chatId, mentions: [ZHANG] });
-    expect(lastReply()).toBe("已将 张三 设为支委。");
+    expect(lastReply()).toBe(
+      "已请 张三 确认支委任命（确认卡片已私信发送），本人接受后生效；在此之前其角色不变。",
+    );
     await h.t.say({ text: "/角色 @李四 支委", sender: SEC.openId, chatId, mentions: [LI] });
-    expect(lastReply()).toBe("已将 李四 设为支委。");
+    expect(lastReply()).toBe(
+      "已请 李四 确认支委任命（确认卡片已私信发送），本人接受后生效；在此之前其角色不变。",
+    );
+    expect(await memberOf(chatId, ZHANG)).toMatchObject({ role: "member" });
+    await acceptRoleOffer(h.t, ZHANG.openId);
+    await acceptRoleOffer(h.t, LI.openId);
     expect(await memberOf(chatId, ZHANG)).toMatchObject({ role: "committee" });
     expect(await memberOf(chatId, LI)).toMatchObject({ role: "committee" });
     expect(await memberOf(chatId, SEC)).toMatchObject({ role: "secretary" });
@@ -304,8 +319,9 @@ describe("/role", () => {
 
   it("is refused to members and committee members, nothing written", async () => {
     const chatId = await setupBranch([SEC, ZHANG, LI]);
-    h.lark.expectReply();
+    h.lark.expectReply().expectSend(2);
     await h.t.say({ text: "/role @张三 committee", sender: SEC.openId, chatId, mentions: [ZHANG] });
+    await acceptRoleOffer(h.t, ZHANG.openId);
     const before = await businessSnapshot(h.t);
 
     h.lark.expectReply(2);
@@ -326,8 +342,9 @@ describe("/role", () => {
     expect(lastReply()).toContain("支部至少需要一名书记");
     expect(await businessSnapshot(h.t)).toEqual(before);
 
-    h.lark.expectReply(2);
+    h.lark.expectReply(2).expectSend(2);
     await h.t.say({ text: "/role @张三 secretary", sender: SEC.openId, chatId, mentions: [ZHANG] });
+    await acceptRoleOffer(h.t, ZHANG.openId);
     await h.t.say({ text: "/role @王书记 member", sender: SEC.openId, chatId, mentions: [SEC] });
     expect(lastReply()).toBe("已将 王书记 设为党员。");
     expect(await memberOf(chatId, SEC)).toMatchObject({ role: "member" });

@@ -3,12 +3,14 @@ import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
+import { cardButtons } from "../helpers/roles.js";
 import { startTestBot, type TestBot } from "../helpers/testBot.js";
 
 const CHAT = "oc_stats_branch";
 const SECRETARY = { openId: "ou_sec_x", name: "何书记" };
 const A = { openId: "ou_a_x", name: "许一" };
 const B = { openId: "ou_b_x", name: "吕二" };
+const ADMIN = "ou_admin_x";
 
 let t: TestBot;
 const say = (sender: string, text: string, mentions?: { openId: string; name: string }[]) =>
@@ -17,12 +19,34 @@ const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
   // Monday 2026-10-05 10:00 Asia/Shanghai.
-  t = await startTestBot("stats_export", { now: "2026-10-05T02:00:00Z" });
+  t = await startTestBot("stats_export", { now: "2026-10-05T02:00:00Z", admins: [ADMIN] });
+  // 机关党委 is made by an admin, with the secretary also its secretary; joining it is approved.
+  t.lark.expectReply(2);
+  await t.say({ sender: ADMIN, chatId: "oc_p2p_admin", chatType: "p2p", text: "/组织 新建 机关党委" });
+  await t.say({
+    sender: ADMIN,
+    chatId: "oc_p2p_admin",
+    chatType: "p2p",
+    text: "/组织 书记 机关党委 @何书记",
+    mentions: [SECRETARY],
+  });
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, A, B]])
-    .expectReply();
+    .expectReply()
+    .expectSend();
   await say(SECRETARY.openId, "/绑定 第五党支部 上级=机关党委");
+  const approve = cardButtons(t.lark.sent.at(-1)?.body).find((v) => v.decision === "approve")!;
+  t.lark.expectSend();
+  await t.click({
+    operator: SECRETARY.openId,
+    value: approve,
+    messageId: "om_join_x",
+    chatId: "oc_p2p_sec_x",
+  });
+  await t.bot.router.idle();
+  expect(t.lark.pending()).toEqual([]);
+  t.lark.sent.length = 0;
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
   // A 支部党员大会 on 10-08 19:00: the secretary and A check in, B is absent; then closed.
@@ -56,9 +80,11 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
 
   it("rolls up the parent organisation for its secretary, lowest compliance first, and refuses members", async () => {
     t.lark.expectReply(2);
-    await say(SECRETARY.openId, "/统计 党委 2026-Q4");
+    const privately = (sender: string, text: string) =>
+      t.say({ sender, chatId: `oc_p2p_${sender}`, chatType: "p2p", text });
+    await privately(SECRETARY.openId, "/统计 党委 2026-Q4");
     expect(String(t.lark.replies.at(-1)!.body.content)).toContain("第五党支部");
-    await say(A.openId, "/统计 党委");
+    await privately(A.openId, "/统计 党委");
     expect(lastReply()).toContain("仅限");
   });
 

@@ -1,17 +1,42 @@
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
 
-/** A 党支部 bound to one group chat. `parentOrg` names its 党委 / 总支 for later roll-ups. */
+/**
+ * A pending request to join an organisation. `orgId` is null for a request naming an
+ * organisation that does not exist (yet): free-text parents from before organisations were
+ * records; it is linked when an admin creates an organisation of that name.
+ */
+const orgRequestSchema = new Schema(
+  {
+    id: { type: String, required: true },
+    orgId: { type: String, default: null },
+    orgName: { type: String, required: true },
+    requestedBy: { type: String, required: true },
+    requestedAt: { type: Date, required: true },
+    migrated: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
+
+/** A 党支部 bound to one group chat, a member of at most one organisation (`orgId`). */
 const branchSchema = new Schema(
   {
     _id: { type: String, required: true }, // short id, e.g. "B3"
     seq: { type: Number, required: true, unique: true },
     name: { type: String, required: true },
     chatId: { type: String, required: true, unique: true },
+    /** The organisation (党委 / 总支) it belongs to, set only by an approved request. */
+    orgId: { type: String, default: null },
+    /** Its pending request to join one, if any. */
+    orgRequest: { type: orgRequestSchema, default: null },
+    /** Legacy free text (上级=… before organisations were records): migrated to `orgRequest` at start. */
     parentOrg: { type: String, default: null },
     createdBy: { type: String, required: true },
   },
   { timestamps: true, versionKey: false },
 );
 
+branchSchema.index({ orgId: 1 });
+
+export type OrgRequest = InferSchemaType<typeof orgRequestSchema>;
 export type Branch = InferSchemaType<typeof branchSchema> & { _id: string };
 export const branchModel = (connection: Connection) => connection.model("Branch", branchSchema, "branches");

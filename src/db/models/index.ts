@@ -8,6 +8,8 @@ import { memberModel } from "./member.js";
 import { outboxModel } from "./outbox.js";
 import { studyConfirmationModel, studyTaskModel } from "./study.js";
 import { dueModel, duesProfileModel } from "./dues.js";
+import { organisationModel } from "./organisation.js";
+import { personModel } from "./person.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -22,6 +24,8 @@ export function createModels(connection: Connection) {
     StudyConfirmation: studyConfirmationModel(connection),
     DuesProfile: duesProfileModel(connection),
     Due: dueModel(connection),
+    Organisation: organisationModel(connection),
+    Person: personModel(connection),
   };
 }
 

@@ -1,0 +1,43 @@
+import type { TestBot } from "./testBot.js";
+
+/** The callback values of the buttons of a sent card (by its request body). */
+export function cardButtons(body: Record<string, unknown> | undefined): Record<string, unknown>[] {
+  const values: Record<string, unknown>[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    const object = node as Record<string, unknown>;
+    if (object.tag === "button") {
+      const behaviors = object.behaviors as { value: Record<string, unknown> }[];
+      values.push(behaviors[0]!.value);
+    }
+    Object.values(object).forEach(walk);
+  };
+  walk(JSON.parse(String(body?.content ?? "{}")));
+  return values;
+}
+
+/**
+ * The person offered a role (/角色 … 书记|支委) clicks 接受 on the card sent to them by DM, as
+ * they would in Lark. Expects the card among what `t.lark` recorded as sent; the caller expects
+ * the DM that tells the offerer (one send).
+ */
+export async function acceptRoleOffer(
+  t: TestBot,
+  openId: string,
+  decision: "accept" | "decline" = "accept",
+): Promise<{ status: number; body: { toast: { type: string; content: string } } }> {
+  const card = [...t.lark.sent]
+    .reverse()
+    .find((s) => s.body.receive_id === openId && JSON.stringify(s.body).includes("role.confirm"));
+  const value = cardButtons(card?.body).find((v) => v.decision === decision);
+  if (!value) throw new Error(`no role offer card was sent to ${openId}`);
+  const answer = await t.click({
+    operator: openId,
+    value,
+    messageId: `om_role_${openId}`,
+    chatId: `oc_p2p_${openId}`,
+  });
+  await t.bot.router.idle();
+  return answer;
+}
