@@ -1,6 +1,6 @@
 import { LarkApiError } from "../lark/api.js";
 
-/** How to treat a failed send (Lark's error codes, DESIGN.md §3). */
+/** How to treat a failed send (Lark's error codes). */
 export type FailureKind =
   // HTTP 429 / 99991400: wait for the reset; `quota` (x-ogw-ratelimit-limit) tells which limit
   | { kind: "rate-limited"; retryAfterMs: number; quota?: number }

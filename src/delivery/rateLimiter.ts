@@ -1,5 +1,5 @@
 /**
- * Client-side rate limiting for Lark's message APIs (DESIGN.md §3).
+ * Client-side rate limiting for Lark's message APIs.
  *
  * Lark allows, per app, 50 send/reply/PATCH calls per second and 1000 per minute; per chat and
  * per receiving user 5 per second; per card (message) 5 PATCH per second. Over a limit it answers
@@ -36,7 +36,7 @@ export interface RateLimits {
   perCardPerSecond: number;
 }
 
-/** Lark's published limits for send, reply and PATCH of messages (DESIGN.md §3). */
+/** Lark's published limits for send, reply and PATCH of messages. */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   appPerSecond: 50,
   appPerMinute: 1000,
