@@ -217,7 +217,7 @@ export function createDeliveryWorker(options: DeliveryOptions) {
         );
         if (done.modifiedCount === 0) {
           await models.Outbox.updateOne(
-            { _id: item._id, status: "sending" },
+            { _id: item._id, status: "sending", owner },
             { $set: { status: "pending" } },
           );
         }
@@ -365,6 +365,9 @@ export function createDeliveryWorker(options: DeliveryOptions) {
           progressed = true;
           break;
         }
+        // Being sent by this worker (a card asked for a newer state meanwhile): wait for that send,
+        // so two PATCHes of one card never race and the older state never lands last.
+        if (leased.has(item._id)) continue;
         if (!(await claim(item))) continue;
         progressed = true;
         handled++;
