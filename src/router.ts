@@ -2,7 +2,7 @@ import { runAction, errorToast } from "./actions/dispatch.js";
 import { randomUUID } from "node:crypto";
 import { runCommand } from "./commands/dispatch.js";
 import { isCommandText } from "./commands/parse.js";
-import { isDuplicateKeyError } from "./db/connection.js";
+import { isDuplicateKeyError, trusted } from "./db/connection.js";
 import type { InboundEvent } from "./db/models/inboundEvent.js";
 import { enqueueReply } from "./delivery/outbox.js";
 import type { AppDeps } from "./deps.js";
@@ -114,16 +114,16 @@ export function createRouter(deps: AppDeps) {
     const claim = await models.InboundEvent.updateOne(
       {
         _id: id,
-        attempts: { $lt: MAX_ATTEMPTS },
+        attempts: trusted({ $lt: MAX_ATTEMPTS }),
         $or: [
           { status: "received", retryAt: null },
-          { status: "received", retryAt: { $lte: now } },
-          { status: "processing", leaseUntil: { $lt: now } },
+          { status: "received", retryAt: trusted({ $lte: now }) },
+          { status: "processing", leaseUntil: trusted({ $lt: now }) },
           // Claimed before claims were leases.
           {
             status: "processing",
             leaseUntil: null,
-            claimedAt: { $lt: new Date(now.getTime() - INBOX_LEASE_MS) },
+            claimedAt: trusted({ $lt: new Date(now.getTime() - INBOX_LEASE_MS) }),
           },
         ],
       },
@@ -234,7 +234,11 @@ export function createRouter(deps: AppDeps) {
     const now = clock.now();
     const since = new Date(now.getTime() - RECOVERY_WINDOW_MS);
     const pending = await models.InboundEvent.find(
-      { kind: "message", status: { $in: ["received", "processing"] }, receivedAt: { $gte: since } },
+      {
+        kind: "message",
+        status: trusted({ $in: ["received", "processing"] }),
+        receivedAt: trusted({ $gte: since }),
+      },
       { _id: 1, status: 1, attempts: 1, leaseUntil: 1, retryAt: 1, claimedAt: 1, payload: 1 },
     ).lean<InboundEvent[]>();
     let taken = 0;

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDb, type TestDb } from "./helpers/db.js";
 import { insertWithShortId } from "../src/domain/shortId.js";
 import type { Branch } from "../src/db/models/branch.js";
+import { trusted } from "../src/db/connection.js";
+import { findBranchByChat, findMember } from "../src/domain/branches.js";
 
 let db: TestDb;
 beforeAll(async () => {
@@ -35,5 +37,26 @@ describe("database", () => {
         createdBy: "ou_x",
       }),
     ).rejects.toMatchObject({ code: 11000 });
+  });
+});
+
+describe("query filters (sanitizeFilter)", () => {
+  // Zod at the edge refuses ids that are not strings; this is the second wall behind it, for
+  // any value that reaches a filter some other way.
+  it("never lets an operator-shaped value act as an operator: it is refused, so it matches nothing", async () => {
+    const injected = { $ne: null } as unknown as string;
+    const refused = /Cast to string failed/;
+    await expect(db.models.Branch.countDocuments({ chatId: injected })).rejects.toThrow(refused);
+    await expect(findBranchByChat(db.models, injected)).rejects.toThrow(refused);
+    await expect(findMember(db.models, { $gt: "" } as unknown as string, injected)).rejects.toThrow(refused);
+    await expect(db.models.Branch.updateMany({ chatId: injected }, { $set: { name: "x" } })).rejects.toThrow(
+      refused,
+    );
+    expect(await db.models.Branch.countDocuments({ name: "x" })).toBe(0);
+  });
+
+  it("keeps the operators our own code marks as trusted", async () => {
+    expect(await db.models.Branch.countDocuments({ chatId: trusted({ $ne: null }) })).toBe(20);
+    expect(await db.models.Branch.countDocuments({ chatId: trusted({ $in: ["oc_1", "oc_2"] }) })).toBe(2);
   });
 });

@@ -23,7 +23,7 @@ import type { Connection } from "mongoose";
 import { DELIVERY_POLL_MS, LARK_RATE_LIMITS } from "../../config/delivery.js";
 import { buildBot } from "../../src/bot.js";
 import { loadConfig } from "../../src/config.js";
-import { connectDb } from "../../src/db/connection.js";
+import { connectDb, trusted } from "../../src/db/connection.js";
 import { freePort } from "../../src/db/localServer.js";
 import { createModels, syncIndexes, type Models } from "../../src/db/models/index.js";
 import { bindBranch, syncMembers } from "../../src/domain/branches.js";
@@ -353,7 +353,7 @@ export async function runKill(options: {
     await child.ready;
 
     const keyPrefix = `^study:${seeded.studyId}:remind:manual:`;
-    const enqueued = () => seeded.models.Outbox.countDocuments({ _id: { $regex: keyPrefix } });
+    const enqueued = () => seeded.models.Outbox.countDocuments({ _id: trusted({ $regex: keyPrefix }) });
     const total = seeded.recipients.length;
     const payload = textMessage({
       token: TOKEN,

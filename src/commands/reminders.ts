@@ -9,6 +9,7 @@ import { formatMeetingTime } from "../domain/meetings.js";
 import { reminderKey } from "../jobs/meetingReminders.js";
 import { commandInput, noArguments } from "./args.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
+import { trusted } from "../db/connection.js";
 
 const MIN = 60_000;
 
@@ -59,9 +60,9 @@ async function unfinishedCommands(ctx: CommandContext): Promise<string[]> {
   const now = clock.now();
   const items = await models.InboundEvent.find(
     {
-      chatId: { $in: [...new Set([ctx.message.chatId, ctx.branch!.chatId])] },
-      status: { $in: ["received", "processing", "failed"] },
-      receivedAt: { $gte: new Date(now.getTime() - RECENT_COMMANDS_MS) },
+      chatId: trusted({ $in: [...new Set([ctx.message.chatId, ctx.branch!.chatId])] }),
+      status: trusted({ $in: ["received", "processing", "failed"] }),
+      receivedAt: trusted({ $gte: new Date(now.getTime() - RECENT_COMMANDS_MS) }),
     },
     { status: 1, leaseUntil: 1, attempts: 1, summary: 1, receivedAt: 1 },
   ).lean<InboundEvent[]>();
@@ -113,7 +114,7 @@ export const remindersCommands: CommandFamily = {
         const branchId = ctx.branch!._id;
         const [planned, waiting, dead] = await Promise.all([
           plannedSends(ctx),
-          models.Outbox.find({ branchId, status: { $in: ["pending", "sending"] } })
+          models.Outbox.find({ branchId, status: trusted({ $in: ["pending", "sending"] }) })
             .sort({ notBefore: 1 })
             .limit(20)
             .lean<OutboxItem[]>(),

@@ -11,9 +11,21 @@ export async function connectDb(uri: string, dbName?: string): Promise<Connectio
     maxIdleTimeMS: 60_000,
     serverSelectionTimeoutMS: 10_000,
     autoIndex: true,
+    // A value that came from outside (an id from an event, a card value) can never act as a
+    // query operator: `{chat_id: {$ne: null}}` is compared as a literal. Operators our own code
+    // writes are marked with `trusted()`.
+    sanitizeFilter: true,
   });
   await connection.asPromise();
   return connection;
+}
+
+/**
+ * Marks a query condition written by our own code (`{ $in: ids }`, `{ $lt: date }`) so the
+ * connection's `sanitizeFilter` keeps it an operator. Never wrap a value taken from input.
+ */
+export function trusted<const T extends object>(condition: T): T {
+  return mongoose.trusted(condition) as T;
 }
 
 export async function pingDb(connection: Connection): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isDuplicateKeyError } from "../db/connection.js";
+import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Models } from "../db/models/index.js";
 import type { Clock } from "../domain/clock.js";
 import type { OutgoingContent, Target } from "../lark/types.js";
@@ -102,7 +102,7 @@ export async function requestCardRefresh(
 export async function cancelPending(models: Models, keyPrefix: string): Promise<number> {
   const escaped = keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const result = await models.Outbox.updateMany(
-    { _id: { $regex: `^${escaped}` }, status: "pending" },
+    { _id: trusted({ $regex: `^${escaped}` }), status: "pending" },
     { $set: { status: "cancelled" } },
   );
   return result.modifiedCount;

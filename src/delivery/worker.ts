@@ -16,6 +16,7 @@ import {
   type RateLimits,
 } from "./rateLimiter.js";
 import { escapeText } from "../cards/escape.js";
+import { trusted } from "../db/connection.js";
 
 /** Renders the current card for an item; null when there is nothing (left) to show. */
 export type CardRenderer = (spec: RenderSpec) => Promise<object | null>;
@@ -77,7 +78,7 @@ export function createDeliveryWorker(options: DeliveryOptions) {
   async function renewLeases(): Promise<number> {
     if (leased.size === 0) return 0;
     const result = await models.Outbox.updateMany(
-      { owner, status: "sending", _id: { $in: [...leased] } },
+      { owner, status: "sending", _id: trusted({ $in: [...leased] }) },
       { $set: { leaseUntil: leaseEnd() } },
     );
     return result.modifiedCount;
@@ -115,7 +116,7 @@ export function createDeliveryWorker(options: DeliveryOptions) {
     warmedUp ??= (async () => {
       const now = clock.now().getTime();
       const recent = await models.Outbox.find(
-        { sentAt: { $gt: new Date(now - 60_000 - 1000) } },
+        { sentAt: trusted({ $gt: new Date(now - 60_000 - 1000) }) },
         { sentAt: 1 },
       ).lean<{ sentAt: Date }[]>();
       const offset = Date.now() - now; // the limiter runs on real time, sentAt on the clock
@@ -158,8 +159,8 @@ export function createDeliveryWorker(options: DeliveryOptions) {
     for (let i = retryTimes.length - 1; i >= 0; i--) if (retryTimes[i]! <= nowMs) retryTimes.splice(i, 1);
     const retries = await models.Outbox.find({
       status: "pending",
-      notBefore: { $lte: now },
-      attempts: { $gt: 0 },
+      notBefore: trusted({ $lte: now }),
+      attempts: trusted({ $gt: 0 }),
     })
       .sort({ notBefore: 1 })
       .limit(limit)
@@ -167,13 +168,17 @@ export function createDeliveryWorker(options: DeliveryOptions) {
     if (retries.length >= limit) return retries;
     const lapsed = await models.Outbox.find({
       status: "sending",
-      $or: [{ leaseUntil: { $lt: now } }, { leaseUntil: null }],
+      $or: [{ leaseUntil: trusted({ $lt: now }) }, { leaseUntil: null }],
     })
       .limit(limit - retries.length)
       .lean<OutboxItem[]>();
     const taken = retries.length + lapsed.length;
     if (taken >= limit) return [...retries, ...lapsed];
-    const fresh = await models.Outbox.find({ status: "pending", notBefore: { $lte: now }, attempts: 0 })
+    const fresh = await models.Outbox.find({
+      status: "pending",
+      notBefore: trusted({ $lte: now }),
+      attempts: 0,
+    })
       .sort({ notBefore: 1 })
       .limit(limit - taken)
       .lean<OutboxItem[]>();

@@ -3,7 +3,7 @@ import type { Branch } from "../db/models/branch.js";
 import type { Member, MemberRole, PendingRole } from "../db/models/member.js";
 import type { Person } from "../db/models/person.js";
 import { randomUUID } from "node:crypto";
-import { isDuplicateKeyError } from "../db/connection.js";
+import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import { UserError } from "./errors.js";
 import { insertWithShortId } from "./shortId.js";
 
@@ -20,9 +20,9 @@ export async function activeMemberships(
     .sort({ createdAt: 1 })
     .lean<Member[]>();
   if (memberships.length === 0) return [];
-  const branches = await models.Branch.find({ _id: { $in: memberships.map((m) => m.branchId) } }).lean<
-    Branch[]
-  >();
+  const branches = await models.Branch.find({
+    _id: trusted({ $in: memberships.map((m) => m.branchId) }),
+  }).lean<Branch[]>();
   const byId = new Map(branches.map((b) => [b._id, b]));
   return memberships.flatMap((member) => {
     const branch = byId.get(member.branchId);
@@ -169,7 +169,7 @@ export async function syncMembers(
     ? []
     : secretaries.filter((m) => !present.has(m.openId));
   const left = await models.Member.updateMany(
-    { branchId, active: true, openId: { $nin: [...present, ...kept.map((m) => m.openId)] } },
+    { branchId, active: true, openId: trusted({ $nin: [...present, ...kept.map((m) => m.openId)] }) },
     { $set: { active: false, leftAt: now, pendingRole: null } },
   );
   return { total: chatMembers.length, added, deactivated: left.modifiedCount, keptSecretaries: kept };
@@ -254,9 +254,16 @@ export async function setPartyGroup(
   groupName: string,
   openIds: string[],
 ): Promise<void> {
-  const found = await models.Member.countDocuments({ branchId, active: true, openId: { $in: openIds } });
+  const found = await models.Member.countDocuments({
+    branchId,
+    active: true,
+    openId: trusted({ $in: openIds }),
+  });
   if (found !== new Set(openIds).size) throw new UserError("有人不是本支部的在册党员，请先 /党员 同步。");
-  await models.Member.updateMany({ branchId, openId: { $in: openIds } }, { $set: { partyGroup: groupName } });
+  await models.Member.updateMany(
+    { branchId, openId: trusted({ $in: openIds }) },
+    { $set: { partyGroup: groupName } },
+  );
 }
 
 export async function listPartyGroups(models: Models, branchId: string): Promise<string[]> {

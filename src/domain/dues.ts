@@ -1,5 +1,5 @@
 import { DUES_CATEGORIES, type DuesCategory, type DuesRules } from "../../config/dues.js";
-import { isDuplicateKeyError } from "../db/connection.js";
+import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import { AUTO_SETTLED, type Due, type DueStatus, type DuesModels } from "../db/models/dues.js";
 import type { Member } from "../db/models/member.js";
 import { DEFAULT_TIME_ZONE } from "./attendance.js";
@@ -230,7 +230,7 @@ export async function createMonthlyDues(
 
   const counts = { created: 0, existing: 0, skipped: 0 };
   for (const [branchId, openIds] of byBranch) {
-    const profiles = await models.DuesProfile.find({ branchId, openId: { $in: openIds } }).lean<
+    const profiles = await models.DuesProfile.find({ branchId, openId: trusted({ $in: openIds }) }).lean<
       DuesProfileDoc[]
     >();
     const byMember = new Map<string, DuesProfileDoc[]>();
@@ -324,7 +324,7 @@ export async function recordPayment(
   for (const planned of toPay) {
     const due = "_id" in planned ? planned : (await ensureDue(models, planned)).due;
     const result = await models.Due.updateOne(
-      { _id: due._id, status: { $in: [...OPEN_STATUSES] } },
+      { _id: due._id, status: trusted({ $in: [...OPEN_STATUSES] }) },
       { $set: { status: "paid", paidFen: due.amountFen, paidAt: now, recordedBy: input.by } },
     );
     if (result.matchedCount !== 1) continue; // recorded by someone else meanwhile

@@ -10,6 +10,7 @@ import type { Models } from "../db/models/index.js";
 import type { Member } from "../db/models/member.js";
 import { addMonths, parseMonth } from "./duesRules.js";
 import { UserError } from "./errors.js";
+import { trusted } from "../db/connection.js";
 
 /**
  * The dues ledger read side: a month's collection, a member's year and own dues, arrears. The write side
@@ -61,7 +62,7 @@ export function requireMonth(text: string, what = "月份"): string {
 async function memberNames(models: Pick<Models, "Member">, branchId: string, openIds: string[]) {
   if (openIds.length === 0) return new Map<string, string>();
   const members = await models.Member.find(
-    { branchId, openId: { $in: [...new Set(openIds)] } },
+    { branchId, openId: trusted({ $in: [...new Set(openIds)] }) },
     { openId: 1, name: 1 },
   ).lean<Pick<Member, "openId" | "name">[]>();
   return new Map(members.map((m) => [m.openId, m.name ?? ""]));
@@ -271,7 +272,7 @@ export async function unpaidMonths(
   const dues = await models.Due.find({
     branchId,
     openId,
-    status: { $in: [...OPEN_STATUSES] },
+    status: trusted({ $in: [...OPEN_STATUSES] }),
   }).lean<DueDoc[]>();
   return summarize(dues, upto);
 }
@@ -292,7 +293,9 @@ export async function arrearsLevels(
   uptoMonth: string,
 ): Promise<ArrearsRow[]> {
   const upto = requireMonth(uptoMonth);
-  const open = await models.Due.find({ branchId, status: { $in: [...OPEN_STATUSES] } }).lean<DueDoc[]>();
+  const open = await models.Due.find({ branchId, status: trusted({ $in: [...OPEN_STATUSES] }) }).lean<
+    DueDoc[]
+  >();
   const active = await models.Member.find({ branchId, active: true }, { openId: 1, name: 1 }).lean<
     Pick<Member, "openId" | "name">[]
   >();

@@ -8,6 +8,7 @@ import type { MemberRole } from "../db/models/member.js";
 import type { Models } from "../db/models/index.js";
 import { branchCompliance } from "./compliance.js";
 import type { Period } from "./period.js";
+import { trusted } from "../db/connection.js";
 
 /**
  * The 台账 (ledger) of one branch for one period as an .xlsx workbook: 名册, 会议, 学习, 党费, 合规.
@@ -150,7 +151,10 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     { header: "缺席人员", key: "absentNames", width: 20 },
     { header: "纪要", key: "minutes", width: 50 },
   ]);
-  const meetings = models.Meeting.find({ branchId, startAt: { $gte: period.start, $lt: period.end } })
+  const meetings = models.Meeting.find({
+    branchId,
+    startAt: trusted({ $gte: period.start, $lt: period.end }),
+  })
     .sort({ startAt: 1 })
     .lean()
     .cursor();
@@ -191,7 +195,10 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     { header: "逾期", key: "late", width: 6 },
     { header: "学习心得", key: "reflection", width: 50 },
   ]);
-  const tasks = models.StudyTask.find({ branchId, deadline: { $gte: period.start, $lt: period.end } })
+  const tasks = models.StudyTask.find({
+    branchId,
+    deadline: trusted({ $gte: period.start, $lt: period.end }),
+  })
     .sort({ deadline: 1, seq: 1 })
     .lean()
     .cursor();
@@ -238,7 +245,7 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
   ]);
   const firstMonth = period.months[0] ?? "";
   const lastMonth = period.months[period.months.length - 1] ?? "";
-  const dues = models.Due.find({ branchId, month: { $gte: firstMonth, $lte: lastMonth } })
+  const dues = models.Due.find({ branchId, month: trusted({ $gte: firstMonth, $lte: lastMonth }) })
     .sort({ month: 1, openId: 1 })
     .lean()
     .cursor();

@@ -1,6 +1,6 @@
 import { DEFAULT_MEETING_MINUTES } from "../../config/meetings.js";
 import type { MeetingCardData, PersonRef } from "../cards/types.js";
-import { isDuplicateKeyError } from "../db/connection.js";
+import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Attendance } from "../db/models/attendance.js";
 import type { Models } from "../db/models/index.js";
 import type { Meeting } from "../db/models/meeting.js";
@@ -151,7 +151,7 @@ export async function scheduledMeetingsStarting(
   after: Date,
   until: Date,
 ): Promise<(Meeting & { createdAt?: Date })[]> {
-  return models.Meeting.find({ status: "scheduled", startAt: { $gt: after, $lte: until } })
+  return models.Meeting.find({ status: "scheduled", startAt: trusted({ $gt: after, $lte: until }) })
     .sort({ startAt: 1 })
     .lean<(Meeting & { createdAt?: Date })[]>();
 }
@@ -178,7 +178,7 @@ export async function listMeetings(
     .limit(limit)
     .lean<Meeting[]>();
   if (open.length >= limit) return open;
-  const past = await models.Meeting.find({ branchId, status: { $in: ["closed", "cancelled"] } })
+  const past = await models.Meeting.find({ branchId, status: trusted({ $in: ["closed", "cancelled"] }) })
     .sort({ startAt: -1, seq: -1 })
     .limit(limit - open.length)
     .lean<Meeting[]>();
@@ -261,7 +261,7 @@ async function namesOf(
 ): Promise<(openId: string) => PersonRef> {
   if (openIds.length === 0) return (openId) => ({ openId, name: openId });
   const members = await models.Member.find(
-    { branchId, openId: { $in: [...new Set(openIds)] } },
+    { branchId, openId: trusted({ $in: [...new Set(openIds)] }) },
     { openId: 1, name: 1 },
   ).lean<Pick<MemberDoc, "openId" | "name">[]>();
   const names = new Map(members.map((m) => [m.openId, m.name]));

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Branch, OrgRequest } from "../db/models/branch.js";
 import type { Models } from "../db/models/index.js";
 import type { Organisation } from "../db/models/organisation.js";
-import { isDuplicateKeyError } from "../db/connection.js";
+import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import { UserError } from "./errors.js";
 import { insertWithShortId } from "./shortId.js";
 
@@ -165,7 +165,10 @@ export async function decideJoin(
 
 /** Pending requests toward any of `orgIds` (or every pending request, text-only ones too, when null). */
 export async function pendingRequests(models: Models, orgIds: string[] | null): Promise<Branch[]> {
-  const filter = orgIds === null ? { orgRequest: { $ne: null } } : { "orgRequest.orgId": { $in: orgIds } };
+  const filter =
+    orgIds === null
+      ? { orgRequest: trusted({ $ne: null }) }
+      : { "orgRequest.orgId": trusted({ $in: orgIds }) };
   return models.Branch.find(filter).sort({ seq: 1 }).lean<Branch[]>();
 }
 
@@ -181,7 +184,7 @@ export async function branchesOfOrg(models: Models, orgId: string): Promise<Bran
  * once, by a compare-and-set on its old text. Returns the requests made toward existing organisations.
  */
 export async function migrateParentOrgs(models: Models, now: Date): Promise<Branch[]> {
-  const legacy = await models.Branch.find({ parentOrg: { $nin: [null, ""] } }).lean<Branch[]>();
+  const legacy = await models.Branch.find({ parentOrg: trusted({ $nin: [null, ""] }) }).lean<Branch[]>();
   const linked: Branch[] = [];
   for (const branch of legacy) {
     const name = branch.parentOrg!.trim();

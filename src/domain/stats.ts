@@ -6,6 +6,7 @@ import { closedMeetingsStages, complianceFromHeld, type Compliance } from "./com
 import type { MeetingTypeId } from "./meetingTypes.js";
 import { DEFAULT_TIME_ZONE } from "./attendance.js";
 import { parsePeriod, type Period } from "./period.js";
+import { trusted } from "../db/connection.js";
 
 /**
  * Statistics of a branch, and of many branches side by side, over a period.
@@ -186,7 +187,7 @@ function meetingsByMember(models: StatsModels, branchId: string, period: Period)
 async function memberNames(models: StatsModels, branchId: string, openIds: string[]) {
   if (openIds.length === 0) return new Map<string, string>();
   const members = await models.Member.find(
-    { branchId, openId: { $in: openIds } },
+    { branchId, openId: trusted({ $in: openIds }) },
     { openId: 1, name: 1 },
   ).lean<{ openId: string; name: string }[]>();
   return new Map(members.map((m) => [m.openId, m.name]));

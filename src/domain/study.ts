@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { REFLECTION_MAX, STUDY_HOURS_MAX, STUDY_HOURS_MIN } from "../../config/study.js";
 import type { PersonRef, StudyCardData } from "../cards/types.js";
-import { isDuplicateKeyError } from "../db/connection.js";
+import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Models } from "../db/models/index.js";
 import type { Member } from "../db/models/member.js";
 import {
@@ -404,7 +404,7 @@ export async function studyDetails(
     openIds.length === 0
       ? []
       : await models.Member.find(
-          { branchId: study.branchId, openId: { $in: openIds } },
+          { branchId: study.branchId, openId: trusted({ $in: openIds }) },
           { openId: 1, name: 1 },
         ).lean<Pick<MemberDoc, "openId" | "name">[]>();
   const names = new Map(named.map((m) => [m.openId, m.name]));

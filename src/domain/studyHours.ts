@@ -6,6 +6,7 @@ import type { StudyConfirmation, StudyTask } from "../db/models/study.js";
 import { memberInScope, type MemberDoc } from "./attendance.js";
 import type { Clock } from "./clock.js";
 import { memberInStudyScope, type StudyDeps } from "./study.js";
+import { trusted } from "../db/connection.js";
 
 /**
  * One member's view of study: 学时 of a year, and what is still open for them (`/我的`).
@@ -56,7 +57,7 @@ export async function yearlyStudyHours(
     counting.length === 0
       ? []
       : await models.Attendance.find(
-          { meetingId: { $in: counting.map((m) => m._id) }, openId },
+          { meetingId: trusted({ $in: counting.map((m) => m._id) }), openId },
           { meetingId: 1, checkedInAt: 1 },
         ).lean<Pick<Attendance, "meetingId" | "checkedInAt">[]>();
   const byId = new Map(counting.map((m) => [m._id, m]));
@@ -95,7 +96,7 @@ export async function openStudiesFor(
   const inScope = open.filter((study) => memberInStudyScope(member, study));
   if (inScope.length === 0) return [];
   const confirmed = await models.StudyConfirmation.find(
-    { taskId: { $in: inScope.map((s) => s._id) }, openId },
+    { taskId: trusted({ $in: inScope.map((s) => s._id) }), openId },
     { taskId: 1 },
   ).lean<Pick<StudyConfirmation, "taskId">[]>();
   const done = new Set(confirmed.map((c) => c.taskId));

@@ -1,4 +1,5 @@
 import type { Job, JobContext } from "./types.js";
+import { trusted } from "../db/connection.js";
 
 const DAY = 24 * 3600_000;
 
@@ -19,13 +20,15 @@ export const expireRecordsJob: Job = {
     const now = clock.now().getTime();
     const before = (days: number) => new Date(now - days * DAY);
     const inbound = await models.InboundEvent.deleteMany({
-      receivedAt: { $lt: before(RETENTION_DAYS.inboundEvents) },
+      receivedAt: trusted({ $lt: before(RETENTION_DAYS.inboundEvents) }),
     });
     const outbox = await models.Outbox.deleteMany({
       status: "sent",
-      sentAt: { $lt: before(RETENTION_DAYS.sentOutbox) },
+      sentAt: trusted({ $lt: before(RETENTION_DAYS.sentOutbox) }),
     });
-    const jobRuns = await models.JobRun.deleteMany({ startedAt: { $lt: before(RETENTION_DAYS.jobRuns) } });
+    const jobRuns = await models.JobRun.deleteMany({
+      startedAt: trusted({ $lt: before(RETENTION_DAYS.jobRuns) }),
+    });
     logger.info(
       {
         job: "expire-records",

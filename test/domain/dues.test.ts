@@ -24,6 +24,7 @@ import {
 import { monthsBetween } from "../../src/domain/duesRules.js";
 import { UserError } from "../../src/domain/errors.js";
 import { createSecretBox } from "../../src/domain/secretBox.js";
+import { trusted } from "../../src/db/connection.js";
 
 const rules = DEFAULT_DUES_RULES;
 const box = createSecretBox(randomBytes(32));
@@ -295,7 +296,7 @@ describe("recordPayment", () => {
     expect((await pay("2026-01", "2026-06")).months).toHaveLength(6);
     expect(await refusal(pay("2026-08", "2026-11"))).toContain("预缴最多 3 个月（一个季度）");
     expect(
-      await models.Due.countDocuments({ branchId: "BWin", month: { $in: ["2026-08", "2026-11"] } }),
+      await models.Due.countDocuments({ branchId: "BWin", month: trusted({ $in: ["2026-08", "2026-11"] }) }),
     ).toBe(0);
     expect(await pay("2026-07", "2026-10")).toMatchObject({ totalFen: 80 });
 

@@ -17,6 +17,7 @@ import {
   setCardMessageId,
   type CreateMeetingInput,
 } from "../../src/domain/meetings.js";
+import { trusted } from "../../src/db/connection.js";
 
 const BRANCH = "B1";
 const NOW = new Date("2025-11-20T02:00:00Z"); // 11月20日 10:00 in Shanghai
@@ -241,7 +242,9 @@ describe("respond", () => {
       ).toMatch(/^你不在本次会议的范围内/);
     }
     expect(
-      await db.models.Attendance.countDocuments({ meetingId: { $in: [assembly._id, committee._id] } }),
+      await db.models.Attendance.countDocuments({
+        meetingId: trusted({ $in: [assembly._id, committee._id] }),
+      }),
     ).toBe(0);
   });
 
@@ -268,7 +271,7 @@ describe("respond", () => {
     expect(await refusal(r(cancelled._id))).toMatch(/已取消/);
     expect(await refusal(r(closed._id))).toMatch(/已结束/);
     expect(
-      await db.models.Attendance.countDocuments({ meetingId: { $in: [cancelled._id, closed._id] } }),
+      await db.models.Attendance.countDocuments({ meetingId: trusted({ $in: [cancelled._id, closed._id] }) }),
     ).toBe(0);
   });
 });
@@ -361,7 +364,9 @@ describe("checkIn", () => {
       await refusal(checkIn(db.models, clock, { meetingId: cancelled._id, openId: "ou_a", by: "ou_a" })),
     ).toMatch(/已取消，不能再签到/);
     expect(
-      await db.models.Attendance.countDocuments({ meetingId: { $in: [committee._id, cancelled._id] } }),
+      await db.models.Attendance.countDocuments({
+        meetingId: trusted({ $in: [committee._id, cancelled._id] }),
+      }),
     ).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { LarkMock } from "../helpers/larkMock.js";
 import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import { trusted } from "../../src/db/connection.js";
 
 /** A request to a Lark host that no interceptor answered (the bot called Lark unexpectedly). */
 function describeUnmatched(args: unknown[]): string | null {
@@ -75,7 +76,7 @@ export async function businessSnapshot(t: TestBot): Promise<Record<string, unkno
   const { InboundEvent: _inbox, ...models } = t.db.models;
   const snapshot: Record<string, unknown[]> = {};
   for (const [name, model] of Object.entries(models)) {
-    const filter = name === "Outbox" ? { _id: { $not: /^reply:/ } } : {};
+    const filter = name === "Outbox" ? { _id: trusted({ $not: /^reply:/ }) } : {};
     snapshot[name] = await (model as typeof t.db.models.Member).find(filter).sort({ _id: 1 }).lean();
   }
   return snapshot;

@@ -4,6 +4,7 @@ import { monthsBetween } from "../../src/domain/duesRules.js";
 import { duesRemindersJob } from "../../src/jobs/dues.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { jobDeps, outboxItems, textOf, type TestClock } from "./helpers.js";
+import { trusted } from "../../src/db/connection.js";
 
 let db: TestDb;
 let clock: TestClock;
@@ -39,7 +40,7 @@ async function remindOn(month: string): Promise<void> {
 }
 
 const warningsTo = async (openId: string) =>
-  (await outboxItems(db, { _id: { $regex: "^dues:arrears:" } })).filter(
+  (await outboxItems(db, { _id: trusted({ $regex: "^dues:arrears:" }) })).filter(
     (item) => (item.target as { openId?: string }).openId === openId,
   );
 

@@ -7,6 +7,7 @@ import { closePromptJob } from "../../src/jobs/closePrompt.js";
 import type { Job } from "../../src/jobs/types.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { jobDeps, meetingCreatedAt, outboxItems, textOf, type TestClock } from "./helpers.js";
+import { trusted } from "../../src/db/connection.js";
 
 let db: TestDb;
 let clock: TestClock;
@@ -30,7 +31,8 @@ async function runAt(job: Job, at: string): Promise<void> {
   await job.run({ deps: jobDeps(db, clock), occurrence: clock.now() });
 }
 
-const itemsOf = (meetingId: string) => outboxItems(db, { _id: { $regex: `^meeting:${meetingId}:` } });
+const itemsOf = (meetingId: string) =>
+  outboxItems(db, { _id: trusted({ $regex: `^meeting:${meetingId}:` }) });
 const card = (messageId: string) => db.models.Outbox.findById(`card:${messageId}`).lean<OutboxItem>();
 
 describe("check-in open", () => {
