@@ -13,7 +13,7 @@ import type { Connection } from "mongoose";
 import { connectDb } from "../src/db/connection.js";
 import { LocalDbUnavailableError, startLocalDb, type LocalDbServer } from "../src/db/localServer.js";
 import { createModels } from "../src/db/models/index.js";
-import { buildLedger, LEDGER_SHEETS } from "../src/domain/ledgerExport.js";
+import { buildLedger, LEDGER_SHEETS } from "../src/presenters/ledger.js";
 import { parsePeriod } from "../src/domain/period.js";
 
 const USAGE = `Usage: npm run export -- --branch <branch id, e.g. B1> --period <2026 | 2026-Q4 | 2026-11> [--out <file.xlsx>]

@@ -26,7 +26,7 @@ import { runInNewContext } from "node:vm";
 import { connectDb } from "../../src/db/connection.js";
 import { startLocalDb } from "../../src/db/localServer.js";
 import { createModels } from "../../src/db/models/index.js";
-import { buildLedgerWorkbook } from "../../src/domain/ledgerExport.js";
+import { buildLedgerWorkbook } from "../../src/presenters/ledger.js";
 import { parsePeriod } from "../../src/domain/period.js";
 import { branchStats, orgStats } from "../../src/domain/stats.js";
 import { seedDemo, type SeedDemoCounts } from "../seed-demo.js";

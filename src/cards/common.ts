@@ -11,7 +11,7 @@
  */
 import { DateTime } from "luxon";
 import { escapeMarkdown } from "./escape.js";
-import type { PersonRef } from "./types.js";
+import { type PersonRef } from "../domain/people.js";
 
 export { escapeMarkdown, escapeText, markdownLink, safeLink } from "./escape.js";
 

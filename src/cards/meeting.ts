@@ -24,7 +24,8 @@ import {
   type HeaderTemplate,
   type I18nText,
 } from "./common.js";
-import { CARD_ACTIONS, type MeetingCardData, type PersonRef } from "./types.js";
+import { CARD_ACTIONS } from "./types.js";
+import { type MeetingCardData, type PersonRef } from "../presenters/meeting.js";
 
 /** Names of the form and its components on the card (unique within the card, as Lark requires). */
 export const MEETING_CARD_FORM = {

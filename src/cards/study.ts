@@ -28,7 +28,8 @@ import {
   type I18nText,
 } from "./common.js";
 import { LINK_MAX, safeLink } from "./escape.js";
-import { STUDY_ACTIONS, type StudyCardData } from "./types.js";
+import { STUDY_ACTIONS } from "./types.js";
+import { type StudyCardData } from "../presenters/study.js";
 
 /** Names of the form and its components on the card (unique within the card, as Lark requires). */
 export const STUDY_CARD_FORM = {

@@ -9,11 +9,10 @@ import {
   closeMeeting,
   createMeeting,
   findMeeting,
-  formatAttendanceSummary,
   formatMeetingTime,
   listMeetings,
-  meetingCardData,
 } from "../domain/meetings.js";
+import { formatAttendanceSummary, meetingCardData } from "../presenters/meeting.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
 import { remindMeeting } from "../delivery/meetingReminders.js";
 import { cancelPending } from "../delivery/outbox.js";

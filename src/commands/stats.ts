@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { branchStatsCard, orgStatsCard } from "../cards/stats.js";
-import { buildLedgerWorkbook } from "../domain/ledgerExport.js";
+import { buildLedgerWorkbook } from "../presenters/ledger.js";
 import { UserError } from "../domain/errors.js";
 import { findOrg, orgsOfSecretary } from "../domain/orgs.js";
 import type { Organisation } from "../db/models/organisation.js";

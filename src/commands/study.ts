@@ -7,11 +7,11 @@ import {
   findStudy,
   formatStudyDeadline,
   listStudies,
-  studyCardData,
   studyDetails,
   type StudyScope,
   type StudyTask,
 } from "../domain/study.js";
+import { studyCardData } from "../presenters/study.js";
 import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
 import { cancelPending } from "../delivery/outbox.js";
 import { remindStudy } from "../delivery/studyReminders.js";

@@ -1,7 +1,8 @@
 import { meetingCard } from "../cards/meeting.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { AppDeps } from "../deps.js";
-import { meetingCardData, setCardMessageId } from "../domain/meetings.js";
+import { setCardMessageId } from "../domain/meetings.js";
+import { meetingCardData } from "../presenters/meeting.js";
 import { announceCard, refreshCard, type CardSubject } from "./cardMessages.js";
 import type { CardRenderer, SentHookHandler } from "./worker.js";
 

@@ -1,6 +1,7 @@
 import { studyCard } from "../cards/study.js";
 import type { AppDeps } from "../deps.js";
-import { setStudyCardMessageId, studyCardData, type StudyTask } from "../domain/study.js";
+import { setStudyCardMessageId, type StudyTask } from "../domain/study.js";
+import { studyCardData } from "../presenters/study.js";
 import { announceCard, refreshCard, type CardSubject } from "./cardMessages.js";
 import type { CardRenderer, SentHookHandler } from "./worker.js";
 

@@ -1,5 +1,4 @@
 import { DEFAULT_MEETING_MINUTES } from "../../config/meetings.js";
-import type { MeetingCardData, PersonRef } from "../cards/types.js";
 import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Attendance } from "../db/models/attendance.js";
 import type { Models } from "../db/models/index.js";
@@ -15,7 +14,8 @@ import {
 } from "./attendance.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
-import { MEETING_TYPES, meetingTypeById, type MeetingTypeId } from "./meetingTypes.js";
+import { MEETING_TYPES, type MeetingTypeId } from "./meetingTypes.js";
+import type { PersonRef } from "./people.js";
 import { insertWithShortId } from "./shortId.js";
 
 // Answers and check-ins live in attendance.ts; callers may import everything from here.
@@ -268,17 +268,27 @@ async function namesOf(
   return (openId) => ({ openId, name: names.get(openId) || openId });
 }
 
+/** Who answered what: the live lists for an open meeting, the frozen record once closed. */
+export interface MeetingAttendance {
+  attending: PersonRef[];
+  leave: (PersonRef & { reason: string })[];
+  pending: PersonRef[];
+  checkedIn: PersonRef[];
+  /** True from 30 minutes before the start until the end, while the meeting is open. */
+  checkinOpen: boolean;
+  record: { expected: PersonRef[]; present: PersonRef[]; leave: PersonRef[]; absent: PersonRef[] } | null;
+}
+
 /**
- * What the meeting card and `/meeting show` display. The live lists cover the current scope only:
- * 参加 = answered 参加 or checked in; 请假 = answered 请假 and not checked in; 未回复 = neither;
- * 已签到 in check-in order. For a closed meeting `record` is the frozen one.
+ * The live lists cover the current scope only: 参加 = answered 参加 or checked in; 请假 = answered
+ * 请假 and not checked in; 未回复 = neither; 已签到 in check-in order. For a closed meeting
+ * `record` is the frozen one.
  */
-export async function meetingCardData(
+export async function meetingAttendance(
   models: Models,
   clock: Clock,
   meeting: Meeting,
-  timeZone = DEFAULT_TIME_ZONE,
-): Promise<MeetingCardData> {
+): Promise<MeetingAttendance> {
   const [members, attendances] = await Promise.all([
     scopeMembers(models, meeting),
     attendancesOf(models, meeting),
@@ -290,7 +300,7 @@ export async function meetingCardData(
   const memberRef = (m: MemberDoc): PersonRef => ({ openId: m.openId, name: m.name || m.openId });
 
   const attending: PersonRef[] = [];
-  const leave: MeetingCardData["leave"] = [];
+  const leave: MeetingAttendance["leave"] = [];
   const pending: PersonRef[] = [];
   const checkedIn: { ref: PersonRef; at: number }[] = [];
   for (const member of members) {
@@ -303,15 +313,6 @@ export async function meetingCardData(
   }
 
   return {
-    id: meeting._id,
-    type: meeting.type as MeetingTypeId,
-    title: meeting.title,
-    startAt: meeting.startAt,
-    durationMin: meeting.durationMin,
-    place: meeting.place ?? "",
-    agenda: meeting.agenda ?? "",
-    partyGroup: meeting.partyGroup ?? null,
-    status: meeting.status as MeetingCardData["status"],
     attending,
     leave,
     pending,
@@ -325,55 +326,5 @@ export async function meetingCardData(
           absent: record.absent.map(person),
         }
       : null,
-    minutes: meeting.minutes ?? "",
-    timeZone,
   };
-}
-
-const STATUS_ZH = { scheduled: "未结束", cancelled: "已取消", closed: "已结束" } as const;
-
-function nameList(people: PersonRef[]): string {
-  return people.length === 0 ? "无" : people.map((p) => p.name).join("、");
-}
-
-/** Plain-text summary for `/meeting show`: details, then who answered what, or the frozen record. */
-export function formatAttendanceSummary(data: MeetingCardData): string {
-  const type = meetingTypeById(data.type);
-  const lines = [
-    `${data.id} ${type.zh}：${data.title}（${STATUS_ZH[data.status]}）`,
-    `时间：${formatMeetingTime(data.startAt, data.timeZone)}，${data.durationMin} 分钟`,
-  ];
-  if (data.place) lines.push(`地点：${data.place}`);
-  if (data.partyGroup) lines.push(`党小组：${data.partyGroup}`);
-  if (data.agenda) lines.push(`议程：${data.agenda}`);
-  if (data.record) {
-    const r = data.record;
-    lines.push(
-      `应到（${r.expected.length}）：${nameList(r.expected)}`,
-      `实到（${r.present.length}）：${nameList(r.present)}`,
-      `请假（${r.leave.length}）：${nameList(r.leave)}`,
-      `缺席（${r.absent.length}）：${nameList(r.absent)}`,
-    );
-    if (data.minutes) lines.push(`会议记录：${data.minutes}`);
-  } else {
-    const leave = data.leave.map((p) => (p.reason ? `${p.name}（${p.reason}）` : p.name));
-    lines.push(
-      `参加（${data.attending.length}）：${nameList(data.attending)}`,
-      `请假（${data.leave.length}）：${leave.length === 0 ? "无" : leave.join("、")}`,
-      `未回复（${data.pending.length}）：${nameList(data.pending)}`,
-      `已签到（${data.checkedIn.length}）：${nameList(data.checkedIn)}`,
-    );
-  }
-  return lines.join("\n");
-}
-
-/** `/meeting show`: the card data and its text summary. */
-export async function attendanceSummary(
-  models: Models,
-  clock: Clock,
-  meeting: Meeting,
-  timeZone = DEFAULT_TIME_ZONE,
-): Promise<{ data: MeetingCardData; text: string }> {
-  const data = await meetingCardData(models, clock, meeting, timeZone);
-  return { data, text: formatAttendanceSummary(data) };
 }

@@ -1,6 +1,5 @@
 import { DateTime } from "luxon";
 import { REFLECTION_MAX, STUDY_HOURS_MAX, STUDY_HOURS_MIN } from "../../config/study.js";
-import type { PersonRef, StudyCardData } from "../cards/types.js";
 import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Models } from "../db/models/index.js";
 import type { Member } from "../db/models/member.js";
@@ -16,6 +15,7 @@ import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
 import type { MeetingTypeId } from "./meetingTypes.js";
 import { sharedRead } from "./sharedRead.js";
+import type { PersonRef } from "./people.js";
 import { insertWithShortId } from "./shortId.js";
 
 /**
@@ -347,13 +347,20 @@ export async function pendingStudyMembers(models: StudyDeps, study: StudyTask): 
   return members.filter((member) => !done.has(member.openId));
 }
 
-/** What the study card shows; counts cover the current scope. */
-export async function studyCardData(
+/** How far a task has got: counts cover the current scope; `pending` in roster order. */
+export interface StudyProgress {
+  confirmedCount: number;
+  expectedCount: number; // members in scope
+  pending: PersonRef[];
+  /** True once the deadline has passed (confirmations are still taken, marked late). */
+  overdue: boolean;
+}
+
+export async function studyProgress(
   models: StudyDeps,
   clock: Clock,
   study: StudyTask,
-  timeZone = DEFAULT_TIME_ZONE,
-): Promise<StudyCardData> {
+): Promise<StudyProgress> {
   const [members, confirmations] = await Promise.all([
     studyScopeMembers(models, study),
     confirmationsOf(models, study),
@@ -361,20 +368,10 @@ export async function studyCardData(
   const done = new Set(confirmations.map((c) => c.openId));
   const pending = members.filter((member) => !done.has(member.openId)).map(ref);
   return {
-    id: study._id,
-    title: study.title,
-    link: study.link ?? null,
-    text: study.text ?? "",
-    deadline: study.deadline,
-    hours: study.hours,
-    scope: study.scope as StudyScope,
-    partyGroup: study.partyGroup ?? null,
-    status: study.status as StudyCardData["status"],
     confirmedCount: members.length - pending.length,
     expectedCount: members.length,
     pending,
     overdue: clock.now().getTime() > study.deadline.getTime(),
-    timeZone,
   };
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CARD_MAX_BYTES, CARD_MAX_ELEMENTS, CARD_TARGET_BYTES, cardSize } from "../../src/cards/common.js";
 import { LEAVE_REASON_MAX, MEETING_CARD_FORM, meetingCard } from "../../src/cards/meeting.js";
-import { CARD_ACTIONS, type MeetingCardData, type PersonRef } from "../../src/cards/types.js";
+import { CARD_ACTIONS } from "../../src/cards/types.js";
+import { type MeetingCardData, type PersonRef } from "../../src/presenters/meeting.js";
 import { LEAVE_REASON_MAX as DOMAIN_LEAVE_REASON_MAX } from "../../src/domain/attendance.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
 

@@ -10,7 +10,9 @@ import {
   studyCard,
 } from "../../src/cards/study.js";
 import { studyReminderDmText, studyReminderGroupText } from "../../src/cards/studyMessages.js";
-import { STUDY_ACTIONS, type PersonRef, type StudyCardData } from "../../src/cards/types.js";
+import { STUDY_ACTIONS } from "../../src/cards/types.js";
+import type { PersonRef } from "../../src/domain/people.js";
+import type { StudyCardData } from "../../src/presenters/study.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
 
 const INTERACTIVE = ["button", "form", "input", "select_static", "date_picker", "picker_time"];

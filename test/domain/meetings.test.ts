@@ -3,20 +3,19 @@ import { openTestDb, type TestDb } from "../helpers/db.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { UserError } from "../../src/domain/errors.js";
 import {
-  attendanceSummary,
   cancelMeeting,
   checkIn,
   closeMeeting,
   createMeeting,
   findMeeting,
   listMeetings,
-  meetingCardData,
   pendingMembers,
   respond,
   scopeMembers,
   setCardMessageId,
   type CreateMeetingInput,
 } from "../../src/domain/meetings.js";
+import { attendanceSummary, meetingCardData } from "../../src/presenters/meeting.js";
 import { trusted } from "../../src/db/connection.js";
 
 const BRANCH = "B1";

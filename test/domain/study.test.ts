@@ -12,12 +12,12 @@ import {
   listStudies,
   pendingStudyMembers,
   setStudyCardMessageId,
-  studyCardData,
   studyDetails,
   studyScopeMembers,
   type CreateStudyInput,
   type StudyDeps,
 } from "../../src/domain/study.js";
+import { studyCardData } from "../../src/presenters/study.js";
 import {
   meetingStudyHours,
   openStudiesFor,

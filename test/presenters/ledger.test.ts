@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTO_SETTLED } from "../../src/db/models/dues.js";
-import { buildLedger, buildLedgerWorkbook } from "../../src/domain/ledgerExport.js";
+import { buildLedger, buildLedgerWorkbook } from "../../src/presenters/ledger.js";
 import { parsePeriod } from "../../src/domain/period.js";
 import { createSecretBox } from "../../src/domain/secretBox.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";

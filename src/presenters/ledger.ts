@@ -6,8 +6,8 @@ import { AUTO_SETTLED, type DueStatus } from "../db/models/dues.js";
 import type { MeetingStatus } from "../db/models/meeting.js";
 import type { MemberRole } from "../db/models/member.js";
 import type { Models } from "../db/models/index.js";
-import { branchCompliance } from "./compliance.js";
-import type { Period } from "./period.js";
+import { branchCompliance } from "../domain/compliance.js";
+import type { Period } from "../domain/period.js";
 import { trusted } from "../db/connection.js";
 
 /**
