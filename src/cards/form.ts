@@ -111,7 +111,7 @@ function picker(tag: "date_picker" | "picker_time", name: string, placeholder: I
   return { tag, name, required: true, width: "fill", placeholder: plainText(placeholder) };
 }
 
-/** Longest 党小组 name the typed 党小组 field takes (names are set with `/党员 分组`, 30 characters). */
+/** `max_length` of the typed 党小组 field: room above the 30 characters `/党员 分组` allows a name. */
 export const PARTY_GROUP_INPUT_MAX = 100;
 
 /**
