@@ -7,6 +7,7 @@ import { findMeetingType } from "../domain/meetingTypes.js";
 import { checkIn, createMeeting, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
 import { committeeBranchOf } from "./branchOf.js";
+import { formPartyGroup } from "./partyGroup.js";
 import { action } from "./types.js";
 
 const meetingId = z.string().regex(/^M\d+$/, "卡片数据有误");
@@ -78,6 +79,7 @@ const create = action({
     const type = findMeetingType(input.type);
     if (!type) throw new UserError("请选择会议类型");
     const branch = await committeeBranchOf(deps, click, "抱歉，只有书记和支委可以新建会议。");
+    const partyGroup = await formPartyGroup(deps.models, branch._id, input.partyGroup);
     const startAt = parseLocalDateTime(input.date, input.time, deps.config.TZ);
     if (!startAt) throw new UserError("请选择有效的日期和时间");
     const { meeting } = await createMeeting(deps.models, deps.clock, {
@@ -89,7 +91,7 @@ const create = action({
       durationMin: input.duration,
       place: input.place,
       agenda: input.agenda,
-      partyGroup: input.partyGroup,
+      partyGroup,
       createdBy: click.operatorOpenId,
       // One form makes one meeting, however often its button is pressed.
       sourceKey: `form:${click.messageId}`,

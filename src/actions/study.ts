@@ -5,6 +5,7 @@ import { STUDY_ACTIONS } from "../cards/types.js";
 import { confirmStudy, createStudy, formatStudyDeadline, STUDY_SCOPES } from "../domain/study.js";
 import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
 import { committeeBranchOf } from "./branchOf.js";
+import { formPartyGroup } from "./partyGroup.js";
 import { action } from "./types.js";
 
 const optionalText = z
@@ -49,6 +50,7 @@ const create = action({
   }),
   async run({ deps, action: click }, input) {
     const branch = await committeeBranchOf(deps, click, "抱歉，只有书记和支委可以布置学习任务。");
+    const partyGroup = await formPartyGroup(deps.models, branch._id, input.partyGroup);
     const { study } = await createStudy(deps.models, deps.clock, {
       branchId: branch._id,
       chatId: branch.chatId,
@@ -58,7 +60,7 @@ const create = action({
       deadlineDate: input.deadline,
       hours: input.hours,
       scope: input.scope,
-      partyGroup: input.partyGroup,
+      partyGroup,
       createdBy: click.operatorOpenId,
       // One form makes one task, however often its button is pressed.
       sourceKey: `form:${click.messageId}`,

@@ -111,18 +111,43 @@ function picker(tag: "date_picker" | "picker_time", name: string, placeholder: I
   return { tag, name, required: true, width: "fill", placeholder: plainText(placeholder) };
 }
 
+/** `max_length` of the typed 党小组 field: room above the 30 characters `/党员 分组` allows a name. */
+export const PARTY_GROUP_INPUT_MAX = 100;
+
 /**
- * The optional 党小组 row: a select of the branch's party groups named `name`; null when the
- * branch has none (the row is then left out).
+ * How the 党小组 row is built, most generous first (for buildWithinBudgets): a select of the
+ * groups while there are at most `selectMax` of them, else a text input for the group's full name.
+ * A select's options each carry a `plain_text` that Lark counts as an element, and a list of more
+ * than 50 is no use on a phone anyway; the second budget is used when the select would pass
+ * CARD_TARGET_BYTES (long names).
+ */
+export const PARTY_GROUP_BUDGETS = [{ selectMax: 50 }, { selectMax: 0 }] as const;
+export type PartyGroupBudget = (typeof PARTY_GROUP_BUDGETS)[number];
+
+/** Placeholders of the 党小组 row: `select` above a select, `input` in the typed field. */
+export interface PartyGroupPlaceholders {
+  select: I18nText;
+  input: I18nText;
+}
+
+/**
+ * The optional 党小组 row named `name`: a select of the branch's party groups, or, when there are
+ * more than the budget allows, a text input asking for the group's full name (the action checks
+ * that it names a group of the branch). Null when the branch has none (the row is then left out).
  */
 export function formPartyGroupRow(
   name: string,
-  placeholder: I18nText,
+  placeholders: PartyGroupPlaceholders,
   partyGroups: readonly string[],
+  budget: PartyGroupBudget = PARTY_GROUP_BUDGETS[0],
 ): CardElement | null {
   const groups = partyGroupOptions(partyGroups);
   if (groups.length === 0) return null;
-  return formRow(i18n("党小组", "Party group"), false, formSelect(name, placeholder, false, groups));
+  const field =
+    groups.length <= budget.selectMax
+      ? formSelect(name, placeholders.select, false, groups)
+      : formInput(name, placeholders.input, { maxLength: PARTY_GROUP_INPUT_MAX });
+  return formRow(i18n("党小组", "Party group"), false, field);
 }
 
 /** The distinct, non-empty party groups (trimmed, first-seen order), for a 党小组 select. */

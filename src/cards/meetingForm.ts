@@ -6,7 +6,16 @@
  */
 import { DEFAULT_MEETING_MINUTES } from "../../config/meetings.js";
 import { MEETING_TYPES } from "../domain/meetingTypes.js";
-import { card, escapeMarkdown, header, i18n, markdown, type Card, type CardElement } from "./common.js";
+import {
+  buildWithinBudgets,
+  card,
+  escapeMarkdown,
+  header,
+  i18n,
+  markdown,
+  type Card,
+  type CardElement,
+} from "./common.js";
 import {
   formCard,
   formDatePicker,
@@ -15,6 +24,8 @@ import {
   formRow,
   formSelect,
   formTimePicker,
+  PARTY_GROUP_BUDGETS,
+  type PartyGroupBudget,
 } from "./form.js";
 import { CARD_ACTIONS } from "./types.js";
 
@@ -38,6 +49,10 @@ export const MEETING_FORM_LIMITS = { title: 100, place: 100, duration: 4, agenda
 
 /** The form card to create a meeting: type, title, date, time, place, duration, agenda, 党小组. */
 export function newMeetingFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
+  return buildWithinBudgets(PARTY_GROUP_BUDGETS, (budget) => build(options, budget));
+}
+
+function build(options: { timeZone: string; partyGroups: string[] }, budget: PartyGroupBudget): Card {
   const fields: CardElement[] = [
     formRow(
       i18n("类型", "Type"),
@@ -93,8 +108,15 @@ export function newMeetingFormCard(options: { timeZone: string; partyGroups: str
   ];
   const groupRow = formPartyGroupRow(
     MEETING_FORM_FIELDS.partyGroup,
-    i18n("不选则为全支部", "Leave empty for the whole branch"),
+    {
+      select: i18n("不选则为全支部", "Leave empty for the whole branch"),
+      input: i18n(
+        "输入党小组全称（可用 /党员 查看），不填则为全支部",
+        "Type the party group's full name; leave empty for the whole branch",
+      ),
+    },
     options.partyGroups,
+    budget,
   );
   if (groupRow) fields.push(groupRow);
 

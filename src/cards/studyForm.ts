@@ -5,8 +5,26 @@
  * it as a day in the branch's time zone, the deadline being the end of that day.
  */
 import { STUDY_HOURS_MAX, STUDY_HOURS_MIN } from "../../config/study.js";
-import { card, escapeMarkdown, header, i18n, markdown, type Card, type CardElement } from "./common.js";
-import { formCard, formDatePicker, formInput, formPartyGroupRow, formRow, formSelect } from "./form.js";
+import {
+  buildWithinBudgets,
+  card,
+  escapeMarkdown,
+  header,
+  i18n,
+  markdown,
+  type Card,
+  type CardElement,
+} from "./common.js";
+import {
+  formCard,
+  formDatePicker,
+  formInput,
+  formPartyGroupRow,
+  formRow,
+  formSelect,
+  PARTY_GROUP_BUDGETS,
+  type PartyGroupBudget,
+} from "./form.js";
 import { formatHours } from "./study.js";
 import { STUDY_ACTIONS } from "./types.js";
 
@@ -42,6 +60,10 @@ export const STUDY_SCOPE_OPTIONS = [
 
 /** The form card to create a study task: title, link, text, deadline, 学时, scope, 党小组. */
 export function newStudyFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
+  return buildWithinBudgets(PARTY_GROUP_BUDGETS, (budget) => build(options, budget));
+}
+
+function build(options: { timeZone: string; partyGroups: string[] }, budget: PartyGroupBudget): Card {
   const hoursRange = `${formatHours(STUDY_HOURS_MIN)}–${formatHours(STUDY_HOURS_MAX)}`;
   const fields: CardElement[] = [
     formRow(
@@ -103,8 +125,15 @@ export function newStudyFormCard(options: { timeZone: string; partyGroups: strin
   ];
   const groupRow = formPartyGroupRow(
     STUDY_FORM_FIELDS.partyGroup,
-    i18n("范围为党小组时选择", "Choose when the scope is a party group"),
+    {
+      select: i18n("范围为党小组时选择", "Choose when the scope is a party group"),
+      input: i18n(
+        "范围为党小组时输入党小组全称（可用 /党员 查看）",
+        "When the scope is a party group, type its full name",
+      ),
+    },
     options.partyGroups,
+    budget,
   );
   if (groupRow) fields.push(groupRow);
 

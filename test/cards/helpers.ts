@@ -22,3 +22,26 @@ export function markdownText(value: unknown): { zh: string; en: string } {
     en: elements.map((e) => e.i18n_content?.en_us ?? e.content).join("\n"),
   };
 }
+
+/**
+ * UTF-8 bytes of the request body that sends `card` to a chat: the card travels as a JSON string
+ * in `content` (as src/lark/api.ts sends it), so its quotes are escaped once more.
+ */
+export function sendBodyBytes(card: unknown): number {
+  const body = {
+    receive_id: "oc_0123456789abcdef0123456789abcdef",
+    msg_type: "interactive",
+    content: JSON.stringify(card),
+  };
+  return Buffer.byteLength(JSON.stringify(body), "utf8");
+}
+
+/** `count` distinct 党小组 names; with `chars`, each exactly that many characters long (Chinese). */
+export function manyGroups(count: number, chars?: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const short = `第${i + 1}党小组`;
+    return chars === undefined
+      ? short
+      : `${"机关党委第三联合支部".repeat(10)}`.slice(0, chars - short.length) + short;
+  });
+}

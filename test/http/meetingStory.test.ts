@@ -4,6 +4,7 @@ import { contentText } from "../helpers/larkMock.js";
 import { larkUuid } from "../../src/delivery/outbox.js";
 import { acceptRoleOffer } from "../helpers/roles.js";
 import { trusted } from "../../src/db/connection.js";
+import { tagged } from "../cards/helpers.js";
 
 const CHAT = "oc_branch_chat_0001";
 const SECRETARY = { openId: "ou_secretary", name: "王书记" };
@@ -256,5 +257,76 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     expect(lastReply()).toMatch(/M2.*已取消/);
     await t.bot.router.idle();
     expect(t.lark.pending()).toEqual([]);
+  });
+
+  it("asks a branch with many 党小组 to type the group, and takes only a group of the branch", async () => {
+    t.clock.set("2026-11-25T03:00:00Z");
+    t.lark.expectReply();
+    await say(SECRETARY.openId, `/党员 分组 第一党小组 @${MEMBERS[0]!.name} @${MEMBERS[1]!.name}`, [
+      MEMBERS[0]!,
+      MEMBERS[1]!,
+    ]);
+    // A large branch: 60 more members, each in a 党小组 of their own.
+    const branch = await t.db.models.Branch.findOne({ chatId: CHAT }).lean();
+    await t.db.models.Member.insertMany(
+      Array.from({ length: 60 }, (_, i) => ({
+        branchId: branch!._id,
+        openId: `ou_group_member_${i}`,
+        name: `党员${i}`,
+        partyGroup: `第${i + 2}联合党小组`,
+      })),
+    );
+
+    t.lark.expectReply();
+    await say(SECRETARY.openId, "/会议 新建");
+    const form = JSON.parse(String(t.lark.replies.at(-1)!.body.content)) as unknown;
+    const groupField = tagged(form).find((e) => e.name === "partyGroup");
+    expect(groupField).toMatchObject({ tag: "input" });
+    expect(JSON.stringify(form)).not.toContain("第2联合党小组");
+
+    const submit = (partyGroup: string, messageId: string, type = "group") =>
+      t.click({
+        operator: SECRETARY.openId,
+        value: { action: "meeting.create" },
+        formValue: {
+          type,
+          title: "党小组学习",
+          date: "2026-11-28 +0800",
+          time: "15:00 +0800",
+          place: "",
+          duration: "60",
+          agenda: "",
+          partyGroup,
+        },
+        messageId,
+        chatId: CHAT,
+      });
+    const before = await t.db.models.Meeting.countDocuments();
+    const typos = [
+      ["第一小组", "group"],
+      ["第一党小组 二", "group"],
+      ["第一党", "group"],
+      ["第一小组", "committee"], // a 支委会 has no 党小组 of its own, but a wrong name is still refused
+    ];
+    for (const [i, [typed, type]] of typos.entries()) {
+      const refused = await submit(typed!, `om_form_typed_${i}`, type);
+      expect(refused.body.toast.type).toBe("error");
+      expect(refused.body.toast.content).toContain(`本支部没有党小组「${typed}」`);
+      expect(refused.body.card).toBeUndefined();
+    }
+    expect(await t.db.models.Meeting.countDocuments()).toBe(before);
+
+    t.lark.expectSend(1, ["om_card_m3"]);
+    const created = await submit("  第一党小组 ", "om_form_typed_ok");
+    expect(created.body.toast).toEqual({ type: "success", content: "已创建会议 M3" });
+    expect(await t.db.models.Meeting.findById("M3").lean()).toMatchObject({
+      type: "group",
+      partyGroup: "第一党小组",
+      sourceKey: "form:om_form_typed_ok",
+    });
+    expect(await t.db.models.Meeting.countDocuments()).toBe(before + 1);
+    await t.bot.router.idle();
+    expect(t.lark.pending()).toEqual([]);
+    expect(contentText(t.lark.sent.at(-1)!.body)).toContain("第一党小组");
   });
 });

@@ -159,4 +159,45 @@ describe("study tasks through signed webhooks", () => {
     await t.bot.router.idle();
     expect(String(t.lark.patches.at(-1)!.body.content)).toContain("已结束");
   });
+
+  it("takes a typed 党小组 from the form only when it names a group of the branch", async () => {
+    t.lark.expectReply();
+    await t.say({
+      sender: SECRETARY.openId,
+      chatId: CHAT,
+      text: "/党员 分组 青年党小组 @吴一",
+      mentions: [A],
+    });
+    const submit = (partyGroup: string, messageId: string) =>
+      t.click({
+        operator: SECRETARY.openId,
+        value: { action: "study.create" },
+        formValue: {
+          title: "学习新党章",
+          deadline: "2026-12-20 +0800",
+          hours: "1",
+          scope: "group",
+          partyGroup,
+        },
+        messageId,
+        chatId: CHAT,
+      });
+    const before = await t.db.models.StudyTask.countDocuments();
+    const refused = await submit("青年小组", "om_study_form_typo");
+    expect(refused.body.toast.type).toBe("error");
+    expect(refused.body.toast.content).toContain("本支部没有党小组「青年小组」");
+    expect(refused.body.card).toBeUndefined();
+    expect(await t.db.models.StudyTask.countDocuments()).toBe(before);
+
+    t.lark.expectSend(1, ["om_card_s2"]);
+    const created = await submit(" 青年党小组  ", "om_study_form_typed");
+    expect(created.body.toast).toEqual({ type: "success", content: "已布置学习任务 S2" });
+    expect(await t.db.models.StudyTask.findById("S2").lean()).toMatchObject({
+      scope: "group",
+      partyGroup: "青年党小组",
+      sourceKey: "form:om_study_form_typed",
+    });
+    await t.bot.router.idle();
+    expect(t.lark.pending()).toEqual([]);
+  });
 });
