@@ -1,10 +1,9 @@
 import type { Branch } from "../db/models/branch.js";
 import type { AppDeps } from "../deps.js";
-import { allowed } from "../commands/dispatch.js";
+import { allowed, isAdmin, type Permission } from "../domain/policy.js";
 import { branchAndMember, CHOOSE_BRANCH_TEXT } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import type { CardAction } from "../lark/types.js";
-import type { Permission } from "../commands/types.js";
 
 /**
  * The branch a form card was submitted for (the chat's, or the operator's own when the form was
@@ -25,7 +24,7 @@ export async function committeeBranchOf(
     },
   );
   if (!branch) throw new UserError(ambiguous ? CHOOSE_BRANCH_TEXT : "本群还没有绑定支部。");
-  const isAdmin = deps.config.ZHIBU_ADMINS.includes(click.operatorOpenId);
-  if (!allowed(permission, { member, isAdmin })) throw new UserError(refusal);
+  const admin = isAdmin(deps.config.ZHIBU_ADMINS, click.operatorOpenId);
+  if (!allowed(permission, { member, isAdmin: admin })) throw new UserError(refusal);
   return branch;
 }

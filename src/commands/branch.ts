@@ -6,6 +6,7 @@ import { UserError } from "../domain/errors.js";
 import { findOrg, ORG_NAME_MAX, requestJoin } from "../domain/orgs.js";
 import { commandInput, option } from "./args.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
+import { allowed } from "../domain/policy.js";
 
 const bindArgs = commandInput.transform((input, ctx) => {
   const name = input.positional.join(" ").trim();
@@ -78,7 +79,7 @@ export const branchCommands: CommandFamily = {
         if (args.parentOrg) {
           // Bound already: only its secretary (or an admin) may ask for it.
           const asker = created ? null : await findMember(deps.models, branch._id, message.senderOpenId);
-          if (!created && !ctx.isAdmin && !(asker?.active && asker.role === "secretary")) {
+          if (!created && !allowed("secretary", { member: asker, isAdmin: ctx.isAdmin })) {
             throw new UserError("抱歉，只有本支部书记或系统管理员可以申请加入上级组织。");
           }
           parent = await askToJoin(ctx, branch, args.parentOrg);

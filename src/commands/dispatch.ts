@@ -6,7 +6,8 @@ import { UserError } from "../domain/errors.js";
 import type { IncomingMessage } from "../lark/types.js";
 import { commandFamilies } from "./index.js";
 import { textAfterWords, toCommandInput, tokenize } from "./parse.js";
-import type { CommandContext, CommandFamily, Permission, Subcommand } from "./types.js";
+import { allowed, isAdmin, REFUSALS } from "../domain/policy.js";
+import type { CommandContext, CommandFamily, Subcommand } from "./types.js";
 import { escapeText } from "../cards/escape.js";
 import { labelCard } from "../cards/common.js";
 
@@ -45,37 +46,6 @@ export function usageForUnknown(words: string[], resolved: { family?: CommandFam
   return `未知命令「/${head}」。你是不是想用 /${guess}？\n${family.subcommands.flatMap((s) => s.usage).join("\n")}\n发送 /帮助 查看全部命令。`;
 }
 
-export function allowed(
-  permission: Permission,
-  ctx: Pick<CommandContext, "member" | "isAdmin"> & { isOrgSecretary?: boolean },
-): boolean {
-  if (ctx.isAdmin) return true;
-  const role = ctx.member?.active ? ctx.member.role : null;
-  switch (permission) {
-    case "anyone":
-      return true;
-    case "member":
-      return role !== null;
-    case "committee":
-      return role === "secretary" || role === "committee";
-    case "secretary":
-      return role === "secretary";
-    case "org":
-      return ctx.isOrgSecretary === true;
-    case "admin":
-      return false;
-  }
-}
-
-const REFUSALS: Record<Permission, string> = {
-  anyone: "",
-  member: "抱歉，此命令仅限本支部党员使用。",
-  committee: "抱歉，此命令仅限支部书记和支委使用。",
-  secretary: "抱歉，此命令仅限支部书记使用。",
-  org: "抱歉，此命令仅限上级组织（党委、总支）的书记和系统管理员使用；支部书记请用 /统计 查看本支部。",
-  admin: "抱歉，此命令仅限系统管理员（ZHIBU_ADMINS）使用。",
-};
-
 export async function buildContext(deps: AppDeps, message: IncomingMessage): Promise<CommandContext> {
   // A group speaks for the branch bound to it; a private chat for the sender's own branch.
   const [{ branch, member, ambiguous }, orgSecretary] = await Promise.all([
@@ -98,7 +68,8 @@ export async function buildContext(deps: AppDeps, message: IncomingMessage): Pro
     message,
     branch,
     member,
-    isAdmin: deps.config.ZHIBU_ADMINS.includes(message.senderOpenId),
+    isAdmin: isAdmin(deps.config.ZHIBU_ADMINS, message.senderOpenId),
+    commands: commandFamilies,
     isOrgSecretary: orgSecretary !== null,
     branchAmbiguous: ambiguous,
     labelled: true,

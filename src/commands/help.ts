@@ -1,6 +1,5 @@
 import { noArguments } from "./args.js";
-import { allowed } from "./dispatch.js";
-import { commandFamilies } from "./index.js";
+import { allowed, askerTitle } from "../domain/policy.js";
 import { subcommand, type CommandFamily } from "./types.js";
 
 export const helpCommands: CommandFamily = {
@@ -18,16 +17,12 @@ export const helpCommands: CommandFamily = {
       chat: "any",
       args: noArguments,
       async run(ctx) {
-        const lines = commandFamilies.flatMap((family) =>
+        const lines = ctx.commands.flatMap((family) =>
           family.subcommands
             .filter((sub) => allowed(sub.permission, ctx))
             .map((sub) => `${sub.usage[0]}　${sub.summary}`),
         );
-        const who = ctx.isAdmin
-          ? "管理员"
-          : ctx.member?.active
-            ? { secretary: "书记", committee: "支委", member: "党员" }[ctx.member.role]
-            : "访客";
+        const who = askerTitle(ctx);
         await ctx.replyText(
           `支部助手 · 你可以使用的命令（身份：${who}）\n${lines.join("\n")}\n` +
             "命令均有中英文名，如 /会议 新建 与 /meeting new 相同。",

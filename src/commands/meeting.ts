@@ -16,7 +16,7 @@ import { formatAttendanceSummary, meetingCardData } from "../presenters/meeting.
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
 import { remindMeeting } from "../delivery/meetingReminders.js";
 import { cancelPending } from "../delivery/outbox.js";
-import { allowed } from "./dispatch.js";
+import { allowed } from "../domain/policy.js";
 import { sendPrivately } from "./private.js";
 import { noArguments } from "./args.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";

@@ -16,7 +16,7 @@ import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
 import { cancelPending } from "../delivery/outbox.js";
 import { remindStudy } from "../delivery/studyReminders.js";
 import { commandInput, idOnly, noArguments, option, recordId } from "./args.js";
-import { allowed } from "./dispatch.js";
+import { allowed } from "../domain/policy.js";
 import { sendPrivately } from "./private.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";

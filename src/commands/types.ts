@@ -3,6 +3,9 @@ import type { Branch } from "../db/models/branch.js";
 import type { Member } from "../db/models/member.js";
 import type { AppDeps } from "../deps.js";
 import type { IncomingMessage, Mention } from "../lark/types.js";
+import type { Permission } from "../domain/policy.js";
+
+export type { Permission };
 
 /** A command's arguments after tokenising: the input every command's zod schema parses. */
 export interface CommandInput {
@@ -16,12 +19,6 @@ export interface CommandInput {
   rest: string;
 }
 
-/**
- * Who may run a command. `admin` is ZHIBU_ADMINS only; secretaries and admins pass `committee`;
- * `org` is a secretary of an organisation (党委 / 总支) or an admin.
- */
-export type Permission = "anyone" | "member" | "committee" | "secretary" | "org" | "admin";
-
 export interface CommandContext {
   deps: AppDeps;
   message: IncomingMessage;
@@ -34,6 +31,8 @@ export interface CommandContext {
   isOrgSecretary: boolean;
   /** Private chat only: the sender is in several branches and has not chosen one (/切换). */
   branchAmbiguous: boolean;
+  /** The command registry this message was resolved against (help lists from it). */
+  commands: readonly CommandFamily[];
   replyText(text: string): Promise<void>;
   replyCard(card: object): Promise<void>;
 }
