@@ -334,6 +334,8 @@ export interface KillResult {
   /** Restart (spawn) → every recipient reached; null when not reached within the bound. */
   recoveryMs: number | null;
   restartReadyMs: number;
+  /** Restart (spawn) → the first send, reply or PATCH the restarted bot made; null if none. */
+  resumeMs: number | null;
   delivered: number;
   lost: number;
   duplicated: number;
@@ -439,6 +441,7 @@ export async function runKill(options: {
       // Reported below as lost recipients.
     }
     const counts = tally(fake, seeded);
+    const firstAfter = fake.calls.find((c) => c.at > restarted);
     child.process.kill("SIGTERM");
     await Promise.race([child.exited, sleep(10_000)]);
     return {
@@ -449,6 +452,7 @@ export async function runKill(options: {
       redelivered,
       recoveryMs,
       restartReadyMs,
+      resumeMs: firstAfter ? firstAfter.at - restarted : null,
       delivered: counts.delivered,
       lost: counts.lost,
       duplicated: counts.duplicated,
@@ -505,7 +509,7 @@ export function reportKill(results: KillResult[]): void {
         `${r.missed ? " [kill point missed]" : ""}`,
     );
     console.log(
-      `    restart → ready ${secs(r.restartReadyMs)}, → all reached ${secs(r.recoveryMs)}; ` +
+      `    restart → ready ${secs(r.restartReadyMs)}, → first send ${secs(r.resumeMs)}, → all reached ${secs(r.recoveryMs)}; ` +
         `reached ${r.delivered}/${r.recipients}, lost ${r.lost}, duplicated ${r.duplicated} (uuid resends ${r.resends}; ` +
         `${r.other} other messages, ${r.otherDuplicated} of them twice)` +
         `   goal 0 and 0   ${verdict(ok)}`,
