@@ -17,6 +17,7 @@ import type { Logger } from "./logger.js";
 import { createRouter } from "./router.js";
 import { findOrgById, migrateParentOrgs } from "./domain/orgs.js";
 import { sendJoinCards } from "./actions/organisation.js";
+import { processIdentity, takeOverOwnClaims } from "./instance.js";
 
 /** Wires the bot from its parts; main.ts, the tests and the benchmark all build it here. */
 export async function buildBot(options: {
@@ -37,8 +38,10 @@ export async function buildBot(options: {
     clock: options.clock,
     logger: options.logger,
   };
+  const identity = processIdentity(options.config);
   const delivery = createDeliveryWorker({
     ...base,
+    instanceId: identity.owner,
     limiter: options.limiter ?? new RateLimiter({ safetyMs: RATE_SAFETY_MS }),
     limits: LARK_RATE_LIMITS,
     share: options.config.ZHIBU_INSTANCES,
@@ -53,10 +56,19 @@ export async function buildBot(options: {
   };
   const deps: AppDeps = { ...base, delivery, dues };
   await migrateParentOrgsAtStart(deps);
-  const router = createRouter(deps);
+  const router = createRouter(deps, { owner: identity.owner });
   const dispatcher = createDispatcher(options.config, router.handlers, options.logger);
   const app = createApp(deps, dispatcher, options.connection);
-  return { deps, router, dispatcher, app, delivery };
+  return {
+    deps,
+    router,
+    dispatcher,
+    app,
+    delivery,
+    identity,
+    /** After a restart, once this process holds its port: see src/instance.ts. */
+    takeOverOwnClaims: () => takeOverOwnClaims(models, identity),
+  };
 }
 
 /**

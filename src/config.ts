@@ -68,6 +68,8 @@ export const configSchema = z
           return z.NEVER;
         }
       }),
+    /** Names this process's slot on its leases (default `<hostname>:<PORT>`; see src/instance.ts). */
+    ZHIBU_INSTANCE_ID: z.string().trim().max(200).optional(),
     ZHIBU_INSTANCES: z.coerce
       .number({ error: "expected the number of bot instances sharing the app's send budget" })
       .int()

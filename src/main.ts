@@ -65,8 +65,14 @@ async function main() {
   let ws: { close(): void } | undefined;
   // The HTTP server always runs (for /healthz); in ws mode events come over the long connection.
   const server: Server = bot.app.listen(config.PORT);
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  // A port in use (a previous process still alive) stops the start here, before any takeover.
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", () => resolve());
+    server.once("error", reject);
+  });
   if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
+  // This process now holds the port: leases left under its instance id are a dead predecessor's.
+  const tookOver = await bot.takeOverOwnClaims();
   const recovered = await bot.router.recover();
   bot.router.start();
   bot.delivery.start(DELIVERY_POLL_MS);
@@ -77,7 +83,14 @@ async function main() {
   });
   await scheduler.start();
   logger.info(
-    { transport: config.LARK_TRANSPORT, port: config.PORT, recovered, startMs: Date.now() - startedAt },
+    {
+      transport: config.LARK_TRANSPORT,
+      port: config.PORT,
+      instance: bot.identity.instanceId,
+      tookOver,
+      recovered,
+      startMs: Date.now() - startedAt,
+    },
     "zhibu ready",
   );
 

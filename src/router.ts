@@ -38,8 +38,10 @@ function commandSummary(text: string): string {
  * after the answer from the inbox (so nothing is lost when a command fails or the process dies);
  * card callbacks run before the answer because the answer carries the toast.
  */
-export function createRouter(deps: AppDeps) {
+export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
   const { models, logger, clock } = deps;
+  /** This process on its inbox leases (src/instance.ts); each claim adds `#<random>`. */
+  const processOwner = options.owner ?? `process/${randomUUID()}`;
   const running = new Set<Promise<void>>();
   /** Inbox items this instance is running or will retry (the sweep leaves them alone). */
   const mine = new Set<string>();
@@ -109,7 +111,7 @@ export function createRouter(deps: AppDeps) {
 
   async function runClaimed(id: string): Promise<void> {
     const now = clock.now();
-    const owner = randomUUID();
+    const owner = `${processOwner}#${randomUUID()}`;
     const leaseEnd = () => new Date(clock.now().getTime() + INBOX_LEASE_MS);
     const claim = await models.InboundEvent.updateOne(
       {

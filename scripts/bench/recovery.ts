@@ -52,6 +52,8 @@ interface Seeded {
   studyId: string;
   /** Who the reminder goes to: the chat, then every member who has not confirmed. */
   recipients: string[];
+  /** In the text of every message of the round (group message and DMs): `S1「学习党章」`. */
+  roundMark: string;
 }
 
 async function seed(connection: Connection, chatId: string): Promise<Seeded> {
@@ -81,13 +83,26 @@ async function seed(connection: Connection, chatId: string): Promise<Seeded> {
     timeZone: "Asia/Shanghai",
   });
   const pending = await pendingStudyMembers(models, study);
-  return { models, chatId, studyId: study._id, recipients: [chatId, ...pending.map((m) => m.openId)] };
+  return {
+    models,
+    chatId,
+    studyId: study._id,
+    recipients: [chatId, ...pending.map((m) => m.openId)],
+    roundMark: `${study._id}「${study.title}」`,
+  };
 }
 
-/** Visible messages per recipient among `recipients` (sends only), and messages to no one expected. */
-function tally(fake: FakeLark, recipients: string[]) {
-  const expected = new Set(recipients);
+/**
+ * What the recipients saw of the reminder round (sends only; the fake shows one message per
+ * uuid, as Lark does). A round message is recognised by its text (`S1「学习党章」`), not by its
+ * uuid, so a re-send under another uuid would count as a duplicate: two distinct messages of the
+ * round to one recipient. Other messages to them (e.g. the scheduler's quarterly reminder to the
+ * secretary, who is also a recipient) are counted apart, and duplicated if the same text arrives twice.
+ */
+function tally(fake: FakeLark, seeded: Pick<Seeded, "recipients" | "roundMark">) {
+  const expected = new Set(seeded.recipients);
   const per = new Map<string, number>();
+  const others = new Map<string, number>();
   let stray = 0;
   for (const m of fake.messages) {
     if (m.kind !== "send") continue;
@@ -95,12 +110,29 @@ function tally(fake: FakeLark, recipients: string[]) {
       stray++;
       continue;
     }
+    const text = messageText(m.content);
+    if (!text.includes(seeded.roundMark)) {
+      const key = `${m.receiveId}\n${text}`;
+      others.set(key, (others.get(key) ?? 0) + 1);
+      continue;
+    }
     per.set(m.receiveId, (per.get(m.receiveId) ?? 0) + 1);
   }
   const delivered = per.size;
-  const lost = recipients.filter((r) => !per.has(r)).length;
+  const lost = seeded.recipients.filter((r) => !per.has(r)).length;
   const duplicated = [...per.values()].filter((n) => n > 1).length;
-  return { delivered, lost, duplicated, stray };
+  const other = [...others.values()].reduce((a, b) => a + b, 0);
+  const otherDuplicated = [...others.values()].filter((n) => n > 1).length;
+  return { delivered, lost, duplicated, stray, other, otherDuplicated };
+}
+
+function messageText(content: string | null): string {
+  try {
+    const text = (JSON.parse(content ?? "{}") as { text?: unknown }).text;
+    return typeof text === "string" ? text : "";
+  } catch {
+    return "";
+  }
 }
 
 async function post(url: string, payload: unknown): Promise<number> {
@@ -196,12 +228,8 @@ export async function runBurst(options: {
     const total = seeded.recipients.length;
     let timedOut = false;
     // Once a fifth of the fan-out is out, 8 members send a command each into the same chat.
-    await fake.waitFor(
-      () => tally(fake, seeded.recipients).delivered >= total / 5,
-      BURST_TIMEOUT_MS,
-      "fan-out start",
-    );
-    const commandsAfter = tally(fake, seeded.recipients).delivered;
+    await fake.waitFor(() => tally(fake, seeded).delivered >= total / 5, BURST_TIMEOUT_MS, "fan-out start");
+    const commandsAfter = tally(fake, seeded).delivered;
     const commandIds = Array.from({ length: BURST_COMMANDS }, (_, i) => `om_rec_burst_${i}`);
     const posted = new Map<string, number>();
     await Promise.all(
@@ -214,11 +242,7 @@ export async function runBurst(options: {
     const replied = () =>
       fake.messages.filter((m) => m.kind === "reply" && commandIds.includes(m.receiveId ?? ""));
     try {
-      await fake.waitFor(
-        () => tally(fake, seeded.recipients).delivered >= total,
-        BURST_TIMEOUT_MS,
-        "every recipient",
-      );
+      await fake.waitFor(() => tally(fake, seeded).delivered >= total, BURST_TIMEOUT_MS, "every recipient");
     } catch {
       timedOut = true;
     }
@@ -228,7 +252,7 @@ export async function runBurst(options: {
       .waitFor(() => replied().length >= BURST_COMMANDS, REPLY_GRACE_MS, "replies")
       .catch(() => undefined);
     await bot.router.idle();
-    const counts = tally(fake, seeded.recipients);
+    const counts = tally(fake, seeded);
     const replyLatencies = replied().map((m) => m.at - posted.get(m.receiveId!)!);
     const result: BurstResult = {
       recipients: total,
@@ -310,11 +334,16 @@ export interface KillResult {
   /** Restart (spawn) → every recipient reached; null when not reached within the bound. */
   recoveryMs: number | null;
   restartReadyMs: number;
+  /** Restart (spawn) → the first send, reply or PATCH the restarted bot made; null if none. */
+  resumeMs: number | null;
   delivered: number;
   lost: number;
   duplicated: number;
   /** Sends the fake answered as already seen (same uuid): harmless resends. */
   resends: number;
+  /** Other messages the recipients saw (not the round), and how many of those came twice. */
+  other: number;
+  otherDuplicated: number;
 }
 
 export async function runKill(options: {
@@ -371,7 +400,7 @@ export async function runKill(options: {
     let atKill = { enqueued: 0, delivered: 0, answered: false };
     for (;;) {
       const n = await enqueued();
-      const reached = tally(fake, seeded.recipients).delivered;
+      const reached = tally(fake, seeded).delivered;
       const hit = options.point === "enqueue" ? n >= 10 : reached >= total / 3;
       if (hit || performance.now() > deadline) {
         child.process.kill("SIGKILL");
@@ -383,7 +412,7 @@ export async function runKill(options: {
     await child.exited;
     await posting;
     atKill.answered = answered;
-    const afterKill = { enqueued: await enqueued(), delivered: tally(fake, seeded.recipients).delivered };
+    const afterKill = { enqueued: await enqueued(), delivered: tally(fake, seeded).delivered };
     const missed =
       options.point === "enqueue"
         ? afterKill.enqueued >= total || atKill.enqueued === 0
@@ -402,7 +431,7 @@ export async function runKill(options: {
     let recoveryMs: number | null = null;
     try {
       await fake.waitFor(
-        () => tally(fake, seeded.recipients).delivered >= total,
+        () => tally(fake, seeded).delivered >= total,
         RESTART_TIMEOUT_MS,
         "every recipient after the restart",
       );
@@ -411,7 +440,8 @@ export async function runKill(options: {
     } catch {
       // Reported below as lost recipients.
     }
-    const counts = tally(fake, seeded.recipients);
+    const counts = tally(fake, seeded);
+    const firstAfter = fake.calls.find((c) => c.at > restarted);
     child.process.kill("SIGTERM");
     await Promise.race([child.exited, sleep(10_000)]);
     return {
@@ -422,9 +452,12 @@ export async function runKill(options: {
       redelivered,
       recoveryMs,
       restartReadyMs,
+      resumeMs: firstAfter ? firstAfter.at - restarted : null,
       delivered: counts.delivered,
       lost: counts.lost,
       duplicated: counts.duplicated,
+      other: counts.other,
+      otherDuplicated: counts.otherDuplicated,
       resends: fake.calls.filter((c) => c.outcome === "duplicate").length,
     };
   } finally {
@@ -469,15 +502,16 @@ export function reportKill(results: KillResult[]): void {
       `recipients through the webhook, SIGKILL, restart (bound ${RESTART_TIMEOUT_MS / 1000} s)`,
   );
   for (const r of results) {
-    const ok = r.lost === 0 && r.duplicated === 0 && r.recoveryMs !== null;
+    const ok = r.lost === 0 && r.duplicated === 0 && r.otherDuplicated === 0 && r.recoveryMs !== null;
     console.log(
       `  mid-${r.point.padEnd(7)} killed at ${r.atKill.enqueued} enqueued / ${r.atKill.delivered} reached` +
         ` (command ${r.atKill.answered ? "answered 200" : "not answered"}${r.redelivered ? ", delivered again after restart" : ""})` +
         `${r.missed ? " [kill point missed]" : ""}`,
     );
     console.log(
-      `    restart → ready ${secs(r.restartReadyMs)}, → all reached ${secs(r.recoveryMs)}; ` +
-        `reached ${r.delivered}/${r.recipients}, lost ${r.lost}, duplicated ${r.duplicated} (uuid resends ${r.resends})` +
+      `    restart → ready ${secs(r.restartReadyMs)}, → first send ${secs(r.resumeMs)}, → all reached ${secs(r.recoveryMs)}; ` +
+        `reached ${r.delivered}/${r.recipients}, lost ${r.lost}, duplicated ${r.duplicated} (uuid resends ${r.resends}; ` +
+        `${r.other} other messages, ${r.otherDuplicated} of them twice)` +
         `   goal 0 and 0   ${verdict(ok)}`,
     );
   }

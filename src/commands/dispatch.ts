@@ -59,7 +59,7 @@ export async function buildContext(deps: AppDeps, message: IncomingMessage): Pro
   const label = () => (ctx.labelled && message.chatType === "p2p" && branch ? branch.name : null);
   // Through the outbox and the shared rate limiter, keyed by message id and rank: a command run
   // again after a crash answers nothing twice, and a failed send is retried without running it again.
-  const reply = async (content: { text: string } | { card: object }) => {
+  const reply = async (content: { text: string } | { card: object } | { file: string }) => {
     replies++;
     await enqueueReply(deps, message, replies, content);
   };
@@ -83,6 +83,8 @@ export async function buildContext(deps: AppDeps, message: IncomingMessage): Pro
       const name = label();
       return reply({ card: name ? labelCard(card, name) : card });
     },
+    // A file cannot carry a label: its name says the branch (e.g. 台账-<branch>-2026.xlsx).
+    replyFile: (fileKey) => reply({ file: fileKey }),
   };
   return ctx;
 }

@@ -142,7 +142,7 @@ export const exportCommands: CommandFamily = {
           buffer,
           "xls",
         );
-        await deps.lark.reply(ctx.message.messageId, { file: fileKey }, `${ctx.message.messageId}:file`);
+        await ctx.replyFile(fileKey);
       },
     }),
   ],

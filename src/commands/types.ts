@@ -35,6 +35,8 @@ export interface CommandContext {
   commands: readonly CommandFamily[];
   replyText(text: string): Promise<void>;
   replyCard(card: object): Promise<void>;
+  /** A file uploaded to Lark (its file_key), as a reply through the outbox like the others. */
+  replyFile(fileKey: string): Promise<void>;
 }
 
 export interface Subcommand<A = unknown> {

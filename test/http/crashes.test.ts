@@ -109,3 +109,55 @@ describe("a command whose instance died while it wrote a fan-out", () => {
     expect(lastReply()).not.toContain("未完成的命令");
   });
 });
+
+describe("a restart under the same instance id", () => {
+  it("takes over the command its killed predecessor was running at once, not after the lease", async () => {
+    const now = t.clock.now();
+    const command = (messageId: string, owner: string) => ({
+      _id: `msg:${messageId}`,
+      kind: "message" as const,
+      status: "processing" as const,
+      attempts: 1,
+      claimedAt: now,
+      leaseUntil: new Date(now.getTime() + INBOX_LEASE_MS),
+      owner,
+      chatId: CHAT,
+      summary: "/学习 列表",
+      receivedAt: now,
+      payload: {
+        eventId: `ev_${messageId}`,
+        messageId,
+        chatId: CHAT,
+        chatType: "group",
+        senderOpenId: SECRETARY.openId,
+        senderType: "user",
+        text: "/学习 列表",
+        mentions: [],
+        addressed: true,
+        createdAt: now,
+      },
+    });
+    // The killed process held this process's port (same instance id); another instance is alive.
+    const { instanceId } = t.bot.identity;
+    await t.db.models.InboundEvent.create(command("om_restart_own", `${instanceId}/killed-process#c1`));
+    await t.db.models.InboundEvent.create(command("om_restart_other", "another-host:3000/live#c2"));
+    expect(await t.bot.router.sweep()).toBe(0);
+
+    expect(await t.bot.takeOverOwnClaims()).toBe(1);
+    t.lark.expectReply();
+    expect(await t.bot.router.sweep()).toBe(1);
+    await t.bot.router.idle();
+    expect(t.lark.pending()).toEqual([]);
+    expect(lastReply()).toContain("S1");
+    expect(await t.db.models.InboundEvent.findById("msg:om_restart_own").lean()).toMatchObject({
+      status: "done",
+      attempts: 2,
+    });
+    // The live instance's command keeps its lease.
+    expect(await t.db.models.InboundEvent.findById("msg:om_restart_other").lean()).toMatchObject({
+      status: "processing",
+      owner: "another-host:3000/live#c2",
+    });
+    await t.db.models.InboundEvent.deleteOne({ _id: "msg:om_restart_other" });
+  });
+});

@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { larkUuid, replyKey } from "../../src/delivery/outbox.js";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
 import { cardButtons } from "../helpers/roles.js";
@@ -109,6 +110,15 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
       msg_type: "file",
       content: JSON.stringify({ file_key: "file_v2_ledger" }),
     });
+    // Like every other answer: through the outbox (and so the shared rate limiter), as the
+    // command's first reply, with that reply's uuid, so a run again after a crash sends no second file.
+    const command = t.lark.replies.at(-1)!.messageId;
+    expect(await t.db.models.Outbox.findById(replyKey(command, 1)).lean()).toMatchObject({
+      status: "sent",
+      replyTo: command,
+      content: { file: "file_v2_ledger" },
+    });
+    expect(reply.uuid).toBe(larkUuid(replyKey(command, 1)));
     // The multipart body carries the workbook: read it back.
     const start = upload.indexOf(Buffer.from("PK\u0003\u0004", "latin1"));
     const end = upload.lastIndexOf(Buffer.from("\r\n--", "latin1"));
