@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Models } from "./db/models/index.js";
+import { trusted } from "./db/connection.js";
 
 /**
  * Who holds a lease (inbox command or outbox send): `<instance id>/<process id>`.
@@ -38,7 +39,7 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"
  * and never one of this process's own. Returns how many leases were ended.
  */
 export async function takeOverOwnClaims(models: Models, identity: ProcessIdentity): Promise<number> {
-  const ours = { $regex: `^${escapeRegex(`${identity.instanceId}/`)}` };
+  const ours = trusted({ $regex: `^${escapeRegex(`${identity.instanceId}/`)}` });
   const mine = (owner: string | null | undefined) =>
     owner === identity.owner || Boolean(owner?.startsWith(`${identity.owner}#`));
   const lapsed = new Date(0);
