@@ -2,13 +2,13 @@ import type { IncomingMessage } from "node:http";
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Connection } from "mongoose";
-import type * as lark from "@larksuiteoapi/node-sdk";
 import { pingDb } from "./db/connection.js";
 import type { AppDeps } from "./deps.js";
+import type { LarkDispatcher } from "./lark/dispatcher.js";
 import { larkWebhook } from "./lark/webhook.js";
 
 /** The HTTP face of the bot: webhook routes, health check, error handler. No business logic. */
-export function createApp(deps: AppDeps, dispatcher: lark.EventDispatcher, connection: Connection): Koa {
+export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection: Connection): Koa {
   const app = new Koa();
   const router = new Router();
   const webhook = larkWebhook(dispatcher, {

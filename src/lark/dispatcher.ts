@@ -3,6 +3,9 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 
 /** Event type → handler of the SDK-parsed event; returns the JSON answer (card callbacks) or {}. */
+/** The SDK's event dispatcher, named here so nothing outside src/lark/ imports the SDK. */
+export type LarkDispatcher = lark.EventDispatcher;
+
 export type EventHandlers = Record<string, (event: unknown) => Promise<object>>;
 
 /** One SDK dispatcher serves the webhook routes and the long connection alike. */
