@@ -14,7 +14,8 @@ import type { Clock } from "./domain/clock.js";
 import { createDispatcher } from "./lark/dispatcher.js";
 import type { LarkApi } from "./lark/types.js";
 import type { Logger } from "./logger.js";
-import { createRouter } from "./router.js";
+import { createEventHandlers } from "./events.js";
+import { createInbox } from "./inbox.js";
 import { findOrgById, migrateParentOrgs } from "./domain/orgs.js";
 import { sendJoinCards } from "./actions/organisation.js";
 import { processIdentity, takeOverOwnClaims } from "./instance.js";
@@ -56,12 +57,14 @@ export async function buildBot(options: {
   };
   const deps: AppDeps = { ...base, delivery, dues };
   await migrateParentOrgsAtStart(deps);
-  const router = createRouter(deps, { owner: identity.owner });
-  const dispatcher = createDispatcher(options.config, router.handlers, options.logger);
+  const inbox = createInbox(deps, { owner: identity.owner });
+  const dispatcher = createDispatcher(options.config, createEventHandlers(deps, inbox), options.logger);
   const app = createApp(deps, dispatcher, options.connection);
   return {
     deps,
-    router,
+    inbox,
+    /** Former name of `inbox`. */
+    router: inbox,
     dispatcher,
     app,
     delivery,

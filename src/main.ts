@@ -73,8 +73,8 @@ async function main() {
   if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
   // This process now holds the port: leases left under its instance id are a dead predecessor's.
   const tookOver = await bot.takeOverOwnClaims();
-  const recovered = await bot.router.recover();
-  bot.router.start();
+  const recovered = await bot.inbox.recover();
+  bot.inbox.start();
   bot.delivery.start(DELIVERY_POLL_MS);
   const scheduler = createScheduler({
     deps: bot.deps,
@@ -105,9 +105,9 @@ async function main() {
       server.closeIdleConnections();
     });
     await scheduler.stop();
-    bot.router.stop();
+    bot.inbox.stop();
     bot.delivery.stop();
-    await bot.router.idle();
+    await bot.inbox.idle();
     await connection.close();
     await localDb?.stop();
     logger.info("stopped");

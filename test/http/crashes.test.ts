@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueMessage, replyKey } from "../../src/delivery/outbox.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";
-import { INBOX_LEASE_MS } from "../../src/router.js";
+import { INBOX_LEASE_MS } from "../../src/inbox.js";
 import { startTestBot, type TestBot } from "../helpers/testBot.js";
 
 const CHAT = "oc_crash_branch";

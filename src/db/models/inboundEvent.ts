@@ -3,7 +3,7 @@ import { Schema, type Connection, type InferSchemaType } from "mongoose";
 /**
  * Inbox of accepted command messages, keyed by message_id. The unique _id makes a redelivery a
  * no-op; the stored payload lets work that failed after the 200 answer be retried; the TTL index
- * expires old records. (Card callbacks are answered at once and deduplicated in memory: router.ts.)
+ * expires old records. (Card callbacks are answered at once and deduplicated in memory: events.ts.)
  */
 const inboundEventSchema = new Schema(
   {

@@ -1,15 +1,10 @@
-import { runAction, errorToast } from "./actions/dispatch.js";
 import { randomUUID } from "node:crypto";
-import { runCommand } from "./commands/dispatch.js";
-import { isCommandText } from "./commands/parse.js";
+import { runCommand } from "./commands/run.js";
 import { isDuplicateKeyError, trusted } from "./db/connection.js";
 import type { InboundEvent } from "./db/models/inboundEvent.js";
 import { enqueueReply } from "./delivery/outbox.js";
 import type { AppDeps } from "./deps.js";
-import type { EventHandlers } from "./lark/dispatcher.js";
-import { normalizeCardAction, normalizeMessage } from "./lark/normalize.js";
-import type { CardAction, IncomingMessage } from "./lark/types.js";
-import { LRUCache } from "lru-cache";
+import type { IncomingMessage } from "./lark/types.js";
 
 const MAX_ATTEMPTS = 3;
 const RETRY_DELAYS_MS = [1_000, 10_000];
@@ -34,11 +29,11 @@ function commandSummary(text: string): string {
 }
 
 /**
- * The route step: dedupe, then command / card action. Messages are answered 200 at once and run
- * after the answer from the inbox (so nothing is lost when a command fails or the process dies);
- * card callbacks run before the answer because the answer carries the toast.
+ * The inbox of commands: every command message is stored, then run under a renewed lease, retried
+ * after a failure and taken over by any instance once its holder died. Messages are answered 200
+ * at once and run after the answer, so nothing is lost when a command fails or the process dies.
  */
-export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
+export function createInbox(deps: AppDeps, options: { owner?: string } = {}) {
   const { models, logger, clock } = deps;
   /** This process on its inbox leases (src/instance.ts); each claim adds `#<random>`. */
   const processOwner = options.owner ?? `process/${randomUUID()}`;
@@ -61,21 +56,11 @@ export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
     void work.finally(() => running.delete(work));
   };
 
-  async function onMessage(raw: unknown): Promise<object> {
-    const message = normalizeMessage(raw);
-    if (!message) {
-      logger.info({ kind: "message", outcome: "invalid" }, "event handled");
-      return {};
-    }
-    const log = logger.child({ eventId: message.eventId, messageId: message.messageId, kind: "message" });
-    if (message.senderType !== "user") {
-      log.info({ outcome: "ignored-bot" }, "event handled");
-      return {};
-    }
-    if (!message.addressed || !isCommandText(message.text)) {
-      log.info({ outcome: "ignored-not-command" }, "event handled");
-      return {};
-    }
+  /**
+   * Stores a command message (its text sealed when it may carry an income) and runs it after the
+   * answer. False when the message was stored already: a redelivery, answered with nothing more.
+   */
+  async function accept(message: IncomingMessage): Promise<boolean> {
     try {
       await models.InboundEvent.create({
         _id: `msg:${message.messageId}`,
@@ -87,11 +72,10 @@ export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
       });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      log.info({ outcome: "duplicate" }, "event handled");
-      return {};
+      return false;
     }
     track(processMessage(`msg:${message.messageId}`));
-    return {};
+    return true;
   }
 
   /**
@@ -189,45 +173,6 @@ export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
   }
 
   /**
-   * Card callbacks answered recently, by event_id: a redelivery gets the same answer with no
-   * second effect. Kept in memory because every card action is idempotent in the database too
-   * (one attendance per person, one meeting per form), which covers a redelivery that reaches
-   * another instance; this keeps the answer path to the action's own few queries.
-   */
-  const recentCardAnswers = new LRUCache<string, Promise<object>>({ max: 20_000, ttl: 2 * 3600_000 });
-
-  async function onCardAction(raw: unknown): Promise<object> {
-    const action = normalizeCardAction(raw);
-    if (!action) {
-      logger.info({ kind: "card", outcome: "invalid" }, "event handled");
-      return errorToast("无法识别的卡片操作。");
-    }
-    const earlier = recentCardAnswers.get(action.eventId);
-    if (earlier) {
-      logger.info({ eventId: action.eventId, kind: "card", outcome: "duplicate" }, "event handled");
-      return earlier;
-    }
-    const answer = answerCardAction(action);
-    recentCardAnswers.set(action.eventId, answer);
-    return answer;
-  }
-
-  async function answerCardAction(action: CardAction): Promise<object> {
-    const log = logger.child({ eventId: action.eventId, kind: "card", action: action.value.action });
-    const started = Date.now();
-    try {
-      const { answer, outcome } = await runAction(deps, action);
-      log.info({ outcome, ms: Date.now() - started }, "event handled");
-      return answer;
-    } catch (error) {
-      // Let a redelivery or a second click try again.
-      recentCardAnswers.delete(action.eventId);
-      log.error({ err: error, outcome: "failed" }, "event handled");
-      return errorToast("操作失败，请稍后重试。");
-    }
-  }
-
-  /**
    * Runs commands that were accepted but never finished: those whose lease lapsed (their instance
    * died) and those whose retry is due. Run at start and every INBOX_SWEEP_MS (start()); a lapsed
    * command with no attempt left is marked failed and its sender told.
@@ -274,13 +219,8 @@ export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
     await reportFailure(message).catch((e) => logger.error({ err: e }, "could not report failure"));
   }
 
-  const handlers: EventHandlers = {
-    "im.message.receive_v1": onMessage,
-    "card.action.trigger": onCardAction,
-  };
-
   return {
-    handlers,
+    accept,
     sweep,
     /** After a restart: the first sweep (kept for callers of the former name). */
     recover: sweep,
@@ -295,7 +235,7 @@ export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
     },
-    /** Resolves when all work started after an answer has finished (tests, graceful stop). */
+    /** Resolves when all commands started after an answer have finished (tests, graceful stop). */
     async idle(): Promise<void> {
       while (running.size > 0) await Promise.allSettled([...running]);
       await deps.delivery.idle();
@@ -303,4 +243,4 @@ export function createRouter(deps: AppDeps, options: { owner?: string } = {}) {
   };
 }
 
-export type Router = ReturnType<typeof createRouter>;
+export type Inbox = ReturnType<typeof createInbox>;
