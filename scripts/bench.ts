@@ -32,7 +32,7 @@ import { fileURLToPath } from "node:url";
 import type { Connection } from "mongoose";
 import { buildBot } from "../src/bot.js";
 import { CARD_ACTIONS } from "../src/cards/types.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/env.js";
 import { connectDb } from "../src/db/connection.js";
 import { startLocalDb, type LocalDbServer } from "../src/db/localServer.js";
 import { createModels, type Models } from "../src/db/models/index.js";

@@ -1,6 +1,6 @@
 import type { Connection } from "mongoose";
 import { createApp } from "./app.js";
-import type { Config } from "./config.js";
+import type { Config } from "./env.js";
 import { createModels, syncIndexes } from "./db/models/index.js";
 import type { AppDeps } from "./deps.js";
 import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS, RATE_SAFETY_MS } from "../config/delivery.js";

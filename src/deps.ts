@@ -1,5 +1,5 @@
 import type { DuesRules } from "../config/dues.js";
-import type { Config } from "./config.js";
+import type { Config } from "./env.js";
 import type { SecretBox } from "./domain/secretBox.js";
 import type { Models } from "./db/models/index.js";
 import type { Clock } from "./domain/clock.js";

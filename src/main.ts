@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import { buildBot } from "./bot.js";
 import { createModels } from "./db/models/index.js";
 import { hasAnyProfile } from "./domain/dues.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./env.js";
 import { connectDb } from "./db/connection.js";
 import { LocalDbUnavailableError, startLocalDb, type LocalDbServer } from "./db/localServer.js";
 import { systemClock } from "./domain/clock.js";

@@ -15,7 +15,7 @@ import {
   LARK_RATE_LIMITS,
   RATE_SAFETY_MS,
 } from "../../config/delivery.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/env.js";
 import { connectDb } from "../../src/db/connection.js";
 import { createModels, syncIndexes } from "../../src/db/models/index.js";
 import { enqueueMessage, larkUuid, type MessageRequest } from "../../src/delivery/outbox.js";

@@ -22,7 +22,7 @@ import { DateTime } from "luxon";
 import type { Connection } from "mongoose";
 import { DELIVERY_POLL_MS, LARK_RATE_LIMITS } from "../../config/delivery.js";
 import { buildBot } from "../../src/bot.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/env.js";
 import { connectDb, trusted } from "../../src/db/connection.js";
 import { freePort } from "../../src/db/localServer.js";
 import { createModels, syncIndexes, type Models } from "../../src/db/models/index.js";

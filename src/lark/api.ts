@@ -1,5 +1,5 @@
 import * as lark from "@larksuiteoapi/node-sdk";
-import type { Config } from "../config.js";
+import type { Config } from "../env.js";
 import type { Logger } from "../logger.js";
 import { sdkLogger } from "./dispatcher.js";
 import type { LarkApi, OutgoingContent, Target, UploadFileType } from "./types.js";

@@ -1,5 +1,5 @@
 import * as lark from "@larksuiteoapi/node-sdk";
-import type { Config } from "../config.js";
+import type { Config } from "../env.js";
 import type { Logger } from "../logger.js";
 
 /** Event type → handler of the SDK-parsed event; returns the JSON answer (card callbacks) or {}. */

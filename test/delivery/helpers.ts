@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/env.js";
 import { connectDb } from "../../src/db/connection.js";
 import { createModels, type Models } from "../../src/db/models/index.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import { buildBot, type Bot } from "../../src/bot.js";
-import { loadConfig, type Config } from "../../src/config.js";
+import { loadConfig, type Config } from "../../src/env.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { createLarkApi, createLarkClient } from "../../src/lark/api.js";
 import { createLogger } from "../../src/logger.js";

@@ -1,5 +1,5 @@
 import { DEFAULT_DUES_RULES } from "../../config/dues.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/env.js";
 import type { AppDeps } from "../../src/deps.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { createMeeting, type CreateMeetingInput } from "../../src/domain/meetings.js";

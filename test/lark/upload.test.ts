@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/env.js";
 import { createLarkApi, createLarkClient, LarkApiError } from "../../src/lark/api.js";
 import { createLogger } from "../../src/logger.js";
 import { LARK_BASE, LarkMock } from "../helpers/larkMock.js";
