@@ -6,8 +6,7 @@ import type { AppDeps } from "./deps.js";
 import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS, RATE_SAFETY_MS } from "../config/delivery.js";
 import { loadDuesRules } from "../config/dues.js";
 import { createSecretBox, parseDuesKey } from "./domain/secretBox.js";
-import { meetingCardRenderer, meetingCardSent } from "./delivery/meetingCard.js";
-import { studyCardRenderer, studyCardSent } from "./delivery/studyCard.js";
+import { cardRenderers, cardSentHooks } from "./delivery/cardKinds.js";
 import { RateLimiter } from "./delivery/rateLimiter.js";
 import { createDeliveryWorker } from "./delivery/worker.js";
 import type { Clock } from "./domain/clock.js";
@@ -47,8 +46,8 @@ export async function buildBot(options: {
     limits: LARK_RATE_LIMITS,
     share: options.config.ZHIBU_INSTANCES,
     maxAttempts: DELIVERY_MAX_ATTEMPTS,
-    renderers: { meeting: meetingCardRenderer(base), study: studyCardRenderer(base) },
-    hooks: { "meeting-card": meetingCardSent(base), "study-card": studyCardSent(base) },
+    renderers: cardRenderers(base),
+    hooks: cardSentHooks(base),
   });
   const key = options.config.ZHIBU_DUES_KEY;
   const dues = {

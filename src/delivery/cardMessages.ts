@@ -1,6 +1,25 @@
 import type { AppDeps } from "../deps.js";
 import { enqueueMessage, requestCardRefresh } from "./outbox.js";
 
+type CardDeps = Pick<AppDeps, "models" | "clock" | "config">;
+
+/**
+ * One kind of shared card (a meeting's, a study task's): how the worker loads its record, renders
+ * the card at send time and records the message that shows it. One file per kind defines it with
+ * `defineCardKind`; cardKinds.ts lists them. Stored outbox items name a kind by `kind` (render
+ * type) and `${kind}-card` (sent hook), so a kind's name never changes.
+ */
+export interface CardKind<R = unknown> {
+  kind: string;
+  load(deps: CardDeps, id: string): Promise<R | null>;
+  render(deps: CardDeps, record: R): Promise<object>;
+  onSent(deps: CardDeps, id: string, messageId: string): Promise<void>;
+}
+
+export function defineCardKind<R>(kind: CardKind<R>): CardKind {
+  return kind as unknown as CardKind;
+}
+
 /** A record shown on a shared card in its branch chat (a meeting, a study task). */
 export interface CardSubject {
   /** Renderer and sent-hook name: "meeting" renders with the "meeting" renderer. */

@@ -3,11 +3,20 @@ import type { Meeting } from "../db/models/meeting.js";
 import type { AppDeps } from "../deps.js";
 import { setCardMessageId } from "../domain/meetings.js";
 import { meetingCardData } from "../presenters/meeting.js";
-import { announceCard, refreshCard, type CardSubject } from "./cardMessages.js";
-import type { CardRenderer, SentHookHandler } from "./worker.js";
+import { announceCard, defineCardKind, refreshCard, type CardSubject } from "./cardMessages.js";
+
+/** The meeting card: rendered from the meeting and its answers whenever it is sent or refreshed. */
+export const meetingCardKind = defineCardKind<Meeting>({
+  kind: "meeting",
+  load: (deps, id) => deps.models.Meeting.findById(id).lean<Meeting>(),
+  render: async (deps, meeting) =>
+    meetingCard(await meetingCardData(deps.models, deps.clock, meeting, deps.config.TZ)),
+  // Remembers which message shows the card, so answers can refresh it.
+  onSent: (deps, meetingId, messageId) => setCardMessageId(deps.models, meetingId, messageId),
+});
 
 const subject = (meeting: Meeting): CardSubject => ({
-  kind: "meeting",
+  kind: meetingCardKind.kind,
   id: meeting._id,
   branchId: meeting.branchId,
   chatId: meeting.chatId,
@@ -17,16 +26,3 @@ const subject = (meeting: Meeting): CardSubject => ({
 
 export const announceMeeting = (deps: AppDeps, meeting: Meeting) => announceCard(deps, subject(meeting));
 export const refreshMeetingCard = (deps: AppDeps, meeting: Meeting) => refreshCard(deps, subject(meeting));
-
-export function meetingCardRenderer(deps: Pick<AppDeps, "models" | "clock" | "config">): CardRenderer {
-  return async ({ id }) => {
-    const meeting = await deps.models.Meeting.findById(id).lean<Meeting>();
-    if (!meeting) return null;
-    return meetingCard(await meetingCardData(deps.models, deps.clock, meeting, deps.config.TZ));
-  };
-}
-
-/** Remembers which message shows the card, so answers can refresh it. */
-export function meetingCardSent(deps: Pick<AppDeps, "models">): SentHookHandler {
-  return (meetingId, messageId) => setCardMessageId(deps.models, meetingId, messageId);
-}

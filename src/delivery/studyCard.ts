@@ -2,11 +2,19 @@ import { studyCard } from "../cards/study.js";
 import type { AppDeps } from "../deps.js";
 import { setStudyCardMessageId, type StudyTask } from "../domain/study.js";
 import { studyCardData } from "../presenters/study.js";
-import { announceCard, refreshCard, type CardSubject } from "./cardMessages.js";
-import type { CardRenderer, SentHookHandler } from "./worker.js";
+import { announceCard, defineCardKind, refreshCard, type CardSubject } from "./cardMessages.js";
+
+/** The study card: rendered from the task and its confirmations whenever it is sent or refreshed. */
+export const studyCardKind = defineCardKind<StudyTask>({
+  kind: "study",
+  load: (deps, id) => deps.models.StudyTask.findById(id).lean<StudyTask>(),
+  render: async (deps, study) =>
+    studyCard(await studyCardData(deps.models, deps.clock, study, deps.config.TZ)),
+  onSent: (deps, studyId, messageId) => setStudyCardMessageId(deps.models, studyId, messageId),
+});
 
 const subject = (study: StudyTask): CardSubject => ({
-  kind: "study",
+  kind: studyCardKind.kind,
   id: study._id,
   branchId: study.branchId,
   chatId: study.chatId,
@@ -16,15 +24,3 @@ const subject = (study: StudyTask): CardSubject => ({
 
 export const announceStudy = (deps: AppDeps, study: StudyTask) => announceCard(deps, subject(study));
 export const refreshStudyCard = (deps: AppDeps, study: StudyTask) => refreshCard(deps, subject(study));
-
-export function studyCardRenderer(deps: Pick<AppDeps, "models" | "clock" | "config">): CardRenderer {
-  return async ({ id }) => {
-    const study = await deps.models.StudyTask.findById(id).lean<StudyTask>();
-    if (!study) return null;
-    return studyCard(await studyCardData(deps.models, deps.clock, study, deps.config.TZ));
-  };
-}
-
-export function studyCardSent(deps: Pick<AppDeps, "models">): SentHookHandler {
-  return (studyId, messageId) => setStudyCardMessageId(deps.models, studyId, messageId);
-}
