@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { meetingCreatedCard } from "../cards/meetingForm.js";
 import { CARD_ACTIONS } from "../cards/types.js";
-import { parseLocalDateTime } from "../commands/meetingArgs.js";
 import { UserError } from "../domain/errors.js";
 import { findMeetingType } from "../domain/meetingTypes.js";
+import { parseLocalDateTime } from "../domain/time.js";
 import { checkIn, createMeeting, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
 import { committeeBranchOf } from "./branchOf.js";

@@ -12,6 +12,7 @@ import {
   formatMeetingTime,
   listMeetings,
 } from "../domain/meetings.js";
+import { parseLocalDateTime } from "../domain/time.js";
 import { formatAttendanceSummary, meetingCardData } from "../presenters/meeting.js";
 import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
 import { remindMeeting } from "../delivery/meetingReminders.js";
@@ -20,14 +21,7 @@ import { allowed } from "./dispatch.js";
 import { sendPrivately } from "./private.js";
 import { noArguments } from "./args.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";
-import {
-  checkinArgs,
-  closeArgs,
-  meetingIdOnly,
-  newMeetingArgs,
-  parseLocalDateTime,
-  TYPE_NAMES,
-} from "./meetingArgs.js";
+import { checkinArgs, closeArgs, meetingIdOnly, newMeetingArgs, TYPE_NAMES } from "./meetingArgs.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 
 const STATUS = { scheduled: "未开始/进行中", cancelled: "已取消", closed: "已结束" } as const;
