@@ -7,16 +7,16 @@ import {
   cancelMeeting,
   checkIn,
   closeMeeting,
-  createMeeting,
   findMeeting,
   formatMeetingTime,
   listMeetings,
 } from "../domain/meetings.js";
 import { parseLocalDateTime } from "../domain/time.js";
 import { formatAttendanceSummary, meetingCardData } from "../presenters/meeting.js";
-import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import { refreshMeetingCard } from "../delivery/meetingCard.js";
 import { remindMeeting } from "../delivery/meetingReminders.js";
 import { cancelPending } from "../delivery/outbox.js";
+import { createAndAnnounceMeeting } from "../usecases/meetings.js";
 import { allowed } from "./dispatch.js";
 import { sendPrivately } from "./private.js";
 import { noArguments } from "./args.js";
@@ -62,9 +62,7 @@ export const meetingCommands: CommandFamily = {
         }
         const startAt = parseLocalDateTime(args.date, args.time, deps.config.TZ);
         if (!startAt) throw new UserError(`日期或时间无效：${args.date} ${args.time}`);
-        const { meeting } = await createMeeting(deps.models, deps.clock, {
-          branchId: branch!._id,
-          chatId: branch!.chatId,
+        const meeting = await createAndAnnounceMeeting(deps, branch!, {
           type: args.type,
           title: args.title,
           startAt,
@@ -73,9 +71,7 @@ export const meetingCommands: CommandFamily = {
           partyGroup: args.partyGroup,
           createdBy: ctx.message.senderOpenId,
           sourceKey: `msg:${ctx.message.messageId}`,
-          timeZone: deps.config.TZ,
         });
-        await announceMeeting(deps, meeting);
         await ctx.replyText(
           `已创建会议 ${meeting._id}（${meetingTypeById(meeting.type).zh}：${meeting.title}），通知卡片已发到支部群。`,
         );

@@ -3,7 +3,6 @@ import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import {
   closeStudy,
-  createStudy,
   findStudy,
   formatStudyDeadline,
   listStudies,
@@ -12,9 +11,10 @@ import {
   type StudyTask,
 } from "../domain/study.js";
 import { studyCardData } from "../presenters/study.js";
-import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
+import { refreshStudyCard } from "../delivery/studyCard.js";
 import { cancelPending } from "../delivery/outbox.js";
 import { remindStudy } from "../delivery/studyReminders.js";
+import { createAndAnnounceStudy } from "../usecases/studies.js";
 import { commandInput, idOnly, noArguments, option, recordId } from "./args.js";
 import { allowed } from "./dispatch.js";
 import { sendPrivately } from "./private.js";
@@ -97,9 +97,7 @@ export const studyCommands: CommandFamily = {
           await ctx.replyCard(newStudyFormCard({ timeZone: deps.config.TZ, partyGroups }));
           return;
         }
-        const { study } = await createStudy(deps.models, deps.clock, {
-          branchId: branch!._id,
-          chatId: branch!.chatId,
+        const study = await createAndAnnounceStudy(deps, branch!, {
           title: args.title,
           link: args.link,
           deadlineDate: args.deadline,
@@ -108,9 +106,7 @@ export const studyCommands: CommandFamily = {
           partyGroup: args.partyGroup,
           createdBy: ctx.message.senderOpenId,
           sourceKey: `msg:${ctx.message.messageId}`,
-          timeZone: deps.config.TZ,
         });
-        await announceStudy(deps, study);
         await ctx.replyText(`已布置学习任务 ${study._id}「${study.title}」，学习卡片已发到支部群。`);
       },
     }),
