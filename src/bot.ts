@@ -16,7 +16,7 @@ import type { LarkApi } from "./lark/types.js";
 import type { Logger } from "./logger.js";
 import { createRouter } from "./router.js";
 import { findOrgById, migrateParentOrgs } from "./domain/orgs.js";
-import { sendJoinCards } from "./actions/organisation.js";
+import { sendJoinCards } from "./usecases/organisation.js";
 
 /** Wires the bot from its parts; main.ts, the tests and the benchmark all build it here. */
 export async function buildBot(options: {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MEMBER_ROLES, type MemberRole } from "../db/models/member.js";
-import { sendRoleOffer } from "../actions/organisation.js";
+import { sendRoleOffer } from "../usecases/organisation.js";
 import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
 import { commandInput, noArguments } from "./args.js";
 import { subcommand, type CommandFamily } from "./types.js";
