@@ -3,20 +3,12 @@ import type { Meeting } from "../db/models/meeting.js";
 import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import { meetingTypeById } from "../domain/meetingTypes.js";
-import {
-  cancelMeeting,
-  checkIn,
-  closeMeeting,
-  findMeeting,
-  formatMeetingTime,
-  listMeetings,
-} from "../domain/meetings.js";
+import { checkIn, closeMeeting, findMeeting, formatMeetingTime, listMeetings } from "../domain/meetings.js";
 import { parseLocalDateTime } from "../domain/time.js";
 import { formatAttendanceSummary, meetingCardData } from "../presenters/meeting.js";
 import { refreshMeetingCard } from "../delivery/meetingCard.js";
 import { remindMeeting } from "../delivery/meetingReminders.js";
-import { cancelPending } from "../delivery/outbox.js";
-import { createAndAnnounceMeeting } from "../usecases/meetings.js";
+import { cancelMeetingAndReminders, createAndAnnounceMeeting } from "../usecases/meetings.js";
 import { allowed } from "./dispatch.js";
 import { sendPrivately } from "./private.js";
 import { noArguments } from "./args.js";
@@ -137,14 +129,7 @@ export const meetingCommands: CommandFamily = {
       permission: "committee",
       args: meetingIdOnly,
       async run(ctx, args) {
-        const meeting = await cancelMeeting(
-          ctx.deps.models,
-          ctx.deps.clock,
-          (await meetingOf(ctx, args.meetingId))._id,
-        );
-        // Reminders still waiting for a cancelled meeting are not sent.
-        await cancelPending(ctx.deps.models, `meeting:${meeting._id}:`);
-        await refreshMeetingCard(ctx.deps, meeting);
+        const meeting = await cancelMeetingAndReminders(ctx.deps, (await meetingOf(ctx, args.meetingId))._id);
         await ctx.replyText(`会议 ${meeting._id}「${meeting.title}」已取消，卡片已更新。`);
       },
     }),

@@ -2,7 +2,6 @@ import { newStudyFormCard } from "../cards/studyForm.js";
 import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import {
-  closeStudy,
   findStudy,
   formatStudyDeadline,
   listStudies,
@@ -11,10 +10,8 @@ import {
   type StudyTask,
 } from "../domain/study.js";
 import { studyCardData } from "../presenters/study.js";
-import { refreshStudyCard } from "../delivery/studyCard.js";
-import { cancelPending } from "../delivery/outbox.js";
 import { remindStudy } from "../delivery/studyReminders.js";
-import { createAndAnnounceStudy } from "../usecases/studies.js";
+import { closeStudyAndReminders, createAndAnnounceStudy } from "../usecases/studies.js";
 import { commandInput, idOnly, noArguments, option, recordId } from "./args.js";
 import { allowed } from "./dispatch.js";
 import { sendPrivately } from "./private.js";
@@ -200,13 +197,7 @@ export const studyCommands: CommandFamily = {
       permission: "committee",
       args: studyIdOnly,
       async run(ctx, args) {
-        const study = await closeStudy(
-          ctx.deps.models,
-          ctx.deps.clock,
-          (await studyOf(ctx, args.studyId))._id,
-        );
-        await cancelPending(ctx.deps.models, `study:${study._id}:`);
-        await refreshStudyCard(ctx.deps, study);
+        const study = await closeStudyAndReminders(ctx.deps, (await studyOf(ctx, args.studyId))._id);
         await ctx.replyText(`学习任务 ${study._id}「${study.title}」已结束，卡片已更新。`);
       },
     }),

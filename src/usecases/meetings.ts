@@ -1,8 +1,9 @@
 import type { Branch } from "../db/models/branch.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { AppDeps } from "../deps.js";
-import { createMeeting, type CreateMeetingInput } from "../domain/meetings.js";
-import { announceMeeting } from "../delivery/meetingCard.js";
+import { cancelMeeting, createMeeting, type CreateMeetingInput } from "../domain/meetings.js";
+import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import { cancelPending } from "../delivery/outbox.js";
 
 /**
  * Creates a meeting of `branch` and posts its card to the branch chat, for `/会议 新建 …` and the
@@ -21,5 +22,13 @@ export async function createAndAnnounceMeeting(
     timeZone: deps.config.TZ,
   });
   await announceMeeting(deps, meeting);
+  return meeting;
+}
+
+/** Cancels a meeting: its reminders still waiting are not sent, and its card shows 已取消. */
+export async function cancelMeetingAndReminders(deps: AppDeps, meetingId: string): Promise<Meeting> {
+  const meeting = await cancelMeeting(deps.models, deps.clock, meetingId);
+  await cancelPending(deps.models, `meeting:${meeting._id}:`);
+  await refreshMeetingCard(deps, meeting);
   return meeting;
 }

@@ -1,7 +1,8 @@
 import type { Branch } from "../db/models/branch.js";
 import type { AppDeps } from "../deps.js";
-import { createStudy, type CreateStudyInput, type StudyTask } from "../domain/study.js";
-import { announceStudy } from "../delivery/studyCard.js";
+import { closeStudy, createStudy, type CreateStudyInput, type StudyTask } from "../domain/study.js";
+import { cancelPending } from "../delivery/outbox.js";
+import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
 
 /**
  * Creates a study task of `branch` and posts its card to the branch chat, for `/学习 新建 …` and
@@ -20,5 +21,13 @@ export async function createAndAnnounceStudy(
     timeZone: deps.config.TZ,
   });
   await announceStudy(deps, study);
+  return study;
+}
+
+/** Closes a study task: its reminders still waiting are not sent, and its card shows 已结束. */
+export async function closeStudyAndReminders(deps: AppDeps, studyId: string): Promise<StudyTask> {
+  const study = await closeStudy(deps.models, deps.clock, studyId);
+  await cancelPending(deps.models, `study:${study._id}:`);
+  await refreshStudyCard(deps, study);
   return study;
 }
