@@ -16,7 +16,7 @@ import type { Logger } from "./logger.js";
 import { createEventHandlers } from "./events.js";
 import { createInbox } from "./inbox.js";
 import { findOrgById, migrateParentOrgs } from "./domain/orgs.js";
-import { sendJoinCards } from "./actions/organisation.js";
+import { sendJoinCards } from "./usecases/organisation.js";
 import { processIdentity, takeOverOwnClaims } from "./instance.js";
 
 /** Wires the bot from its parts; main.ts, the tests and the benchmark all build it here. */

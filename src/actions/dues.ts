@@ -3,15 +3,13 @@ import { duesReminderCard, DUES_ACTIONS } from "../cards/dues.js";
 import type { Branch } from "../db/models/branch.js";
 import type { Due } from "../db/models/dues.js";
 import { findMember } from "../domain/branches.js";
-import { claimPaid } from "../domain/dues.js";
 import { UserError } from "../domain/errors.js";
-import { enqueueMessage } from "../delivery/outbox.js";
-import { applyDuesProfile, memberNamed } from "../commands/dues.js";
 import { parseCategory, parseMonth, parseYuanToFen } from "../domain/duesRules.js";
+import { applyDuesProfile, claimDuesPaid, memberNamed } from "../usecases/dues.js";
 import { committeeBranchOf } from "./branchOf.js";
 import { action } from "./types.js";
 
-/** 我已缴纳 on the reminder DM: the months become "pending" and the secretaries are told once. */
+/** 我已缴纳 on the reminder DM (see claimDuesPaid). */
 const claim = action({
   name: DUES_ACTIONS.claim,
   input: z.object({
@@ -21,32 +19,7 @@ const claim = action({
   async run({ deps, action: click }, input) {
     const member = await findMember(deps.models, input.branchId, click.operatorOpenId);
     if (!member?.active) throw new UserError("你不是该支部的在册党员。");
-    const result = await claimPaid(deps.models, deps.clock, {
-      branchId: input.branchId,
-      openId: click.operatorOpenId,
-      months: input.months,
-    });
-    if (result.claimed.length > 0) {
-      const secretaries = await deps.models.Member.find({
-        branchId: input.branchId,
-        role: "secretary",
-        active: true,
-      }).lean();
-      const months = result.claimed.join("、");
-      const name = member.name || member.openId;
-      for (const secretary of secretaries) {
-        await enqueueMessage(deps.models, deps.clock, {
-          key: `dues:claim:${input.branchId}:${member.openId}:${result.claimed.join(",")}:${secretary.openId}`,
-          branchId: input.branchId,
-          target: { openId: secretary.openId },
-          content: {
-            text: `党员 ${name} 表示已缴纳 ${months} 的党费，请核实后发送 /党费 缴纳 ${name} ${result.claimed[0]}..${result.claimed.at(-1)} 确认。`,
-          },
-          description: `党费缴纳待确认：${name} ${months}`,
-        });
-      }
-      deps.delivery.wake();
-    }
+    const result = await claimDuesPaid(deps, input.branchId, member, input.months);
     const branch = await deps.models.Branch.findById(input.branchId).lean<Branch>();
     const dues = await deps.models.Due.find({ branchId: input.branchId, openId: member.openId }).lean<
       Due[]

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { meetingCreatedCard } from "../cards/meetingForm.js";
 import { CARD_ACTIONS } from "../cards/types.js";
-import { parseLocalDateTime } from "../commands/meetingArgs.js";
 import { UserError } from "../domain/errors.js";
 import { findMeetingType } from "../domain/meetingTypes.js";
-import { checkIn, createMeeting, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
-import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import { parseLocalDateTime } from "../domain/time.js";
+import { checkIn, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
+import { refreshMeetingCard } from "../delivery/meetingCard.js";
+import { createAndAnnounceMeeting } from "../usecases/meetings.js";
 import { committeeBranchOf } from "./branchOf.js";
 import { formPartyGroup } from "./partyGroup.js";
 import { action } from "./types.js";
@@ -82,9 +83,7 @@ const create = action({
     const partyGroup = await formPartyGroup(deps.models, branch._id, input.partyGroup);
     const startAt = parseLocalDateTime(input.date, input.time, deps.config.TZ);
     if (!startAt) throw new UserError("请选择有效的日期和时间");
-    const { meeting } = await createMeeting(deps.models, deps.clock, {
-      branchId: branch._id,
-      chatId: branch.chatId,
+    const meeting = await createAndAnnounceMeeting(deps, branch, {
       type: type.id,
       title: input.title,
       startAt,
@@ -95,9 +94,7 @@ const create = action({
       createdBy: click.operatorOpenId,
       // One form makes one meeting, however often its button is pressed.
       sourceKey: `form:${click.messageId}`,
-      timeZone: deps.config.TZ,
     });
-    await announceMeeting(deps, meeting);
     return {
       toast: { type: "success", content: `已创建会议 ${meeting._id}` },
       card: {

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { REFLECTION_MAX } from "../../config/study.js";
 import { studyCreatedCard } from "../cards/studyForm.js";
 import { STUDY_ACTIONS } from "../cards/types.js";
-import { confirmStudy, createStudy, formatStudyDeadline, STUDY_SCOPES } from "../domain/study.js";
-import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
+import { confirmStudy, formatStudyDeadline, STUDY_SCOPES } from "../domain/study.js";
+import { refreshStudyCard } from "../delivery/studyCard.js";
+import { createAndAnnounceStudy } from "../usecases/studies.js";
 import { committeeBranchOf } from "./branchOf.js";
 import { formPartyGroup } from "./partyGroup.js";
 import { action } from "./types.js";
@@ -51,9 +52,7 @@ const create = action({
   async run({ deps, action: click }, input) {
     const branch = await committeeBranchOf(deps, click, "抱歉，只有书记和支委可以布置学习任务。");
     const partyGroup = await formPartyGroup(deps.models, branch._id, input.partyGroup);
-    const { study } = await createStudy(deps.models, deps.clock, {
-      branchId: branch._id,
-      chatId: branch.chatId,
+    const study = await createAndAnnounceStudy(deps, branch, {
       title: input.title,
       link: input.link ?? null,
       text: input.text,
@@ -64,9 +63,7 @@ const create = action({
       createdBy: click.operatorOpenId,
       // One form makes one task, however often its button is pressed.
       sourceKey: `form:${click.messageId}`,
-      timeZone: deps.config.TZ,
     });
-    await announceStudy(deps, study);
     return {
       toast: { type: "success", content: `已布置学习任务 ${study._id}` },
       card: {

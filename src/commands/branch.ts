@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { sendJoinCards } from "../actions/organisation.js";
+import { sendJoinCards } from "../usecases/organisation.js";
 import type { Branch } from "../db/models/branch.js";
 import { bindBranch, findMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";

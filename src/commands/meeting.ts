@@ -3,31 +3,17 @@ import type { Meeting } from "../db/models/meeting.js";
 import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import { meetingTypeById } from "../domain/meetingTypes.js";
-import {
-  cancelMeeting,
-  checkIn,
-  closeMeeting,
-  createMeeting,
-  findMeeting,
-  formatMeetingTime,
-  listMeetings,
-} from "../domain/meetings.js";
+import { checkIn, closeMeeting, findMeeting, formatMeetingTime, listMeetings } from "../domain/meetings.js";
+import { parseLocalDateTime } from "../domain/time.js";
 import { formatAttendanceSummary, meetingCardData } from "../presenters/meeting.js";
-import { announceMeeting, refreshMeetingCard } from "../delivery/meetingCard.js";
+import { refreshMeetingCard } from "../delivery/meetingCard.js";
 import { remindMeeting } from "../delivery/meetingReminders.js";
-import { cancelPending } from "../delivery/outbox.js";
+import { cancelMeetingAndReminders, createAndAnnounceMeeting } from "../usecases/meetings.js";
 import { allowed } from "../domain/policy.js";
 import { sendPrivately } from "./private.js";
 import { noArguments } from "./args.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";
-import {
-  checkinArgs,
-  closeArgs,
-  meetingIdOnly,
-  newMeetingArgs,
-  parseLocalDateTime,
-  TYPE_NAMES,
-} from "./meetingArgs.js";
+import { checkinArgs, closeArgs, meetingIdOnly, newMeetingArgs, TYPE_NAMES } from "./meetingArgs.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 
 const STATUS = { scheduled: "未开始/进行中", cancelled: "已取消", closed: "已结束" } as const;
@@ -68,9 +54,7 @@ export const meetingCommands: CommandFamily = {
         }
         const startAt = parseLocalDateTime(args.date, args.time, deps.config.TZ);
         if (!startAt) throw new UserError(`日期或时间无效：${args.date} ${args.time}`);
-        const { meeting } = await createMeeting(deps.models, deps.clock, {
-          branchId: branch!._id,
-          chatId: branch!.chatId,
+        const meeting = await createAndAnnounceMeeting(deps, branch!, {
           type: args.type,
           title: args.title,
           startAt,
@@ -79,9 +63,7 @@ export const meetingCommands: CommandFamily = {
           partyGroup: args.partyGroup,
           createdBy: ctx.message.senderOpenId,
           sourceKey: `msg:${ctx.message.messageId}`,
-          timeZone: deps.config.TZ,
         });
-        await announceMeeting(deps, meeting);
         await ctx.replyText(
           `已创建会议 ${meeting._id}（${meetingTypeById(meeting.type).zh}：${meeting.title}），通知卡片已发到支部群。`,
         );
@@ -147,14 +129,7 @@ export const meetingCommands: CommandFamily = {
       permission: "committee",
       args: meetingIdOnly,
       async run(ctx, args) {
-        const meeting = await cancelMeeting(
-          ctx.deps.models,
-          ctx.deps.clock,
-          (await meetingOf(ctx, args.meetingId))._id,
-        );
-        // Reminders still waiting for a cancelled meeting are not sent.
-        await cancelPending(ctx.deps.models, `meeting:${meeting._id}:`);
-        await refreshMeetingCard(ctx.deps, meeting);
+        const meeting = await cancelMeetingAndReminders(ctx.deps, (await meetingOf(ctx, args.meetingId))._id);
         await ctx.replyText(`会议 ${meeting._id}「${meeting.title}」已取消，卡片已更新。`);
       },
     }),

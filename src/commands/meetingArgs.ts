@@ -1,15 +1,8 @@
-import { DateTime } from "luxon";
 import { z } from "zod";
 import { findMeetingType, MEETING_TYPES, type MeetingTypeId } from "../domain/meetingTypes.js";
 import { commandInput, idArgs, idOnly, meetingId, option } from "./args.js";
 
 export const TYPE_NAMES = MEETING_TYPES.map((t) => `${t.zh}(${t.id})`).join("、");
-
-/** Reads "2026-11-30" + "14:30" as wall time in `zone`; null when either is malformed. */
-export function parseLocalDateTime(date: string, time: string, zone: string): Date | null {
-  const parsed = DateTime.fromFormat(`${date.trim()} ${time.trim()}`, "yyyy-M-d H:mm", { zone });
-  return parsed.isValid ? parsed.toJSDate() : null;
-}
 
 export interface NewMeetingArgs {
   type: MeetingTypeId;

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { MEMBER_ROLES, type MemberRole } from "../db/models/member.js";
-import { sendRoleOffer } from "../actions/organisation.js";
+import { ROLE_NAMES, sendRoleOffer } from "../usecases/organisation.js";
 import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
 import { commandInput, noArguments } from "./args.js";
 import { subcommand, type CommandFamily } from "./types.js";
 
-const ROLE_NAMES: Record<MemberRole, string> = { secretary: "书记", committee: "支委", member: "党员" };
 const ROLE_WORDS: Record<string, MemberRole> = {
   secretary: "secretary",
   书记: "secretary",
@@ -34,7 +33,7 @@ export const membersCommands: CommandFamily = {
       async run(ctx) {
         const members = await listMembers(ctx.deps.models, ctx.branch!._id);
         const lines = members.map(
-          (m) => `${m.name || m.openId}　${ROLE_NAMES[m.role]}${m.partyGroup ? `　${m.partyGroup}` : ""}`,
+          (m) => `${m.name || m.openId}　${ROLE_NAMES[m.role].zh}${m.partyGroup ? `　${m.partyGroup}` : ""}`,
         );
         await ctx.replyText(`「${ctx.branch!.name}」在册党员 ${members.length} 人：\n${lines.join("\n")}`);
       },
@@ -117,15 +116,15 @@ export const roleCommands: CommandFamily = {
           await sendRoleOffer(deps, branch!, args.mention.openId, change.pending);
           await ctx.replyText(
             change.created
-              ? `已请 ${who} 确认${ROLE_NAMES[args.role]}任命（确认卡片已私信发送），本人接受后生效；在此之前其角色不变。`
-              : `已向 ${who} 发出${ROLE_NAMES[args.role]}任命，待其本人确认。`,
+              ? `已请 ${who} 确认${ROLE_NAMES[args.role].zh}任命（确认卡片已私信发送），本人接受后生效；在此之前其角色不变。`
+              : `已向 ${who} 发出${ROLE_NAMES[args.role].zh}任命，待其本人确认。`,
           );
           return;
         }
         await ctx.replyText(
           change.kind === "unchanged"
-            ? `${who} 已是${ROLE_NAMES[args.role]}。`
-            : `已将 ${who} 设为${ROLE_NAMES[args.role]}。`,
+            ? `${who} 已是${ROLE_NAMES[args.role].zh}。`
+            : `已将 ${who} 设为${ROLE_NAMES[args.role].zh}。`,
         );
       },
     }),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { sendJoinCards } from "../actions/organisation.js";
+import { sendJoinCards } from "../usecases/organisation.js";
 import type { Organisation } from "../db/models/organisation.js";
 import { UserError } from "../domain/errors.js";
 import {

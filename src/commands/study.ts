@@ -2,8 +2,6 @@ import { newStudyFormCard } from "../cards/studyForm.js";
 import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import {
-  closeStudy,
-  createStudy,
   findStudy,
   formatStudyDeadline,
   listStudies,
@@ -12,9 +10,8 @@ import {
   type StudyTask,
 } from "../domain/study.js";
 import { studyCardData } from "../presenters/study.js";
-import { announceStudy, refreshStudyCard } from "../delivery/studyCard.js";
-import { cancelPending } from "../delivery/outbox.js";
 import { remindStudy } from "../delivery/studyReminders.js";
+import { closeStudyAndReminders, createAndAnnounceStudy } from "../usecases/studies.js";
 import { commandInput, idOnly, noArguments, option, recordId } from "./args.js";
 import { allowed } from "../domain/policy.js";
 import { sendPrivately } from "./private.js";
@@ -97,9 +94,7 @@ export const studyCommands: CommandFamily = {
           await ctx.replyCard(newStudyFormCard({ timeZone: deps.config.TZ, partyGroups }));
           return;
         }
-        const { study } = await createStudy(deps.models, deps.clock, {
-          branchId: branch!._id,
-          chatId: branch!.chatId,
+        const study = await createAndAnnounceStudy(deps, branch!, {
           title: args.title,
           link: args.link,
           deadlineDate: args.deadline,
@@ -108,9 +103,7 @@ export const studyCommands: CommandFamily = {
           partyGroup: args.partyGroup,
           createdBy: ctx.message.senderOpenId,
           sourceKey: `msg:${ctx.message.messageId}`,
-          timeZone: deps.config.TZ,
         });
-        await announceStudy(deps, study);
         await ctx.replyText(`已布置学习任务 ${study._id}「${study.title}」，学习卡片已发到支部群。`);
       },
     }),
@@ -204,13 +197,7 @@ export const studyCommands: CommandFamily = {
       permission: "committee",
       args: studyIdOnly,
       async run(ctx, args) {
-        const study = await closeStudy(
-          ctx.deps.models,
-          ctx.deps.clock,
-          (await studyOf(ctx, args.studyId))._id,
-        );
-        await cancelPending(ctx.deps.models, `study:${study._id}:`);
-        await refreshStudyCard(ctx.deps, study);
+        const study = await closeStudyAndReminders(ctx.deps, (await studyOf(ctx, args.studyId))._id);
         await ctx.replyText(`学习任务 ${study._id}「${study.title}」已结束，卡片已更新。`);
       },
     }),

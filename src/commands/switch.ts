@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { switchChoices } from "../actions/organisation.js";
+import { switchChoices } from "../usecases/organisation.js";
 import { switchCard } from "../cards/org.js";
 import { activeMemberships, choosePrivateBranch } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
