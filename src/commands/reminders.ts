@@ -6,7 +6,7 @@ import type { OutboxItem } from "../db/models/outbox.js";
 import { reviveDead } from "../delivery/outbox.js";
 import { UserError } from "../domain/errors.js";
 import { formatMeetingTime } from "../domain/meetings.js";
-import { reminderKey } from "../jobs/meetingReminders.js";
+import { reminderKey } from "../delivery/meetingReminders.js";
 import { commandInput, noArguments } from "./args.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 import { trusted } from "../db/connection.js";

@@ -4,6 +4,11 @@ import type { Meeting } from "../db/models/meeting.js";
 import { pendingMembers } from "../domain/attendance.js";
 import type { Clock } from "../domain/clock.js";
 import { enqueueMessage } from "./outbox.js";
+import type { ReminderOffset } from "../../config/reminders.js";
+
+/** Outbox key of one scheduled reminder of one meeting. */
+export const reminderKey = (meetingId: string, offset: Pick<ReminderOffset, "label">) =>
+  `meeting:${meetingId}:remind:${offset.label}`;
 
 /**
  * The group nudge mentioning those in scope who have not answered, through the outbox under

@@ -3,13 +3,14 @@ import { trusted } from "../db/connection.js";
 
 const DAY = 24 * 3600_000;
 
-/** Retention, matching the TTL indexes of the models. */
+/** Retention of the records this job deletes. */
 export const RETENTION_DAYS = { inboundEvents: 7, sentOutbox: 30, jobRuns: 14 } as const;
 
 /**
  * Daily at 03:30 (config.TZ): deletes inbound events received more than 7 days ago, outbox
- * items sent more than 30 days ago and job leases started more than 14 days ago. MongoDB's TTL
- * indexes do the same; this job makes sure it happens where TTL is not honoured.
+ * items sent more than 30 days ago and job leases started more than 14 days ago. This job, not
+ * TTL indexes, is how records expire: it runs on the bot's clock and behaves the same on MongoDB
+ * and the local server, where a TTL monitor would run on the wall clock instead.
  */
 export const expireRecordsJob: Job = {
   name: "expire-records",

@@ -1,14 +1,10 @@
 import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from "../../config/reminders.js";
 import type { Meeting } from "../db/models/meeting.js";
-import { remindMeeting } from "../delivery/meetingReminders.js";
+import { reminderKey, remindMeeting } from "../delivery/meetingReminders.js";
 import { scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
 
 const MIN = 60_000;
-
-/** Outbox key of one reminder of one meeting. */
-export const reminderKey = (meetingId: string, offset: Pick<ReminderOffset, "label">) =>
-  `meeting:${meetingId}:remind:${offset.label}`;
 
 /**
  * The reminder (if any) that is due for a meeting at `now`: the offset whose window

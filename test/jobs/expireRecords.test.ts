@@ -7,8 +7,7 @@ import { createLogger } from "../../src/logger.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { jobDeps } from "./helpers.js";
 
-// All dates lie in the future of the real clock, so a real MongoDB's TTL monitor leaves them
-// alone and only the job deletes anything.
+// The models have no TTL index (see the last test), so only the job deletes anything.
 const NOW = new Date("2027-06-01T00:00:00Z");
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 24 * 3600_000);
 
@@ -88,5 +87,17 @@ describe("expire records", () => {
   it("runs daily at 03:30 and catches up", () => {
     expect(expireRecordsJob.schedule).toBe("30 3 * * *");
     expect(expireRecordsJob.catchUp).toBe(true);
+  });
+
+  it("is the only expiry: no model has a TTL index, which would delete by the wall clock", async () => {
+    // Tests (and a bot on an injected clock) write dates real time has left behind; a TTL
+    // monitor sweeping every minute would delete their inbox and outbox records mid-run.
+    const withTtl = Object.values(db.models).flatMap((model) =>
+      model.schema
+        .indexes()
+        .filter(([, options]) => options?.expireAfterSeconds !== undefined)
+        .map(([fields]) => `${model.modelName} ${JSON.stringify(fields)}`),
+    );
+    expect(withTtl).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@ import { Schema, type Connection, type InferSchemaType } from "mongoose";
 
 /**
  * Inbox of accepted command messages, keyed by message_id. The unique _id makes a redelivery a
- * no-op; the stored payload lets work that failed after the 200 answer be retried; the TTL index
- * expires old records. (Card callbacks are answered at once and deduplicated in memory: events.ts.)
+ * no-op; the stored payload lets work that failed after the 200 answer be retried; the
+ * expire-records job deletes old records. (Card callbacks are answered at once and deduplicated in memory: events.ts.)
  */
 const inboundEventSchema = new Schema(
   {
@@ -29,7 +29,8 @@ const inboundEventSchema = new Schema(
   },
   { versionKey: false },
 );
-inboundEventSchema.index({ receivedAt: 1 }, { expireAfterSeconds: 7 * 24 * 3600 });
+// Old records are deleted by the expire-records job (src/jobs/expireRecords.ts), not a TTL index.
+inboundEventSchema.index({ receivedAt: 1 });
 inboundEventSchema.index({ status: 1, receivedAt: 1 });
 inboundEventSchema.index({ chatId: 1, status: 1 });
 

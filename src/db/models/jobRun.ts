@@ -18,7 +18,8 @@ const jobRunSchema = new Schema(
   { versionKey: false },
 );
 jobRunSchema.index({ job: 1, occurrence: -1 });
-jobRunSchema.index({ startedAt: 1 }, { expireAfterSeconds: 14 * 24 * 3600 });
+// Deleted after 14 days by the expire-records job.
+jobRunSchema.index({ startedAt: 1 });
 
 export type JobRun = InferSchemaType<typeof jobRunSchema> & { _id: string };
 export const jobRunModel = (connection: Connection) => connection.model("JobRun", jobRunSchema, "job_runs");

@@ -60,8 +60,8 @@ outboxSchema.index({ _id: 1, status: 1, attempts: 1, requested: 1, leaseUntil: 1
 outboxSchema.index({ owner: 1, status: 1, _id: 1 });
 outboxSchema.index({ branchId: 1, status: 1, notBefore: 1 });
 outboxSchema.index({ status: 1, leaseUntil: 1 });
-// Sent items are kept 30 days for the record, then expire.
-outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: 30 * 24 * 3600 });
+// Sent items are kept 30 days for the record, then the expire-records job deletes them.
+outboxSchema.index({ sentAt: 1 });
 
 export type OutboxItem = InferSchemaType<typeof outboxSchema> & { _id: string };
 export const outboxModel = (connection: Connection) => connection.model("Outbox", outboxSchema, "outbox");
