@@ -6,6 +6,7 @@ import { expireRecordsJob } from "../../src/jobs/expireRecords.js";
 import { createLogger } from "../../src/logger.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { jobDeps } from "./helpers.js";
+import { syncIndexes } from "../../src/db/models/index.js";
 
 // The models have no TTL index (see the last test), so only the job deletes anything.
 const NOW = new Date("2027-06-01T00:00:00Z");
@@ -99,5 +100,27 @@ describe("expire records", () => {
         .map(([fields]) => `${model.modelName} ${JSON.stringify(fields)}`),
     );
     expect(withTtl).toEqual([]);
+  });
+
+  it("replaces the TTL indexes an earlier version made, keeping the records", async () => {
+    const earlier = await openTestDb("job_expire_upgrade");
+    try {
+      const events = earlier.models.InboundEvent.collection;
+      await events.insertOne({ _id: "msg:old" as never, kind: "message", receivedAt: daysAgo(1) });
+      await events.dropIndex("receivedAt_1");
+      await events.createIndex({ receivedAt: 1 }, { expireAfterSeconds: 7 * 24 * 3600 });
+      expect((await events.indexes()).find((index) => index.name === "receivedAt_1")).toMatchObject({
+        expireAfterSeconds: 7 * 24 * 3600,
+      });
+      await syncIndexes(earlier.models);
+      const indexes = await events.indexes();
+      expect(indexes.find((index) => index.name === "receivedAt_1")).toMatchObject({
+        key: { receivedAt: 1 },
+      });
+      expect(indexes.filter((index) => index.expireAfterSeconds !== undefined)).toEqual([]);
+      expect(await events.countDocuments()).toBe(1);
+    } finally {
+      await earlier.close();
+    }
   });
 });

@@ -31,7 +31,18 @@ export function createModels(connection: Connection) {
 
 export type Models = ReturnType<typeof createModels>;
 
-/** Builds every index up front so uniqueness holds from the first request. */
+/**
+ * Builds every index up front so uniqueness holds from the first request. First drops the TTL
+ * indexes earlier versions made (records now expire by the expire-records job): their names are
+ * those of the plain indexes that replace them, which could not be built beside them.
+ */
 export async function syncIndexes(models: Models): Promise<void> {
-  for (const model of Object.values(models)) await model.createIndexes();
+  for (const model of Object.values(models)) {
+    // A collection not made yet has no indexes (the server answers "ns does not exist").
+    const existing = await model.collection.indexes().catch(() => []);
+    for (const index of existing) {
+      if (index.expireAfterSeconds !== undefined && index.name) await model.collection.dropIndex(index.name);
+    }
+    await model.createIndexes();
+  }
 }
