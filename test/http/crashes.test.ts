@@ -1,20 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { enqueueMessage, replyKey } from "../../src/delivery/outbox.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";
 import { INBOX_LEASE_MS } from "../../src/router.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_crash_branch";
 const SECRETARY = { openId: "ou_sec_c", name: "林书记" };
 const MEMBERS = Array.from({ length: 6 }, (_, i) => ({ openId: `ou_m${i}_c`, name: `党员${i}` }));
 const CARD = "om_card_crash";
 
+const h = useBot("crashes", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 const say = (sender: string, text: string) => t.say({ sender, chatId: CHAT, text });
 const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
-  t = await startTestBot("crashes", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, ...MEMBERS]])
@@ -26,7 +28,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/学习 新建 2026-11-30 2 学习党章");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("a command whose instance died while it wrote a fan-out", () => {
   it("is shown by /提醒, taken over once its lease lapsed, and resumed writing only what was missing", async () => {

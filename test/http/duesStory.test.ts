@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_dues_branch";
 const SECRETARY = { openId: "ou_sec_d", name: "陈书记" };
@@ -13,6 +14,10 @@ const C = { openId: "ou_c_d", name: "李三" };
 const INCOME = "8517.36";
 const INCOME_FEN = "851736";
 
+const h = useBot("dues_story", {
+  now: "2026-11-01T02:00:00Z",
+  duesKey: randomBytes(32).toString("hex"),
+});
 let t: TestBot;
 const say = (sender: string, text: string, chatType: "group" | "p2p" = "group") =>
   t.say({ sender, chatId: chatType === "group" ? CHAT : `oc_p2p_${sender}`, chatType, text });
@@ -27,10 +32,7 @@ async function runJob(name: string, localTime: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestBot("dues_story", {
-    now: "2026-11-01T02:00:00Z",
-    duesKey: randomBytes(32).toString("hex"),
-  });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, A, B, C]])
@@ -40,7 +42,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/党员 同步");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("Party dues through signed webhooks", () => {
   it("takes income only in a private chat, from the secretary", async () => {

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 import { contentText } from "../helpers/larkMock.js";
 import { larkUuid } from "../../src/delivery/outbox.js";
 import { acceptRoleOffer } from "../helpers/roles.js";
@@ -18,6 +19,7 @@ const OUTSIDER = "ou_not_a_member";
 const ROSTER = [SECRETARY, COMMITTEE, ...MEMBERS];
 const CARD_M1 = "om_card_m1";
 
+const h = useBot("meeting_story", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 const say = (sender: string, text: string, mentions?: { openId: string; name: string }[]) =>
   t.say({ sender, chatId: CHAT, text, mentions });
@@ -34,7 +36,7 @@ const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
   // Monday 2026-11-23 10:00 in Shanghai.
-  t = await startTestBot("meeting_story", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   t.lark.chatOwner(CHAT, SECRETARY.openId).chatMembers(CHAT, [ROSTER]).expectReply();
   await say(SECRETARY.openId, "/绑定 第一党支部");
   t.lark.chatMembers(CHAT, [ROSTER]).expectReply();
@@ -47,7 +49,6 @@ beforeAll(async () => {
   expect(t.lark.pending()).toEqual([]);
   t.lark.sent.length = 0;
 });
-afterAll(async () => t.close());
 
 describe("a meeting from announcement to record, through signed webhooks", () => {
   it("creates a meeting from the one-line command and posts its card to the branch chat", async () => {
@@ -123,6 +124,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
   });
 
   it("makes one record of 100 concurrent identical clicks", async () => {
+    t.lark.allowPatches();
     const clicks = await Promise.all(Array.from({ length: 100 }, () => rsvp(MEMBERS[2]!.openId, "attend")));
     expect(clicks.every((c) => c.status === 200 && c.body.toast.type === "success")).toBe(true);
     expect(await t.db.models.Attendance.countDocuments({ meetingId: "M1", openId: MEMBERS[2]!.openId })).toBe(
@@ -134,6 +136,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     expect(again.body).toEqual(first.body);
     await rsvp(MEMBERS[2]!.openId, "attend");
     await t.bot.router.idle();
+    expect(new Set(t.lark.patches.map((p) => p.messageId))).toEqual(new Set([CARD_M1]));
   });
 
   it("reminds only those who have not answered, in one group message", async () => {
@@ -158,7 +161,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
   });
 
   it("opens 签到 30 minutes before the start and checks people in", async () => {
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches(); // the card refreshes as people check in
     await say(MEMBERS[0]!.openId, "/会议 签到 M1");
     expect(lastReply()).toContain("签到");
     expect(await t.db.models.Attendance.countDocuments({ checkedInAt: trusted({ $ne: null }) })).toBe(0);
@@ -180,11 +183,12 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     expect(
       await t.db.models.Attendance.countDocuments({ meetingId: "M1", checkedInAt: trusted({ $ne: null }) }),
     ).toBe(3);
+    expect(new Set(t.lark.patches.map((p) => p.messageId))).toEqual(new Set([CARD_M1]));
   });
 
   it("closes the meeting, freezing 应到 / 实到 / 请假 / 缺席 and the minutes", async () => {
     t.clock.set("2026-11-24T08:40:00Z");
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches();
     await say(SECRETARY.openId, "/会议 结束 M1 传达学习了全会精神，讨论了支部工作计划。");
     expect(lastReply()).toContain("应到 5，实到 3，请假 1，缺席 1");
     const meeting = await t.db.models.Meeting.findById("M1").lean();
@@ -250,13 +254,16 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     });
     expect(refused.body.toast.type).toBe("error");
 
-    t.lark.expectReply(2);
+    t.lark.expectReply(2).allowPatches();
     await say(SECRETARY.openId, "/会议 取消 M2");
     expect((await t.db.models.Meeting.findById("M2").lean())!.status).toBe("cancelled");
     await say(SECRETARY.openId, "/会议 列表");
     expect(lastReply()).toMatch(/M2.*已取消/);
     await t.bot.router.idle();
     expect(t.lark.pending()).toEqual([]);
+    // The cancelled meeting's card says so.
+    const m2Patches = t.lark.patches.filter((p) => p.messageId === "om_card_m2");
+    expect(String(m2Patches.at(-1)!.body.content)).toContain("已取消");
   });
 
   it("asks a branch with many 党小组 to type the group, and takes only a group of the branch", async () => {

@@ -1,15 +1,20 @@
 import { randomBytes } from "node:crypto";
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { replyKey } from "../../src/delivery/outbox.js";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { LARK_BASE } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_replies_branch";
 const SECRETARY = { openId: "ou_sec_rp", name: "周书记" };
 const B = { openId: "ou_b_rp", name: "孙二" };
 
+const h = useBot("replies", {
+  now: "2026-11-01T02:00:00Z",
+  duesKey: randomBytes(32).toString("hex"),
+});
 let t: TestBot;
 const say = (
   sender: string,
@@ -25,10 +30,7 @@ const say = (
   });
 
 beforeAll(async () => {
-  t = await startTestBot("replies", {
-    now: "2026-11-01T02:00:00Z",
-    duesKey: randomBytes(32).toString("hex"),
-  });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, B]])
@@ -44,7 +46,6 @@ beforeAll(async () => {
   await t.bot.router.idle();
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("command replies through the outbox and the rate limiter", () => {
   it("records a payment once when Lark answers its reply 429, and sends the reply once after the reset", async () => {

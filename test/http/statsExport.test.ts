@@ -1,10 +1,11 @@
 import ExcelJS from "exceljs";
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
 import { cardButtons } from "../helpers/roles.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_stats_branch";
 const SECRETARY = { openId: "ou_sec_x", name: "何书记" };
@@ -12,6 +13,7 @@ const A = { openId: "ou_a_x", name: "许一" };
 const B = { openId: "ou_b_x", name: "吕二" };
 const ADMIN = "ou_admin_x";
 
+const h = useBot("stats_export", { now: "2026-10-05T02:00:00Z", admins: [ADMIN] });
 let t: TestBot;
 const say = (sender: string, text: string, mentions?: { openId: string; name: string }[]) =>
   t.say({ sender, chatId: CHAT, text, mentions });
@@ -19,7 +21,7 @@ const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
   // Monday 2026-10-05 10:00 Asia/Shanghai.
-  t = await startTestBot("stats_export", { now: "2026-10-05T02:00:00Z", admins: [ADMIN] });
+  t = h.t;
   // 机关党委 is made by an admin, with the secretary also its secretary; joining it is approved.
   t.lark.expectReply(2);
   await t.say({ sender: ADMIN, chatId: "oc_p2p_admin", chatType: "p2p", text: "/组织 新建 机关党委" });
@@ -61,7 +63,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/会议 结束 M1 学习了季度工作安排");
   await t.bot.router.idle();
 });
-afterAll(async () => t.close());
 
 describe("statistics and the Excel ledger through signed webhooks", () => {
   it("shows the branch's compliance, participation and a monthly chart", async () => {

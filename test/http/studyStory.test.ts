@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_study_branch";
 const SECRETARY = { openId: "ou_sec_s", name: "周书记" };
@@ -11,6 +12,7 @@ const C = { openId: "ou_c_s", name: "冯三" };
 const OUTSIDER = "ou_outsider_s";
 const CARD = "om_card_s1";
 
+const h = useBot("study_story", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 const say = (sender: string, text: string, chatType: "group" | "p2p" = "group") =>
   t.say({ sender, chatId: chatType === "group" ? CHAT : `oc_p2p_${sender}`, chatType, text });
@@ -27,7 +29,7 @@ const confirm = (operator: string, reflection = "", eventId?: string) =>
 
 beforeAll(async () => {
   // Monday 2026-11-23 10:00 Asia/Shanghai.
-  t = await startTestBot("study_story", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, A, B, C]])
@@ -37,7 +39,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/党员 同步");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("study tasks through signed webhooks", () => {
   it("refuses bad input with the usage and writes nothing", async () => {
@@ -112,8 +113,13 @@ describe("study tasks through signed webhooks", () => {
 
   it("records a confirmation after the deadline as late instead of refusing it", async () => {
     t.clock.set("2026-12-01T02:00:00Z");
+    t.lark.allowPatches();
     const late = await confirm(C.openId, "补学");
     expect(late.body.toast).toEqual({ type: "success", content: "已记录学习（逾期）" });
+    await t.bot.router.idle();
+    expect(String(t.lark.patches.filter((p) => p.messageId === CARD).at(-1)!.body.content)).toContain(
+      "已学习 3 / 4",
+    );
     expect(
       await t.db.models.StudyConfirmation.findOne({ taskId: "S1", openId: C.openId }).lean(),
     ).toMatchObject({
@@ -137,9 +143,10 @@ describe("study tasks through signed webhooks", () => {
     t.lark.expectSend(1, ["om_card_m1"]).expectReply();
     await say(SECRETARY.openId, "/会议 新建 党课 2026-12-02 14:00 专题党课 时长=90");
     t.clock.set("2026-12-02T06:10:00Z");
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches(); // the meeting card shows the check-in
     await t.say({ sender: SECRETARY.openId, chatId: CHAT, text: "/会议 签到 M1 @吴一", mentions: [A] });
     await t.bot.router.idle();
+    expect(t.lark.patches.map((p) => p.messageId)).toContain("om_card_m1");
 
     t.lark.expectReply();
     await say(A.openId, "/我的", "p2p");
@@ -152,7 +159,7 @@ describe("study tasks through signed webhooks", () => {
   });
 
   it("closes a task: the card shows it and confirmations are refused", async () => {
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches();
     await say(SECRETARY.openId, "/学习 结束 S1");
     expect((await t.db.models.StudyTask.findById("S1").lean())!.status).toBe("closed");
     expect((await confirm(OUTSIDER)).body.toast.type).toBe("error");
