@@ -3,6 +3,7 @@ import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { receiveAction, receiveMessage } from "../helpers/receive.js";
 
 const CHAT = "oc_study_branch";
 const SECRETARY = { openId: "ou_sec_s", name: "周书记" };
@@ -114,8 +115,15 @@ describe("study tasks through signed webhooks", () => {
   it("records a confirmation after the deadline as late instead of refusing it", async () => {
     t.clock.set("2026-12-01T02:00:00Z");
     t.lark.allowPatches();
-    const late = await confirm(C.openId, "补学");
-    expect(late.body.toast).toEqual({ type: "success", content: "已记录学习（逾期）" });
+    // In-process: what the action does (the clicks above go through signed webhooks).
+    const late = await receiveAction(t, {
+      operator: C.openId,
+      value: { action: "study.confirm", studyId: "S1" },
+      formValue: { reflection: "补学" },
+      messageId: CARD,
+      chatId: CHAT,
+    });
+    expect(late.toast).toEqual({ type: "success", content: "已记录学习（逾期）" });
     await t.bot.router.idle();
     expect(String(t.lark.patches.filter((p) => p.messageId === CARD).at(-1)!.body.content)).toContain(
       "已学习 3 / 4",
@@ -130,10 +138,16 @@ describe("study tasks through signed webhooks", () => {
   it("shows reflections to the secretary only", async () => {
     t.lark.expectReply(2);
     // In a private chat: in the group the reflections go to the secretary by DM (privacy.test.ts).
-    await say(SECRETARY.openId, "/学习 查看 S1", "p2p");
+    // In-process: what the command answers (the commands above go through signed webhooks).
+    await receiveMessage(t, {
+      sender: SECRETARY.openId,
+      chatId: `oc_p2p_${SECRETARY.openId}`,
+      chatType: "p2p",
+      text: "/学习 查看 S1",
+    });
     expect(lastReply()).toContain("再读一遍，体会更深");
     expect(lastReply()).toContain("逾期");
-    await say(B.openId, "/学习 查看 S1");
+    await receiveMessage(t, { sender: B.openId, chatId: CHAT, text: "/学习 查看 S1" });
     expect(lastReply()).toContain("已学习 3 / 4");
     expect(lastReply()).not.toContain("再读一遍");
   });
