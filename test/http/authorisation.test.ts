@@ -3,6 +3,7 @@ import { migrateParentOrgs } from "../../src/domain/orgs.js";
 import { acceptRoleOffer, cardButtons } from "../helpers/roles.js";
 import { contentText } from "../helpers/larkMock.js";
 import { useBot } from "./harness.js";
+import { seedBranches } from "../helpers/factories.js";
 
 /**
  * Who may see and do what, through signed webhooks: organisations are records of their own,
@@ -219,7 +220,7 @@ describe("the approval card of a join request (signed callbacks)", () => {
 
   it("free-text parents become pending requests, never members; the organisation made later gets them", async () => {
     const { Branch } = h.t.db.models;
-    await Branch.insertMany([
+    await seedBranches(h.t.db.models, [
       {
         _id: "B901",
         seq: 901,

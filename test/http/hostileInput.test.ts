@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { cardActionEvent, fixture, messageEvent, signedBody } from "../helpers/larkPayloads.js";
 import { TEST_ENCRYPT_KEY, TEST_TOKEN } from "../helpers/testBot.js";
 import { handledLines, useBot } from "./harness.js";
+import { seedBranch as seedBranchDoc, seedMembers } from "../helpers/factories.js";
 
 /**
  * Bodies that are signed and encrypted with our key (so they pass the signature check) but whose
@@ -16,10 +17,10 @@ const h = useBot("http_hostile_input", { admins: [SEC] });
 const nowSeconds = () => Math.floor(h.t.clock.now().getTime() / 1000);
 
 async function seedBranch() {
-  const { Branch, Member } = h.t.db.models;
-  if (await Branch.exists({ _id: "B1" })) return;
-  await Branch.create({ _id: "B1", seq: 1, name: "测试支部", chatId: CHAT, createdBy: SEC });
-  await Member.create({ branchId: "B1", openId: SEC, name: "书记", role: "secretary", active: true });
+  const { models } = h.t.db;
+  if (await models.Branch.exists({ _id: "B1" })) return;
+  await seedBranchDoc(models, { _id: "B1", seq: 1, name: "测试支部", chatId: CHAT, createdBy: SEC });
+  await seedMembers(models, [{ branchId: "B1", openId: SEC, name: "书记", role: "secretary", active: true }]);
 }
 
 /** A /成员 command in the branch chat, then `mutate` applied to its decrypted body. */

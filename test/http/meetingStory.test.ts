@@ -6,6 +6,7 @@ import { larkUuid } from "../../src/delivery/outbox.js";
 import { acceptRoleOffer } from "../helpers/roles.js";
 import { trusted } from "../../src/db/connection.js";
 import { tagged } from "../cards/helpers.js";
+import { seedMembers } from "../helpers/factories.js";
 
 const CHAT = "oc_branch_chat_0001";
 const SECRETARY = { openId: "ou_secretary", name: "王书记" };
@@ -275,7 +276,8 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     ]);
     // A large branch: 60 more members, each in a 党小组 of their own.
     const branch = await t.db.models.Branch.findOne({ chatId: CHAT }).lean();
-    await t.db.models.Member.insertMany(
+    await seedMembers(
+      t.db.models,
       Array.from({ length: 60 }, (_, i) => ({
         branchId: branch!._id,
         openId: `ou_group_member_${i}`,
