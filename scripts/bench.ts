@@ -1,7 +1,7 @@
 /**
  * Card-callback latency under a burst: 200 members tap 参加 on one meeting card at once.
  *
- * Measures the real bot (buildBot: Koa, the SDK dispatcher, the router, the database, card
+ * Measures the real bot (buildBot: Koa, the SDK dispatcher, the event handlers and inbox, the database, card
  * refreshes PATCHed by the outbox worker to a fake Lark Open API on 127.0.0.1) against a floor: the bare SDK
  * EventDispatcher on node:http doing one insertOne per click. Then starts the real entry point
  * (src/main.ts) to measure start-to-ready, idle RSS and graceful stop. Last, the outbox fan-out
@@ -184,7 +184,7 @@ async function main() {
       const server: Server = bot.app.listen(0, "127.0.0.1");
       await new Promise<void>((resolve) => server.once("listening", () => resolve()));
       cleanups.push(async () => {
-        await bot.router.idle();
+        await bot.inbox.idle();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
@@ -260,7 +260,7 @@ async function main() {
       const warmMeeting = meetings[0]!;
       const warm = await fire(client, zhibuUrl, clicks(warmMeeting, members.slice(0, WARMUP_CLICKS)));
       checkAnswers("zhibu warm-up", warm);
-      await bot.router.idle();
+      await bot.inbox.idle();
       const warmBaseline = await fire(
         client,
         baseline.url,
@@ -274,7 +274,7 @@ async function main() {
         const existing = await models.Attendance.countDocuments({});
         const batch = await fire(client, zhibuUrl, clicks(meeting, members));
         const settleStarted = performance.now();
-        await bot.router.idle();
+        await bot.inbox.idle();
         const settleMs = performance.now() - settleStarted;
         checkAnswers(`zhibu run ${run}`, batch);
         const recorded = await countAttending(meeting.id);

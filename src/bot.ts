@@ -62,8 +62,6 @@ export async function buildBot(options: {
   return {
     deps,
     inbox,
-    /** Former name of `inbox`. */
-    router: inbox,
     dispatcher,
     app,
     delivery,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { signedBody, type SignedBody } from "../../src/lark/testing.js";
+import { signedBody, type SignedBody } from "../../test/helpers/signing.js";
 
 export type SignedRequest = SignedBody;
 

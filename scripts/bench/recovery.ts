@@ -2,7 +2,7 @@
  * Two scenarios around a 300-member study reminder (`/学习 提醒 <id>`: one group message that
  * @-mentions everyone who has not confirmed, and a DM to each of them, through the outbox):
  *
- * - burst: the real bot in this process (buildBot, Koa, router, delivery worker) against a fake
+ * - burst: the real bot in this process (buildBot, Koa, inbox, delivery worker) against a fake
  *   Lark enforcing Lark's limits (replies count against their chat's 5/s too). During the
  *   fan-out, 8 commands arrive at once in the same group chat through the signed webhook, so 8
  *   replies go to that chat. Goal: 0 answers 429, every recipient exactly once, every reply sent.
@@ -198,7 +198,7 @@ export async function runBurst(options: {
     bot.delivery.start(DELIVERY_POLL_MS);
     cleanups.push(async () => {
       bot.delivery.stop();
-      await bot.router.idle();
+      await bot.inbox.idle();
       await bot.delivery.idle();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -251,7 +251,7 @@ export async function runBurst(options: {
     await fake
       .waitFor(() => replied().length >= BURST_COMMANDS, REPLY_GRACE_MS, "replies")
       .catch(() => undefined);
-    await bot.router.idle();
+    await bot.inbox.idle();
     const counts = tally(fake, seeded);
     const replyLatencies = replied().map((m) => m.at - posted.get(m.receiveId!)!);
     const result: BurstResult = {

@@ -1,5 +1,4 @@
 import { inject } from "vitest";
-import { loadConfig } from "../../src/env.js";
 import { connectDb } from "../../src/db/connection.js";
 import { createModels, type Models } from "../../src/db/models/index.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";
@@ -8,6 +7,7 @@ import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "../../src/del
 import { createDeliveryWorker, type DeliveryOptions } from "../../src/delivery/worker.js";
 import { createLarkApi, createLarkClient } from "../../src/lark/api.js";
 import { createLogger } from "../../src/logger.js";
+import { testConfig } from "../helpers/config.js";
 import type { TestDb } from "../helpers/db.js";
 import { LARK_BASE } from "../helpers/larkMock.js";
 
@@ -20,17 +20,6 @@ export const FAST_LIMITS: RateLimits = {
   perCardPerSecond: 100_000,
 };
 
-export function testConfig(domain = LARK_BASE) {
-  return loadConfig({
-    NODE_ENV: "test",
-    LARK_APP_ID: "cli_delivery_test",
-    LARK_APP_SECRET: "delivery-test-secret",
-    LARK_ENCRYPT_KEY: "delivery-test-encrypt-key",
-    LARK_VERIFICATION_TOKEN: "delivery-test-token",
-    LARK_DOMAIN: domain,
-  });
-}
-
 /**
  * A real worker: real SDK client (its own token cache) pointed at `domain` (nock's
  * https://open.feishu.cn by default, or a fake server's URL), its own rate limiter, real time.
@@ -42,7 +31,9 @@ export function buildWorker(
   const { domain, ...overrides } = options;
   return createDeliveryWorker({
     models,
-    lark: createLarkApi(createLarkClient(testConfig(domain), createLogger("silent"))),
+    lark: createLarkApi(
+      createLarkClient(testConfig({ LARK_DOMAIN: domain ?? LARK_BASE }), createLogger("silent")),
+    ),
     clock: systemClock,
     logger: createLogger("silent"),
     limiter: new RateLimiter(),

@@ -25,6 +25,7 @@ import {
   outboxById,
 } from "./helpers.js";
 import { trusted } from "../../src/db/connection.js";
+import { seedMembers } from "../helpers/factories.js";
 
 let db: TestDb;
 /** Run after each test, last registered first: fakes, workers, extra connections. */
@@ -366,7 +367,7 @@ describe("rate limits and retries (local fake Lark enforcing limits)", () => {
 
 describe("dead letters (nock)", () => {
   async function seedBranch() {
-    await db.models.Member.create([
+    await seedMembers(db.models, [
       { branchId: "B1", openId: "ou_sec_1", name: "张书记", role: "secretary" },
       { branchId: "B1", openId: "ou_sec_2", name: "李书记", role: "secretary" },
       { branchId: "B1", openId: "ou_sec_old", name: "王前书记", role: "secretary", active: false },

@@ -25,6 +25,7 @@ import { monthsBetween } from "../../src/domain/duesRules.js";
 import { UserError } from "../../src/domain/errors.js";
 import { createSecretBox } from "../../src/domain/secretBox.js";
 import { trusted } from "../../src/db/connection.js";
+import { seedMembers } from "../helpers/factories.js";
 
 const rules = DEFAULT_DUES_RULES;
 const box = createSecretBox(randomBytes(32));
@@ -45,7 +46,8 @@ afterAll(async () => db.close());
 
 /** Adds active members ("ou_x:名字") to a branch of their own. */
 async function addMembers(branchId: string, people: string[]) {
-  await db.models.Member.insertMany(
+  await seedMembers(
+    db.models,
     people.map((p) => {
       const [openId, name] = p.split(":");
       return { branchId, openId, name: name ?? "", role: "member" };

@@ -17,6 +17,7 @@ import {
 } from "../../src/domain/meetings.js";
 import { attendanceSummary, meetingCardData } from "../../src/presenters/meeting.js";
 import { trusted } from "../../src/db/connection.js";
+import { seedMembers } from "../helpers/factories.js";
 
 const BRANCH = "B1";
 const NOW = new Date("2025-11-20T02:00:00Z"); // 11月20日 10:00 in Shanghai
@@ -26,7 +27,7 @@ const MIN = 60_000;
 let db: TestDb;
 beforeAll(async () => {
   db = await openTestDb("meetings");
-  await db.models.Member.insertMany([
+  await seedMembers(db.models, [
     { branchId: BRANCH, openId: "ou_sec", name: "王书记", role: "secretary", partyGroup: "一组" },
     { branchId: BRANCH, openId: "ou_com", name: "李委员", role: "committee", partyGroup: "二组" },
     { branchId: BRANCH, openId: "ou_a", name: "张三", role: "member", partyGroup: "一组" },
@@ -151,7 +152,7 @@ describe("finding and listing", () => {
 
   it("lists scheduled meetings soonest first, then closed and cancelled newest first", async () => {
     const branchId = "B-list";
-    await db.models.Member.create({ branchId, openId: "ou_l", name: "列表" });
+    await seedMembers(db.models, [{ branchId, openId: "ou_l", name: "列表" }]);
     const at = (days: number) => new Date(START.getTime() + days * 24 * 60 * MIN);
     const late = await newMeeting({ branchId, startAt: at(5) });
     const soon = await newMeeting({ branchId, startAt: at(1) });

@@ -1,3 +1,4 @@
+import type { StudyScope } from "../../src/db/models/study.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import {
@@ -9,6 +10,7 @@ import {
 import type { MeetingTypeId } from "../../src/domain/meetingTypes.js";
 import { parsePeriod, type Period } from "../../src/domain/period.js";
 import { branchStats, orgStats } from "../../src/domain/stats.js";
+import { seedBranches, seedMeetings, seedMembers, seedStudies } from "../helpers/factories.js";
 
 const TZ = "Asia/Shanghai";
 const period = (label: string): Period => parsePeriod(label, TZ)!;
@@ -34,29 +36,31 @@ async function meeting(spec: MeetingSpec) {
   const status = spec.status ?? "closed";
   const expected = spec.expected ?? [];
   const present = spec.present ?? [];
-  await db.models.Meeting.create({
-    _id: `M${n}`,
-    seq: n,
-    branchId: spec.branchId,
-    chatId: `oc_${spec.branchId}`,
-    type: spec.type,
-    title: `${spec.type} ${n}`,
-    startAt: new Date(spec.startAt),
-    durationMin: spec.durationMin ?? 90,
-    status,
-    createdBy: "ou_sec",
-    sourceKey: `om_stats_${n}`,
-    // A cancelled meeting normally has no record: give some anyway to prove it is ignored.
-    record:
-      status === "scheduled"
-        ? null
-        : {
-            expected,
-            present,
-            leave: [],
-            absent: expected.filter((id) => !present.includes(id)),
-          },
-  });
+  await seedMeetings(db.models, [
+    {
+      _id: `M${n}`,
+      seq: n,
+      branchId: spec.branchId,
+      chatId: `oc_${spec.branchId}`,
+      type: spec.type,
+      title: `${spec.type} ${n}`,
+      startAt: new Date(spec.startAt),
+      durationMin: spec.durationMin ?? 90,
+      status,
+      createdBy: "ou_sec",
+      sourceKey: `om_stats_${n}`,
+      // A cancelled meeting normally has no record: give some anyway to prove it is ignored.
+      record:
+        status === "scheduled"
+          ? null
+          : {
+              expected,
+              present,
+              leave: [],
+              absent: expected.filter((id) => !present.includes(id)),
+            },
+    },
+  ]);
 }
 
 const rowOf = (rows: { type: string }[], type: string) => rows.find((r) => r.type === type);
@@ -172,7 +176,7 @@ describe("branchStats", () => {
   const B = "BS";
   const Q2 = () => period("2026-Q2");
   beforeAll(async () => {
-    await db.models.Member.insertMany([
+    await seedMembers(db.models, [
       { branchId: B, openId: "ou_a", name: "王书记", role: "secretary", partyGroup: "一组" },
       { branchId: B, openId: "ou_b", name: "李委员", role: "committee", partyGroup: "二组" },
       { branchId: B, openId: "ou_c", name: "陈三", role: "member", partyGroup: "一组" },
@@ -231,7 +235,7 @@ describe("branchStats", () => {
     const task = (
       id: string,
       deadline: string,
-      scope: string,
+      scope: StudyScope,
       partyGroup: string | null = null,
       branchId = B,
     ) => ({
@@ -247,7 +251,7 @@ describe("branchStats", () => {
       createdBy: "ou_a",
       sourceKey: `om_study_${id}`,
     });
-    await db.models.StudyTask.insertMany([
+    await seedStudies(db.models, [
       task("ST1", "2026-04-30T15:59:59.999Z", "branch"), // scope: 4 active members
       { ...task("ST2", "2026-06-30T15:59:59.999Z", "committee"), status: "closed" }, // scope 2
       task("ST3", "2026-05-15T15:59:59.999Z", "group", "一组"), // scope: a, c
@@ -383,7 +387,7 @@ describe("orgStats", () => {
       orgId,
       createdBy: "ou_sec",
     });
-    await db.models.Branch.insertMany([
+    await seedBranches(db.models, [
       branch("O1", 1, "P1"),
       branch("O2", 2, "P1"),
       branch("O4", 4, "P1"),

@@ -24,6 +24,7 @@ import {
   upcomingMeetingsFor,
   yearlyStudyHours,
 } from "../../src/domain/studyHours.js";
+import { seedMembers } from "../helpers/factories.js";
 
 const BRANCH = "B1";
 const TZ = "Asia/Shanghai";
@@ -42,7 +43,7 @@ beforeAll(async () => {
   };
   await models.StudyTask.createIndexes();
   await models.StudyConfirmation.createIndexes();
-  await db.models.Member.insertMany([
+  await seedMembers(db.models, [
     { branchId: BRANCH, openId: "ou_sec", name: "王书记", role: "secretary", partyGroup: "一组" },
     { branchId: BRANCH, openId: "ou_com", name: "李委员", role: "committee", partyGroup: "二组" },
     { branchId: BRANCH, openId: "ou_a", name: "张三", role: "member", partyGroup: "一组" },
@@ -380,7 +381,7 @@ describe("yearlyStudyHours", () => {
   }
 
   beforeAll(async () => {
-    await db.models.Member.insertMany([
+    await seedMembers(db.models, [
       { branchId, openId: who, name: "杨委员", role: "committee" },
       { branchId, openId: "ou_ysec", name: "杨书记", role: "secretary" },
     ]);
@@ -455,7 +456,7 @@ describe("a member's open tasks and meetings", () => {
   const me = "ou_me";
 
   beforeAll(async () => {
-    await db.models.Member.insertMany([
+    await seedMembers(db.models, [
       { branchId, openId: me, name: "我", role: "member", partyGroup: "一组" },
       { branchId, openId: "ou_msec", name: "书记", role: "secretary", partyGroup: "二组" },
       { branchId, openId: "ou_left", name: "离开", role: "member", active: false },

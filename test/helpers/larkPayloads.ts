@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export { encryptLark, signedBody, type SignedBody } from "../../src/lark/testing.js";
+export { encryptLark, signedBody, type SignedBody } from "./signing.js";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/lark");
 

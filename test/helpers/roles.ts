@@ -38,6 +38,6 @@ export async function acceptRoleOffer(
     messageId: `om_role_${openId}`,
     chatId: `oc_p2p_${openId}`,
   });
-  await t.bot.router.idle();
+  await t.bot.inbox.idle();
   return answer;
 }

@@ -2,16 +2,16 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import { buildBot, type Bot } from "../../src/bot.js";
-import { loadConfig, type Config } from "../../src/env.js";
+import type { Config } from "../../src/env.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { createLarkApi, createLarkClient } from "../../src/lark/api.js";
 import { createLogger } from "../../src/logger.js";
+import { TEST_ENCRYPT_KEY, TEST_TOKEN, testConfig } from "./config.js";
 import { openTestDb, type TestDb } from "./db.js";
-import { LARK_BASE, LarkMock } from "./larkMock.js";
+import { LarkMock } from "./larkMock.js";
 import { cardActionEvent, messageEvent, signedBody, type MessageOptions } from "./larkPayloads.js";
 
-export const TEST_ENCRYPT_KEY = "test-encrypt-key-0123456789";
-export const TEST_TOKEN = "test-verification-token";
+export { TEST_ENCRYPT_KEY, TEST_TOKEN } from "./config.js";
 
 /** A card callback's answer as the tests read it. */
 export interface ClickAnswer {
@@ -44,15 +44,8 @@ export async function startTestBot(
   options: { now?: string; admins?: string[]; duesKey?: string } = {},
 ): Promise<TestBot> {
   const db = await openTestDb(label);
-  const config = loadConfig({
-    NODE_ENV: "test",
-    LARK_APP_ID: "cli_a1b2c3d4e5f6g7h8", // the app_id of the fixtures in test/fixtures/lark
-    LARK_APP_SECRET: "test-app-secret",
-    LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: TEST_TOKEN,
-    LARK_DOMAIN: LARK_BASE,
+  const config = testConfig({
     ZHIBU_ADMINS: (options.admins ?? []).join(","),
-    LOG_LEVEL: "info",
     ZHIBU_DUES_KEY: options.duesKey,
   });
   const clock = fixedClock(options.now ?? "2026-11-23T02:00:00Z");
@@ -98,7 +91,7 @@ export async function startTestBot(
     post,
     async say(message) {
       const response = await post("/webhook/event", messageEvent({ ...message, token: TEST_TOKEN }));
-      await bot.router.idle();
+      await bot.inbox.idle();
       return response;
     },
     async click(action) {
@@ -107,7 +100,7 @@ export async function startTestBot(
       return { status: response.status, body };
     },
     async close() {
-      await bot.router.idle();
+      await bot.inbox.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       LarkMock.reset();

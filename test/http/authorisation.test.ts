@@ -3,6 +3,7 @@ import { migrateParentOrgs } from "../../src/domain/orgs.js";
 import { acceptRoleOffer, cardButtons } from "../helpers/roles.js";
 import { contentText } from "../helpers/larkMock.js";
 import { useBot } from "./harness.js";
+import { seedBranches } from "../helpers/factories.js";
 
 /**
  * Who may see and do what, through signed webhooks: organisations are records of their own,
@@ -85,7 +86,7 @@ describe("organisation roll-up", () => {
       messageId: "om_auth_join1",
       chatId: `oc_p2p_${ORG_SEC.openId}`,
     });
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(answer.body.toast.type).toBe("success");
     const org = await h.t.db.models.Organisation.findOne({ name: "机关党委" }).lean();
     expect(await branchOf(chat)).toMatchObject({ orgId: org!._id, orgRequest: null });
@@ -116,7 +117,7 @@ describe("organisation roll-up", () => {
       messageId: "om_auth_join2",
       chatId: `oc_p2p_${ORG_SEC.openId}`,
     });
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(await branchOf(outsiderChat)).toMatchObject({ orgId: null, orgRequest: null });
   });
 });
@@ -193,7 +194,7 @@ describe("the approval card of a join request (signed callbacks)", () => {
     // Two clicks of 同意 at once: one approval, one message to the branch secretary.
     h.lark.expectSend();
     const answers = await Promise.all([click(ORG_SEC.openId, approve), click(ORG_SEC.openId, approve)]);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     const first = answers.find((a) => a.body.toast.type === "success")!;
     expect(answers.map((a) => a.body.toast.type).sort()).toEqual(["info", "success"]);
     expect(JSON.stringify(first.body.card)).toContain("已同意");
@@ -211,7 +212,7 @@ describe("the approval card of a join request (signed callbacks)", () => {
     const refuse = buttonsOf(sentTo(ORG_SEC.openId).at(-1)).find((v) => v.decision === "refuse")!;
     h.lark.expectSend();
     const no = await click(ORG_SEC.openId, refuse);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(no.body.toast.type).toBe("success");
     expect(await branchOf(other)).toMatchObject({ orgId: null, orgRequest: null });
     expect(contentText(sentTo(SEC4.openId).at(-1)!.body)).toContain("拒绝了「第八党支部」的加入申请");
@@ -219,7 +220,7 @@ describe("the approval card of a join request (signed callbacks)", () => {
 
   it("free-text parents become pending requests, never members; the organisation made later gets them", async () => {
     const { Branch } = h.t.db.models;
-    await Branch.insertMany([
+    await seedBranches(h.t.db.models, [
       {
         _id: "B901",
         seq: 901,
@@ -273,7 +274,7 @@ describe("the approval card of a join request (signed callbacks)", () => {
       messageId: "om_auth_old1",
       chatId: "oc_p2p_admin",
     });
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(answer.body.toast.type).toBe("success");
     const logistics = await h.t.db.models.Organisation.findOne({ name: "后勤党委" }).lean();
     expect(await Branch.findById("B901").lean()).toMatchObject({ orgId: logistics!._id, orgRequest: null });
@@ -299,7 +300,7 @@ describe("the confirmation card of a role (signed callbacks)", () => {
     h.lark.expectSend(); // the secretary is told, once
     const first = await click(WU.openId);
     const second = await click(WU.openId);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(first.body.toast).toEqual({ type: "success", content: "你现在是「第九党支部」的支委" });
     expect(second.body.toast).toEqual({ type: "info", content: "此任命已处理或已撤回。" });
     expect(await memberIn(chat, WU)).toMatchObject({ role: "committee", pendingRole: null });

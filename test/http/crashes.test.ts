@@ -1,20 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { enqueueMessage, replyKey } from "../../src/delivery/outbox.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";
 import { INBOX_LEASE_MS } from "../../src/inbox.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_crash_branch";
 const SECRETARY = { openId: "ou_sec_c", name: "林书记" };
 const MEMBERS = Array.from({ length: 6 }, (_, i) => ({ openId: `ou_m${i}_c`, name: `党员${i}` }));
 const CARD = "om_card_crash";
 
+const h = useBot("crashes", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 const say = (sender: string, text: string) => t.say({ sender, chatId: CHAT, text });
 const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
-  t = await startTestBot("crashes", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, ...MEMBERS]])
@@ -26,7 +28,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/学习 新建 2026-11-30 2 学习党章");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("a command whose instance died while it wrote a fan-out", () => {
   it("is shown by /提醒, taken over once its lease lapsed, and resumed writing only what was missing", async () => {
@@ -70,7 +71,7 @@ describe("a command whose instance died while it wrote a fan-out", () => {
     }
 
     // While the lease runs nobody takes it; the sweep leaves it alone.
-    expect(await t.bot.router.sweep()).toBe(0);
+    expect(await t.bot.inbox.sweep()).toBe(0);
     t.clock.advance(INBOX_LEASE_MS + 1000);
 
     // /提醒 shows it as interrupted.
@@ -81,8 +82,8 @@ describe("a command whose instance died while it wrote a fan-out", () => {
 
     // The periodic sweep takes it over and the command runs to its end.
     t.lark.expectSend(6).expectReply(); // the group nudge and the 5 missing DMs; its answer
-    expect(await t.bot.router.sweep()).toBe(1);
-    await t.bot.router.idle();
+    expect(await t.bot.inbox.sweep()).toBe(1);
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
     expect(await t.db.models.InboundEvent.findById(`msg:${messageId}`).lean()).toMatchObject({
       status: "done",
@@ -100,8 +101,8 @@ describe("a command whose instance died while it wrote a fan-out", () => {
     expect(await t.db.models.Outbox.countDocuments({ _id: replyKey(messageId, 1) })).toBe(1);
 
     // A second sweep (another instance, a later tick) changes nothing.
-    expect(await t.bot.router.sweep()).toBe(0);
-    await t.bot.router.idle();
+    expect(await t.bot.inbox.sweep()).toBe(0);
+    await t.bot.inbox.idle();
 
     // /提醒 no longer lists it.
     t.lark.expectReply();
@@ -141,12 +142,12 @@ describe("a restart under the same instance id", () => {
     const { instanceId } = t.bot.identity;
     await t.db.models.InboundEvent.create(command("om_restart_own", `${instanceId}/killed-process#c1`));
     await t.db.models.InboundEvent.create(command("om_restart_other", "another-host:3000/live#c2"));
-    expect(await t.bot.router.sweep()).toBe(0);
+    expect(await t.bot.inbox.sweep()).toBe(0);
 
     expect(await t.bot.takeOverOwnClaims()).toBe(1);
     t.lark.expectReply();
-    expect(await t.bot.router.sweep()).toBe(1);
-    await t.bot.router.idle();
+    expect(await t.bot.inbox.sweep()).toBe(1);
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
     expect(lastReply()).toContain("S1");
     expect(await t.db.models.InboundEvent.findById("msg:om_restart_own").lean()).toMatchObject({

@@ -1,13 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_dues_new_year";
 const SECRETARY = { openId: "ou_sec_ny", name: "周书记" };
 const A = { openId: "ou_a_ny", name: "吴一" };
 
+const h = useBot("dues_new_year", {
+  now: "2027-01-10T00:30:00Z",
+  duesKey: randomBytes(32).toString("hex"),
+});
 let t: TestBot;
 const say = (sender: string, text: string, chatType: "group" | "p2p" = "group") =>
   t.say({ sender, chatId: chatType === "group" ? CHAT : `oc_p2p_${sender}`, chatType, text });
@@ -15,10 +20,7 @@ const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
   // 10 January 2027, 08:30 in Shanghai.
-  t = await startTestBot("dues_new_year", {
-    now: "2027-01-10T00:30:00Z",
-    duesKey: randomBytes(32).toString("hex"),
-  });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, A]])
@@ -28,7 +30,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/党员 同步");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("/我的党费 across the year boundary", () => {
   it("tells the member on 10 January the same months and total as the reminder, and the months paid ahead", async () => {
@@ -45,7 +46,7 @@ describe("/我的党费 across the year boundary", () => {
     const scheduler = createScheduler({ deps: t.bot.deps, jobs: createJobs(), instanceId: "test" });
     t.lark.expectSend(5);
     expect(await scheduler.runOccurrence(job, t.clock.now())).toBe("ran");
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
     const toA = t.lark.sent.filter((s) => s.body.receive_id === A.openId);
     const card = toA.find((s) => s.body.msg_type === "interactive")!;

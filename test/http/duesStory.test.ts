@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_dues_branch";
 const SECRETARY = { openId: "ou_sec_d", name: "陈书记" };
@@ -13,6 +14,10 @@ const C = { openId: "ou_c_d", name: "李三" };
 const INCOME = "8517.36";
 const INCOME_FEN = "851736";
 
+const h = useBot("dues_story", {
+  now: "2026-11-01T02:00:00Z",
+  duesKey: randomBytes(32).toString("hex"),
+});
 let t: TestBot;
 const say = (sender: string, text: string, chatType: "group" | "p2p" = "group") =>
   t.say({ sender, chatId: chatType === "group" ? CHAT : `oc_p2p_${sender}`, chatType, text });
@@ -22,15 +27,12 @@ async function runJob(name: string, localTime: string) {
   const job = createJobs().find((j) => j.name === name)!;
   const scheduler = createScheduler({ deps: t.bot.deps, jobs: createJobs(), instanceId: "test" });
   const result = await scheduler.runOccurrence(job, t.clock.now());
-  await t.bot.router.idle();
+  await t.bot.inbox.idle();
   return result;
 }
 
 beforeAll(async () => {
-  t = await startTestBot("dues_story", {
-    now: "2026-11-01T02:00:00Z",
-    duesKey: randomBytes(32).toString("hex"),
-  });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, A, B, C]])
@@ -40,7 +42,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/党员 同步");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("Party dues through signed webhooks", () => {
   it("takes income only in a private chat, from the secretary", async () => {
@@ -136,7 +137,7 @@ describe("Party dues through signed webhooks", () => {
       chatId: `oc_p2p_${B.openId}`,
     });
     expect(tap.body.toast).toEqual({ type: "success", content: "已提交，待书记确认" });
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
     expect((await t.db.models.Due.findOne({ openId: B.openId, month: "2026-11" }).lean())!.status).toBe(
       "pending",

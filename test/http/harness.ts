@@ -24,15 +24,19 @@ export interface BotHarness {
   readonly lark: LarkMock;
   /** Lark calls made that no interceptor expected. Checked empty after every test. */
   readonly unmatched: string[];
+  /** What the bot sent to Lark in this file so far, across the tests' mocks. */
+  readonly history: Pick<LarkMock, "replies" | "sent" | "patches">;
 }
 
 /**
  * One bot per test file; every test gets a fresh LarkMock, and after every test all its
- * interceptors must have been used and no unexpected Lark call may have been made.
+ * interceptors must have been used and no unexpected Lark call may have been made. The same holds
+ * for the file's own set-up (a `beforeAll` after `useBot`): it is checked before the first test.
  */
-export function useBot(label: string, options: { admins?: string[] } = {}): BotHarness {
+export function useBot(label: string, options: Parameters<typeof startTestBot>[1] = {}): BotHarness {
   let bot: TestBot | undefined;
   const unmatched: string[] = [];
+  const mocks: LarkMock[] = [];
   const onNoMatch = (...args: unknown[]) => {
     const call = describeUnmatched(args);
     if (call) unmatched.push(call);
@@ -40,21 +44,31 @@ export function useBot(label: string, options: { admins?: string[] } = {}): BotH
 
   beforeAll(async () => {
     bot = await startTestBot(label, options);
+    mocks.push(bot.lark);
     nock.emitter.on("no match", onNoMatch);
   });
   afterAll(async () => {
     nock.emitter.removeListener("no match", onNoMatch);
     await bot?.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
+    await bot!.bot.inbox.idle();
+    const calls = unmatched.splice(0);
+    const pending = bot!.lark.pending();
     nock.cleanAll();
-    unmatched.length = 0;
     bot!.lark = new LarkMock();
+    mocks.push(bot!.lark);
+    expect(calls, "unexpected Lark calls before this test").toEqual([]);
+    expect(pending, "Lark calls expected before this test but not made").toEqual([]);
   });
   afterEach(async () => {
-    await bot!.bot.router.idle();
-    expect(unmatched, "unexpected Lark calls").toEqual([]);
-    expect(bot!.lark.pending(), "Lark calls expected but not made").toEqual([]);
+    await bot!.bot.inbox.idle();
+    // Taken and cleared first, so that one failing test does not fail the next one's set-up check.
+    const calls = unmatched.splice(0);
+    const pending = bot!.lark.pending();
+    nock.cleanAll();
+    expect(calls, "unexpected Lark calls").toEqual([]);
+    expect(pending, "Lark calls expected but not made").toEqual([]);
   });
 
   return {
@@ -65,6 +79,13 @@ export function useBot(label: string, options: { admins?: string[] } = {}): BotH
       return bot!.lark;
     },
     unmatched,
+    get history() {
+      return {
+        replies: mocks.flatMap((m) => m.replies),
+        sent: mocks.flatMap((m) => m.sent),
+        patches: mocks.flatMap((m) => m.patches),
+      };
+    },
   };
 }
 

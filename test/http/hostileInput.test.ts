@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { cardActionEvent, fixture, messageEvent, signedBody } from "../helpers/larkPayloads.js";
 import { TEST_ENCRYPT_KEY, TEST_TOKEN } from "../helpers/testBot.js";
 import { handledLines, useBot } from "./harness.js";
+import { seedBranch as seedBranchDoc, seedMembers } from "../helpers/factories.js";
 
 /**
  * Bodies that are signed and encrypted with our key (so they pass the signature check) but whose
@@ -16,10 +17,10 @@ const h = useBot("http_hostile_input", { admins: [SEC] });
 const nowSeconds = () => Math.floor(h.t.clock.now().getTime() / 1000);
 
 async function seedBranch() {
-  const { Branch, Member } = h.t.db.models;
-  if (await Branch.exists({ _id: "B1" })) return;
-  await Branch.create({ _id: "B1", seq: 1, name: "测试支部", chatId: CHAT, createdBy: SEC });
-  await Member.create({ branchId: "B1", openId: SEC, name: "书记", role: "secretary", active: true });
+  const { models } = h.t.db;
+  if (await models.Branch.exists({ _id: "B1" })) return;
+  await seedBranchDoc(models, { _id: "B1", seq: 1, name: "测试支部", chatId: CHAT, createdBy: SEC });
+  await seedMembers(models, [{ branchId: "B1", openId: SEC, name: "书记", role: "secretary", active: true }]);
 }
 
 /** A /成员 command in the branch chat, then `mutate` applied to its decrypted body. */
@@ -32,7 +33,7 @@ function hostileMessage(mutate: (message: Record<string, unknown>) => void) {
 async function expectNothingRan(response: Response) {
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({});
-  await h.t.bot.router.idle();
+  await h.t.bot.inbox.idle();
   expect(await h.t.db.models.InboundEvent.countDocuments()).toBe(0);
   // No Lark interceptor is set: a reply would show up as an unexpected call.
   expect(h.unmatched).toEqual([]);
@@ -106,7 +107,7 @@ describe("app_id", () => {
     const response = await h.t.post("/webhook/event", event);
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: "app_id mismatch" });
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(await h.t.db.models.InboundEvent.countDocuments()).toBe(0);
   });
 

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 import { contentText } from "../helpers/larkMock.js";
 import { larkUuid } from "../../src/delivery/outbox.js";
 import { acceptRoleOffer } from "../helpers/roles.js";
 import { trusted } from "../../src/db/connection.js";
 import { tagged } from "../cards/helpers.js";
+import { seedMembers } from "../helpers/factories.js";
 
 const CHAT = "oc_branch_chat_0001";
 const SECRETARY = { openId: "ou_secretary", name: "王书记" };
@@ -18,6 +20,7 @@ const OUTSIDER = "ou_not_a_member";
 const ROSTER = [SECRETARY, COMMITTEE, ...MEMBERS];
 const CARD_M1 = "om_card_m1";
 
+const h = useBot("meeting_story", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 const say = (sender: string, text: string, mentions?: { openId: string; name: string }[]) =>
   t.say({ sender, chatId: CHAT, text, mentions });
@@ -34,7 +37,7 @@ const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
   // Monday 2026-11-23 10:00 in Shanghai.
-  t = await startTestBot("meeting_story", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   t.lark.chatOwner(CHAT, SECRETARY.openId).chatMembers(CHAT, [ROSTER]).expectReply();
   await say(SECRETARY.openId, "/绑定 第一党支部");
   t.lark.chatMembers(CHAT, [ROSTER]).expectReply();
@@ -47,7 +50,6 @@ beforeAll(async () => {
   expect(t.lark.pending()).toEqual([]);
   t.lark.sent.length = 0;
 });
-afterAll(async () => t.close());
 
 describe("a meeting from announcement to record, through signed webhooks", () => {
   it("creates a meeting from the one-line command and posts its card to the branch chat", async () => {
@@ -98,7 +100,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     expect(leave.body.toast.type).toBe("success");
     await rsvp(MEMBERS[0]!.openId, "leave", "临时有事");
     await rsvp(MEMBERS[0]!.openId, "attend");
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
 
     const answers = await t.db.models.Attendance.find({ meetingId: "M1" }).lean();
     expect(Object.fromEntries(answers.map((x) => [x.openId, x.response]))).toEqual({
@@ -123,6 +125,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
   });
 
   it("makes one record of 100 concurrent identical clicks", async () => {
+    t.lark.allowPatches();
     const clicks = await Promise.all(Array.from({ length: 100 }, () => rsvp(MEMBERS[2]!.openId, "attend")));
     expect(clicks.every((c) => c.status === 200 && c.body.toast.type === "success")).toBe(true);
     expect(await t.db.models.Attendance.countDocuments({ meetingId: "M1", openId: MEMBERS[2]!.openId })).toBe(
@@ -133,7 +136,8 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     const again = await rsvp(MEMBERS[2]!.openId, "leave", "生病", "ev_same_click");
     expect(again.body).toEqual(first.body);
     await rsvp(MEMBERS[2]!.openId, "attend");
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
+    expect(new Set(t.lark.patches.map((p) => p.messageId))).toEqual(new Set([CARD_M1]));
   });
 
   it("reminds only those who have not answered, in one group message", async () => {
@@ -158,7 +162,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
   });
 
   it("opens 签到 30 minutes before the start and checks people in", async () => {
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches(); // the card refreshes as people check in
     await say(MEMBERS[0]!.openId, "/会议 签到 M1");
     expect(lastReply()).toContain("签到");
     expect(await t.db.models.Attendance.countDocuments({ checkedInAt: trusted({ $ne: null }) })).toBe(0);
@@ -176,15 +180,16 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     expect(checkin.body.toast).toEqual({ type: "success", content: "签到成功" });
     t.lark.expectReply();
     await say(COMMITTEE.openId, "/会议 签到 M1 @李委员", [COMMITTEE]);
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(
       await t.db.models.Attendance.countDocuments({ meetingId: "M1", checkedInAt: trusted({ $ne: null }) }),
     ).toBe(3);
+    expect(new Set(t.lark.patches.map((p) => p.messageId))).toEqual(new Set([CARD_M1]));
   });
 
   it("closes the meeting, freezing 应到 / 实到 / 请假 / 缺席 and the minutes", async () => {
     t.clock.set("2026-11-24T08:40:00Z");
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches();
     await say(SECRETARY.openId, "/会议 结束 M1 传达学习了全会精神，讨论了支部工作计划。");
     expect(lastReply()).toContain("应到 5，实到 3，请假 1，缺席 1");
     const meeting = await t.db.models.Meeting.findById("M1").lean();
@@ -196,7 +201,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
       leave: [MEMBERS[1]!.openId],
       absent: [SECRETARY.openId],
     });
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     const final = String(t.lark.patches.at(-1)!.body.content);
     expect(final).toContain("实到");
     expect(final).not.toContain("meeting.rsvp");
@@ -238,7 +243,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     expect(await t.db.models.Meeting.countDocuments({ sourceKey: "form:om_form_1" })).toBe(1);
     const m2 = await t.db.models.Meeting.findById("M2").lean();
     expect(m2!.startAt.toISOString()).toBe("2026-11-27T11:00:00.000Z");
-    await t.bot.router.idle(); // the card goes out through the outbox after the answer
+    await t.bot.inbox.idle(); // the card goes out through the outbox after the answer
     expect(t.lark.pending()).toEqual([]);
 
     // 支委会 is for the committee: an ordinary member is out of scope.
@@ -250,13 +255,16 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     });
     expect(refused.body.toast.type).toBe("error");
 
-    t.lark.expectReply(2);
+    t.lark.expectReply(2).allowPatches();
     await say(SECRETARY.openId, "/会议 取消 M2");
     expect((await t.db.models.Meeting.findById("M2").lean())!.status).toBe("cancelled");
     await say(SECRETARY.openId, "/会议 列表");
     expect(lastReply()).toMatch(/M2.*已取消/);
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
+    // The cancelled meeting's card says so.
+    const m2Patches = t.lark.patches.filter((p) => p.messageId === "om_card_m2");
+    expect(String(m2Patches.at(-1)!.body.content)).toContain("已取消");
   });
 
   it("asks a branch with many 党小组 to type the group, and takes only a group of the branch", async () => {
@@ -268,7 +276,8 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
     ]);
     // A large branch: 60 more members, each in a 党小组 of their own.
     const branch = await t.db.models.Branch.findOne({ chatId: CHAT }).lean();
-    await t.db.models.Member.insertMany(
+    await seedMembers(
+      t.db.models,
       Array.from({ length: 60 }, (_, i) => ({
         branchId: branch!._id,
         openId: `ou_group_member_${i}`,
@@ -325,7 +334,7 @@ describe("a meeting from announcement to record, through signed webhooks", () =>
       sourceKey: "form:om_form_typed_ok",
     });
     expect(await t.db.models.Meeting.countDocuments()).toBe(before + 1);
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
     expect(contentText(t.lark.sent.at(-1)!.body)).toContain("第一党小组");
   });

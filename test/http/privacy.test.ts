@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { contentText } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 /**
  * Personal text (请假事由, 学习心得) never goes to the group: a secretary's /会议 查看 and
@@ -15,13 +16,14 @@ const MEETING_CARD = "om_privacy_meeting";
 const STUDY_CARD = "om_privacy_study";
 const AT_ALL = '<at user_id="all"></at>';
 
+const h = useBot("privacy", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 const say = (sender: string, text: string, chatType: "group" | "p2p" = "group") =>
   t.say({ sender, chatId: chatType === "group" ? CHAT : `oc_p2p_${sender}`, chatType, text });
 const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
-  t = await startTestBot("privacy", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, A, B]])
@@ -50,10 +52,9 @@ beforeAll(async () => {
     chatId: CHAT,
   });
   expect(done.body.toast.type).toBe("success");
-  await t.bot.router.idle();
+  await t.bot.inbox.idle();
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 /** Text messages sent (not replies) since `from`, as [receive_id, text]. */
 const sentTexts = (from: number) =>
@@ -121,9 +122,9 @@ describe("person-typed text is never live markup", () => {
   it("a leave reason holding an @all goes out in no reply, message or card as a live mention", async () => {
     // Everything the bot sent in this file: replies, messages and card patches.
     const everything = [
-      ...t.lark.replies.map((r) => r.body),
-      ...t.lark.sent.map((s) => s.body),
-      ...t.lark.patches.map((p) => p.body),
+      ...h.history.replies.map((r) => r.body),
+      ...h.history.sent.map((s) => s.body),
+      ...h.history.patches.map((p) => p.body),
     ].map((body) => String(body.content));
     expect(everything.length).toBeGreaterThan(5);
     for (const content of everything) {

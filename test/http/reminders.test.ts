@@ -1,8 +1,9 @@
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler, type Job } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_reminder_branch";
 const SECRETARY = { openId: "ou_sec_r", name: "赵书记" };
@@ -10,6 +11,7 @@ const A = { openId: "ou_a_r", name: "钱一" };
 const B = { openId: "ou_b_r", name: "孙二" };
 const CARD = "om_card_reminders";
 
+const h = useBot("reminders", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 let jobs: Job[];
 const job = (name: string) => jobs.find((j) => j.name === name)!;
@@ -20,13 +22,13 @@ async function runOnTwoInstances(name: string) {
   const instances = ["a", "b"].map((instanceId) => createScheduler({ deps: t.bot.deps, jobs, instanceId }));
   const occurrence = new Date(Math.floor(t.clock.now().getTime() / 60_000) * 60_000);
   const results = await Promise.all(instances.map((s) => s.runOccurrence(job(name), occurrence)));
-  await t.bot.router.idle();
+  await t.bot.inbox.idle();
   return results.sort();
 }
 
 beforeAll(async () => {
   // Monday 2026-11-23 10:00 Asia/Shanghai.
-  t = await startTestBot("reminders", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   jobs = createJobs({ reminderOffsets: t.config.ZHIBU_MEETING_REMINDERS });
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
@@ -40,7 +42,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/会议 新建 主题党日 2026-11-24 14:30 参观红色教育基地");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("scheduled meeting reminders through the outbox", () => {
   it("lists what will be sent, in local time", async () => {
@@ -54,7 +55,7 @@ describe("scheduled meeting reminders through the outbox", () => {
   it("sends nothing before T-24h, then one nudge per occurrence across two instances", async () => {
     t.clock.set("2026-11-23T06:29:00Z"); // 14:29
     expect(await runOnTwoInstances("meeting-reminders")).toEqual(["ran", "taken"]);
-    expect(t.lark.sent).toHaveLength(1); // only the announcement card so far
+    expect(h.history.sent).toHaveLength(1); // only the announcement card so far
 
     t.clock.set("2026-11-23T06:30:00Z"); // 14:30, T-24h
     t.lark.expectSend();
@@ -62,8 +63,8 @@ describe("scheduled meeting reminders through the outbox", () => {
     t.clock.set("2026-11-23T06:31:00Z");
     expect(await runOnTwoInstances("meeting-reminders")).toEqual(["ran", "taken"]);
     expect(t.lark.pending()).toEqual([]);
-    expect(t.lark.sent).toHaveLength(2);
-    const nudge = contentText(t.lark.sent[1]!.body);
+    expect(h.history.sent).toHaveLength(2);
+    const nudge = contentText(h.history.sent[1]!.body);
     for (const person of [SECRETARY, A, B]) expect(nudge).toContain(`<at user_id="${person.openId}"></at>`);
   });
 
@@ -76,7 +77,7 @@ describe("scheduled meeting reminders through the outbox", () => {
     });
     expect(answer.body.toast.type).toBe("success");
     t.lark.allowPatches();
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
 
     t.clock.set("2026-11-24T05:30:00Z"); // 13:30, T-1h
     t.lark.expectSend();
@@ -95,8 +96,10 @@ describe("scheduled meeting reminders through the outbox", () => {
       .query({ receive_id_type: "chat_id" })
       .reply(400, { code: 230002, msg: "Bot/User can NOT be out of the chat." });
     t.lark.expectSend(); // the DM to the secretary
+    t.lark.allowPatches(); // the card shows that 签到 is open
     await runOnTwoInstances("meeting-checkin-open");
     expect(t.lark.pending()).toEqual([]);
+    expect(t.lark.patches.map((p) => p.messageId)).toContain(CARD);
     const dead = await t.db.models.Outbox.findById("meeting:M1:checkin-open").lean();
     expect(dead).toMatchObject({ status: "dead", attempts: 1 });
     const dm = t.lark.sent.at(-1)!;
@@ -106,7 +109,7 @@ describe("scheduled meeting reminders through the outbox", () => {
 
     // Nothing more for the same dead item, however often the worker runs.
     await t.bot.deps.delivery.wake();
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.sent.filter((s) => s.receiveIdType === "open_id")).toHaveLength(1);
 
     t.lark.expectReply();

@@ -1,15 +1,20 @@
 import { randomBytes } from "node:crypto";
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { replyKey } from "../../src/delivery/outbox.js";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { LARK_BASE } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_replies_branch";
 const SECRETARY = { openId: "ou_sec_rp", name: "周书记" };
 const B = { openId: "ou_b_rp", name: "孙二" };
 
+const h = useBot("replies", {
+  now: "2026-11-01T02:00:00Z",
+  duesKey: randomBytes(32).toString("hex"),
+});
 let t: TestBot;
 const say = (
   sender: string,
@@ -25,10 +30,7 @@ const say = (
   });
 
 beforeAll(async () => {
-  t = await startTestBot("replies", {
-    now: "2026-11-01T02:00:00Z",
-    duesKey: randomBytes(32).toString("hex"),
-  });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, B]])
@@ -41,10 +43,9 @@ beforeAll(async () => {
   t.clock.set("2026-10-31T16:10:00Z");
   const scheduler = createScheduler({ deps: t.bot.deps, jobs: createJobs(), instanceId: "test" });
   expect(await scheduler.runOccurrence(job, t.clock.now())).toBe("ran");
-  await t.bot.router.idle();
+  await t.bot.inbox.idle();
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("command replies through the outbox and the rate limiter", () => {
   it("records a payment once when Lark answers its reply 429, and sends the reply once after the reset", async () => {
@@ -77,7 +78,7 @@ describe("command replies through the outbox and the rate limiter", () => {
     // After the reset the worker sends it, once.
     t.clock.advance(2_000);
     await t.bot.deps.delivery.wake();
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     const texts = t.lark.replyTexts().slice(before);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain("已记录 孙二 缴纳党费 2026-11");
@@ -88,7 +89,7 @@ describe("command replies through the outbox and the rate limiter", () => {
     });
     expect(await t.db.models.Due.countDocuments({ openId: B.openId, status: "paid" })).toBe(1);
     await t.bot.deps.delivery.wake();
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(replies()).toHaveLength(1);
   });
 

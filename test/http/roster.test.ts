@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { receiveMessage } from "../helpers/receive.js";
 import { acceptRoleOffer } from "../helpers/roles.js";
 import { businessSnapshot, useBot } from "./harness.js";
 
@@ -276,12 +277,18 @@ describe("/members sync", () => {
   });
 });
 
+// In-process (no HTTP): what the command answers; /bind and /members sync go through signed webhooks.
 describe("/members", () => {
   it("lists the active members with their roles to a member", async () => {
     const chatId = await setupBranch([SEC, ZHANG, LI]);
     h.lark.expectReply(2);
-    await h.t.say({ text: "/members group 第一党小组 @张三", sender: SEC.openId, chatId, mentions: [ZHANG] });
-    await h.t.say({ text: "/党员", sender: ZHANG.openId, chatId });
+    await receiveMessage(h.t, {
+      text: "/members group 第一党小组 @张三",
+      sender: SEC.openId,
+      chatId,
+      mentions: [ZHANG],
+    });
+    await receiveMessage(h.t, { text: "/党员", sender: ZHANG.openId, chatId });
     const text = lastReply();
     expect(text).toContain("「测试支部」在册党员 3 人");
     expect(text).toContain("王书记　书记");
@@ -292,7 +299,7 @@ describe("/members", () => {
   it("is refused to someone who is not on the roster", async () => {
     const chatId = await setupBranch([SEC, ZHANG]);
     h.lark.expectReply();
-    await h.t.say({ text: "/members list", sender: OUTSIDER.openId, chatId });
+    await receiveMessage(h.t, { text: "/members list", sender: OUTSIDER.openId, chatId });
     expect(h.lark.replyTexts()).toEqual(["抱歉，此命令仅限本支部党员使用。"]);
   });
 });
@@ -400,11 +407,12 @@ describe("/members group", () => {
   });
 });
 
+// In-process (no HTTP), as /members above.
 describe("/help", () => {
   it("shows a member only the commands a member may run", async () => {
     const chatId = await setupBranch([SEC, ZHANG]);
     h.lark.expectReply();
-    await h.t.say({ text: "/help", sender: ZHANG.openId, chatId });
+    await receiveMessage(h.t, { text: "/help", sender: ZHANG.openId, chatId });
     const text = lastReply();
     expect(text).toContain("身份：党员");
     expect(text).toContain("/党员 [列表]");
@@ -417,7 +425,7 @@ describe("/help", () => {
   it("shows the secretary the secretary's commands (/帮助)", async () => {
     const chatId = await setupBranch([SEC, ZHANG]);
     h.lark.expectReply();
-    await h.t.say({ text: "/帮助", sender: SEC.openId, chatId });
+    await receiveMessage(h.t, { text: "/帮助", sender: SEC.openId, chatId });
     const text = lastReply();
     expect(text).toContain("身份：书记");
     expect(text).toContain("/党员 [列表]");
@@ -429,7 +437,7 @@ describe("/help", () => {
   it("shows a visitor neither the roster nor the secretary's commands", async () => {
     const chatId = await setupBranch([SEC, ZHANG]);
     h.lark.expectReply();
-    await h.t.say({ text: "/help", sender: OUTSIDER.openId, chatId });
+    await receiveMessage(h.t, { text: "/help", sender: OUTSIDER.openId, chatId });
     const text = lastReply();
     expect(text).toContain("身份：访客");
     expect(text).toContain("/绑定");

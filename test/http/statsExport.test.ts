@@ -1,11 +1,12 @@
 import ExcelJS from "exceljs";
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { larkUuid, replyKey } from "../../src/delivery/outbox.js";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
 import { cardButtons } from "../helpers/roles.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
 
 const CHAT = "oc_stats_branch";
 const SECRETARY = { openId: "ou_sec_x", name: "何书记" };
@@ -13,6 +14,7 @@ const A = { openId: "ou_a_x", name: "许一" };
 const B = { openId: "ou_b_x", name: "吕二" };
 const ADMIN = "ou_admin_x";
 
+const h = useBot("stats_export", { now: "2026-10-05T02:00:00Z", admins: [ADMIN] });
 let t: TestBot;
 const say = (sender: string, text: string, mentions?: { openId: string; name: string }[]) =>
   t.say({ sender, chatId: CHAT, text, mentions });
@@ -20,7 +22,7 @@ const lastReply = () => t.lark.replyTexts().at(-1) ?? "";
 
 beforeAll(async () => {
   // Monday 2026-10-05 10:00 Asia/Shanghai.
-  t = await startTestBot("stats_export", { now: "2026-10-05T02:00:00Z", admins: [ADMIN] });
+  t = h.t;
   // 机关党委 is made by an admin, with the secretary also its secretary; joining it is approved.
   t.lark.expectReply(2);
   await t.say({ sender: ADMIN, chatId: "oc_p2p_admin", chatType: "p2p", text: "/组织 新建 机关党委" });
@@ -45,7 +47,7 @@ beforeAll(async () => {
     messageId: "om_join_x",
     chatId: "oc_p2p_sec_x",
   });
-  await t.bot.router.idle();
+  await t.bot.inbox.idle();
   expect(t.lark.pending()).toEqual([]);
   t.lark.sent.length = 0;
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
@@ -60,9 +62,8 @@ beforeAll(async () => {
   t.clock.set("2026-10-08T12:10:00Z");
   t.lark.expectReply();
   await say(SECRETARY.openId, "/会议 结束 M1 学习了季度工作安排");
-  await t.bot.router.idle();
+  await t.bot.inbox.idle();
 });
-afterAll(async () => t.close());
 
 describe("statistics and the Excel ledger through signed webhooks", () => {
   it("shows the branch's compliance, participation and a monthly chart", async () => {
@@ -144,7 +145,7 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
     const results = await Promise.all(
       schedulers.map((s) => s.runOccurrence(job, new Date("2026-12-01T16:00:00Z"))),
     );
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(results.sort()).toEqual(["ran", "taken"]);
     expect(t.lark.pending()).toEqual([]);
     const warning = t.lark.sent.at(-1)!;

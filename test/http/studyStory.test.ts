@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
-import { startTestBot, type TestBot } from "../helpers/testBot.js";
+import type { TestBot } from "../helpers/testBot.js";
+import { useBot } from "./harness.js";
+import { receiveAction, receiveMessage } from "../helpers/receive.js";
 
 const CHAT = "oc_study_branch";
 const SECRETARY = { openId: "ou_sec_s", name: "周书记" };
@@ -11,6 +13,7 @@ const C = { openId: "ou_c_s", name: "冯三" };
 const OUTSIDER = "ou_outsider_s";
 const CARD = "om_card_s1";
 
+const h = useBot("study_story", { now: "2026-11-23T02:00:00Z" });
 let t: TestBot;
 const say = (sender: string, text: string, chatType: "group" | "p2p" = "group") =>
   t.say({ sender, chatId: chatType === "group" ? CHAT : `oc_p2p_${sender}`, chatType, text });
@@ -27,7 +30,7 @@ const confirm = (operator: string, reflection = "", eventId?: string) =>
 
 beforeAll(async () => {
   // Monday 2026-11-23 10:00 Asia/Shanghai.
-  t = await startTestBot("study_story", { now: "2026-11-23T02:00:00Z" });
+  t = h.t;
   t.lark
     .chatOwner(CHAT, SECRETARY.openId)
     .chatMembers(CHAT, [[SECRETARY, A, B, C]])
@@ -37,7 +40,6 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/党员 同步");
   expect(t.lark.pending()).toEqual([]);
 });
-afterAll(async () => t.close());
 
 describe("study tasks through signed webhooks", () => {
   it("refuses bad input with the usage and writes nothing", async () => {
@@ -74,7 +76,7 @@ describe("study tasks through signed webhooks", () => {
     expect(clicks.every((c) => c.body.toast.type === "success")).toBe(true);
     const refused = await confirm(OUTSIDER);
     expect(refused.body.toast.type).toBe("error");
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
 
     const docs = await t.db.models.StudyConfirmation.find({ taskId: "S1" }).lean();
     expect(docs).toHaveLength(2);
@@ -92,7 +94,7 @@ describe("study tasks through signed webhooks", () => {
     const scheduler = createScheduler({ deps: t.bot.deps, jobs: createJobs(), instanceId: "test" });
     const job = createJobs().find((j) => j.name === "study-reminders")!;
     expect(await scheduler.runOccurrence(job, t.clock.now())).toBe("ran");
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
     const group = t.lark.sent.find(
       (s) => s.receiveIdType === "chat_id" && contentText(s.body).includes("请在截止前"),
@@ -106,14 +108,26 @@ describe("study tasks through signed webhooks", () => {
     expect(dms.sort()).toEqual([C.openId, SECRETARY.openId].sort());
     // The next occurrence sends nothing again.
     expect(await scheduler.runOccurrence(job, new Date(t.clock.now().getTime() + 300_000))).toBe("ran");
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
   });
 
   it("records a confirmation after the deadline as late instead of refusing it", async () => {
     t.clock.set("2026-12-01T02:00:00Z");
-    const late = await confirm(C.openId, "补学");
-    expect(late.body.toast).toEqual({ type: "success", content: "已记录学习（逾期）" });
+    t.lark.allowPatches();
+    // In-process: what the action does (the clicks above go through signed webhooks).
+    const late = await receiveAction(t, {
+      operator: C.openId,
+      value: { action: "study.confirm", studyId: "S1" },
+      formValue: { reflection: "补学" },
+      messageId: CARD,
+      chatId: CHAT,
+    });
+    expect(late.toast).toEqual({ type: "success", content: "已记录学习（逾期）" });
+    await t.bot.inbox.idle();
+    expect(String(t.lark.patches.filter((p) => p.messageId === CARD).at(-1)!.body.content)).toContain(
+      "已学习 3 / 4",
+    );
     expect(
       await t.db.models.StudyConfirmation.findOne({ taskId: "S1", openId: C.openId }).lean(),
     ).toMatchObject({
@@ -124,10 +138,16 @@ describe("study tasks through signed webhooks", () => {
   it("shows reflections to the secretary only", async () => {
     t.lark.expectReply(2);
     // In a private chat: in the group the reflections go to the secretary by DM (privacy.test.ts).
-    await say(SECRETARY.openId, "/学习 查看 S1", "p2p");
+    // In-process: what the command answers (the commands above go through signed webhooks).
+    await receiveMessage(t, {
+      sender: SECRETARY.openId,
+      chatId: `oc_p2p_${SECRETARY.openId}`,
+      chatType: "p2p",
+      text: "/学习 查看 S1",
+    });
     expect(lastReply()).toContain("再读一遍，体会更深");
     expect(lastReply()).toContain("逾期");
-    await say(B.openId, "/学习 查看 S1");
+    await receiveMessage(t, { sender: B.openId, chatId: CHAT, text: "/学习 查看 S1" });
     expect(lastReply()).toContain("已学习 3 / 4");
     expect(lastReply()).not.toContain("再读一遍");
   });
@@ -137,9 +157,10 @@ describe("study tasks through signed webhooks", () => {
     t.lark.expectSend(1, ["om_card_m1"]).expectReply();
     await say(SECRETARY.openId, "/会议 新建 党课 2026-12-02 14:00 专题党课 时长=90");
     t.clock.set("2026-12-02T06:10:00Z");
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches(); // the meeting card shows the check-in
     await t.say({ sender: SECRETARY.openId, chatId: CHAT, text: "/会议 签到 M1 @吴一", mentions: [A] });
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
+    expect(t.lark.patches.map((p) => p.messageId)).toContain("om_card_m1");
 
     t.lark.expectReply();
     await say(A.openId, "/我的", "p2p");
@@ -152,11 +173,11 @@ describe("study tasks through signed webhooks", () => {
   });
 
   it("closes a task: the card shows it and confirmations are refused", async () => {
-    t.lark.expectReply();
+    t.lark.expectReply().allowPatches();
     await say(SECRETARY.openId, "/学习 结束 S1");
     expect((await t.db.models.StudyTask.findById("S1").lean())!.status).toBe("closed");
     expect((await confirm(OUTSIDER)).body.toast.type).toBe("error");
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(String(t.lark.patches.at(-1)!.body.content)).toContain("已结束");
   });
 
@@ -197,7 +218,7 @@ describe("study tasks through signed webhooks", () => {
       partyGroup: "青年党小组",
       sourceKey: "form:om_study_form_typed",
     });
-    await t.bot.router.idle();
+    await t.bot.inbox.idle();
     expect(t.lark.pending()).toEqual([]);
   });
 });

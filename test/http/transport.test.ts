@@ -94,7 +94,7 @@ describe("signed, encrypted events", () => {
     expect(during?.status).toBe("processing");
 
     release();
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(replies).toHaveLength(1);
     const after = await h.t.db.models.InboundEvent.findById(`msg:${messageId}`).lean();
     expect(after?.status).toBe("done");
@@ -121,7 +121,7 @@ describe("rejected requests", () => {
   async function expectRejected(response: Response, reason: string) {
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: expect.stringContaining(reason) });
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     // Nothing accepted, nothing run.
     expect(await traces()).toEqual(before);
     // No interceptor is set besides the token: any Lark call would show up in h.unmatched.
@@ -199,7 +199,7 @@ describe("rejected requests", () => {
       body,
     });
     expect(response.status).toBe(401);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(await traces()).toEqual(before);
   });
 
@@ -207,7 +207,7 @@ describe("rejected requests", () => {
     const event = messageEvent({ text: "/help", sender: USER, chatId: "oc_rejected", token: "not-ours" });
     const response = await h.t.post("/webhook/event", event);
     expect(response.status).toBe(401);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(await traces()).toEqual(before);
   });
 });
@@ -234,7 +234,7 @@ describe("redelivery", () => {
       h.t.post("/webhook/event", messageEvent({ ...message, token: TEST_TOKEN })),
       h.t.post("/webhook/event", messageEvent({ ...message, token: TEST_TOKEN })),
     ]);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect([a!.status, b!.status]).toEqual([200, 200]);
     expect(h.lark.replies).toHaveLength(1);
     expect(await h.t.db.models.InboundEvent.countDocuments({ _id: "msg:om_dup_2" })).toBe(1);
@@ -322,7 +322,7 @@ describe("messages that are not for the bot", () => {
     // The bot is mentioned, but after the command: not addressed to it.
     event.event.message.content = JSON.stringify({ text: "/help @_user_1" });
     const response = await h.t.post("/webhook/event", event);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({});
     expect(await inboxCount()).toBe(inboxBefore);
@@ -339,7 +339,7 @@ describe("messages that are not for the bot", () => {
     plain.event.message.content = JSON.stringify({ text: "/help" });
     plain.event.message.mentions = [];
     expect((await h.t.post("/webhook/event", plain)).status).toBe(200);
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(await inboxCount()).toBe(inboxBefore);
     expect(handledLines(h.t, "ev_plain").map((l) => l.outcome)).toEqual(["ignored-not-command"]);
   });
@@ -444,7 +444,7 @@ describe("logs", () => {
     // The reply is retried by the delivery worker after its back-off (≤ 2 s); the command ran once.
     h.t.clock.advance(3_000);
     await h.t.bot.delivery.wake();
-    await h.t.bot.router.idle();
+    await h.t.bot.inbox.idle();
     expect(h.lark.replyTexts()).toHaveLength(1);
     expect(h.lark.replyTexts()[0]).toContain(SECRET_TEXT);
     expect(handledLines(h.t, eventId).map((l) => l.outcome)).toEqual(["unknown-command"]);

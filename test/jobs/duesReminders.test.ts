@@ -5,6 +5,7 @@ import { duesRemindersJob } from "../../src/jobs/dues.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { jobDeps, outboxItems, textOf, type TestClock } from "./helpers.js";
 import { trusted } from "../../src/db/connection.js";
+import { seedBranch, seedMembers } from "../helpers/factories.js";
 
 let db: TestDb;
 let clock: TestClock;
@@ -12,18 +13,22 @@ let clock: TestClock;
 beforeAll(async () => {
   db = await openTestDb("job_dues_reminders");
   clock = fixedClock("2026-10-01T00:00:00Z");
-  await db.models.Branch.create({
+  await seedBranch(db.models, {
     _id: "B1",
     seq: 1,
     name: "第一党支部",
     chatId: "oc_b1",
     createdBy: "ou_sec",
   });
-  await db.models.Member.insertMany([
-    { branchId: "B1", openId: "ou_sec", name: "王书记", role: "secretary" },
-    { branchId: "B1", openId: "ou_late", name: "迟到", role: "member" },
-    { branchId: "B1", openId: "ou_slow", name: "慢慢", role: "member" },
-  ]);
+  await seedMembers(
+    db.models,
+    [
+      { openId: "ou_sec", name: "王书记", role: "secretary" },
+      { openId: "ou_late", name: "迟到", role: "member" },
+      { openId: "ou_slow", name: "慢慢", role: "member" },
+    ],
+    { branchId: "B1" },
+  );
   // ou_late is first seen owing five months; ou_slow's run reaches 3 in October.
   const dues = [
     ...monthsBetween("2026-06", "2026-10").map((month) => ({ openId: "ou_late", month })),

@@ -1,5 +1,4 @@
 import { DEFAULT_DUES_RULES } from "../../config/dues.js";
-import { loadConfig } from "../../src/env.js";
 import type { AppDeps } from "../../src/deps.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { createMeeting, type CreateMeetingInput } from "../../src/domain/meetings.js";
@@ -7,6 +6,7 @@ import type { Meeting } from "../../src/db/models/meeting.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";
 import type { LarkApi } from "../../src/lark/types.js";
 import { createLogger } from "../../src/logger.js";
+import { testConfig } from "../helpers/config.js";
 import type { TestDb } from "../helpers/db.js";
 
 /** Jobs write to the outbox and never call Lark: every method throws. */
@@ -24,14 +24,7 @@ export type TestClock = ReturnType<typeof fixedClock>;
 export function jobDeps(db: TestDb, clock: TestClock): AppDeps {
   const logger = createLogger("silent");
   return {
-    config: loadConfig({
-      NODE_ENV: "test",
-      LARK_APP_ID: "cli_test_app",
-      LARK_APP_SECRET: "test-app-secret",
-      LARK_ENCRYPT_KEY: "test-encrypt-key",
-      LARK_VERIFICATION_TOKEN: "test-token",
-      TZ: "Asia/Shanghai",
-    }),
+    config: testConfig(),
     models: db.models,
     lark: forbiddenLark,
     clock,

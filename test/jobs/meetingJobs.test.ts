@@ -8,6 +8,7 @@ import type { Job } from "../../src/jobs/types.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { jobDeps, meetingCreatedAt, outboxItems, textOf, type TestClock } from "./helpers.js";
 import { trusted } from "../../src/db/connection.js";
+import { seedMembers } from "../helpers/factories.js";
 
 let db: TestDb;
 let clock: TestClock;
@@ -15,7 +16,7 @@ let clock: TestClock;
 beforeAll(async () => {
   db = await openTestDb("job_meetings");
   clock = fixedClock("2026-11-20T00:00:00Z");
-  await db.models.Member.insertMany([
+  await seedMembers(db.models, [
     { branchId: "B1", openId: "ou_sec", name: "王书记", role: "secretary" },
     { branchId: "B1", openId: "ou_sec2", name: "前书记", role: "secretary", active: false },
     { branchId: "B1", openId: "ou_com", name: "李委员", role: "committee" },

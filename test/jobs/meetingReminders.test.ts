@@ -7,6 +7,7 @@ import type { Meeting } from "../../src/db/models/meeting.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { jobDeps, meetingCreatedAt, mentioned, outboxItems, textOf, type TestClock } from "./helpers.js";
 import { trusted } from "../../src/db/connection.js";
+import { seedMembers } from "../helpers/factories.js";
 
 // 2026-11-24 14:30 in Shanghai (UTC+8).
 const START = new Date("2026-11-24T06:30:00Z");
@@ -19,7 +20,7 @@ const job = createMeetingRemindersJob(DEFAULT_REMINDER_OFFSETS);
 beforeAll(async () => {
   db = await openTestDb("job_reminders");
   clock = fixedClock("2026-11-22T00:00:00Z");
-  await db.models.Member.insertMany([
+  await seedMembers(db.models, [
     { branchId: "B1", openId: "ou_sec", name: "王书记", role: "secretary" },
     { branchId: "B1", openId: "ou_com", name: "李委员", role: "committee" },
     { branchId: "B1", openId: "ou_a", name: "张三", role: "member" },

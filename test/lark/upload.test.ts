@@ -1,20 +1,12 @@
 import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/env.js";
 import { createLarkApi, createLarkClient, LarkApiError } from "../../src/lark/api.js";
 import { createLogger } from "../../src/logger.js";
+import { testConfig } from "../helpers/config.js";
 import { LARK_BASE, LarkMock } from "../helpers/larkMock.js";
 
 function larkApi() {
-  const config = loadConfig({
-    NODE_ENV: "test",
-    LARK_APP_ID: "cli_upload_test",
-    LARK_APP_SECRET: "upload-test-secret",
-    LARK_ENCRYPT_KEY: "upload-test-encrypt-key",
-    LARK_VERIFICATION_TOKEN: "upload-test-token",
-    LARK_DOMAIN: LARK_BASE,
-  });
-  return createLarkApi(createLarkClient(config, createLogger("silent")));
+  return createLarkApi(createLarkClient(testConfig(), createLogger("silent")));
 }
 
 afterEach(() => LarkMock.reset());

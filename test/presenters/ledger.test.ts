@@ -6,6 +6,7 @@ import { buildLedger, buildLedgerWorkbook } from "../../src/presenters/ledger.js
 import { parsePeriod } from "../../src/domain/period.js";
 import { createSecretBox } from "../../src/domain/secretBox.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
+import { seedMeetings, seedMembers, seedStudies } from "../helpers/factories.js";
 
 const TZ = "Asia/Shanghai";
 const B = "B1";
@@ -45,7 +46,7 @@ const local = (iso: string) => new Date(`${iso}+08:00`);
 beforeAll(async () => {
   db = await openTestDb("ledger_export");
   const m = db.models;
-  await m.Member.insertMany([
+  await seedMembers(m, [
     { branchId: B, openId: "ou_sec", name: "张书记", role: "secretary" },
     { branchId: B, openId: "ou_com", name: "李委员", role: "committee", partyGroup: "第一小组" },
     { branchId: B, openId: "ou_a", name: "王一", partyGroup: "第一小组" },
@@ -61,7 +62,7 @@ beforeAll(async () => {
     durationMin: 90,
     createdBy: "ou_sec",
   };
-  await m.Meeting.insertMany([
+  await seedMeetings(m, [
     {
       ...meeting,
       _id: "M1",
@@ -103,7 +104,7 @@ beforeAll(async () => {
       record: { expected: ["ou_sec"], present: ["ou_sec"], leave: [], absent: [] },
     },
   ]);
-  await m.StudyTask.insertMany([
+  await seedStudies(m, [
     {
       _id: "S1",
       seq: 1,

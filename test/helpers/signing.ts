@@ -1,9 +1,9 @@
 /**
- * What Lark sends, built the way Lark builds it: the inverse of webhook.ts (which decrypts and
+ * What Lark sends, built the way Lark builds it: the inverse of src/lark/webhook.ts (which decrypts and
  * checks the signature). For tests and the bench only; the bot itself never imports this.
  */
 import { createCipheriv, createHash, randomBytes, randomUUID } from "node:crypto";
-import { larkSignature } from "./signature.js";
+import { larkSignature } from "../../src/lark/signature.js";
 
 /** Encrypts like Lark: AES-256-CBC, key sha256(encryptKey), base64(IV ‖ ciphertext). */
 export function encryptLark(payload: unknown, encryptKey: string): string {
