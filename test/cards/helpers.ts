@@ -45,3 +45,10 @@ export function manyGroups(count: number, chars?: number): string[] {
       : `${"机关党委第三联合支部".repeat(10)}`.slice(0, chars - short.length) + short;
   });
 }
+
+export const FORM_FIELD_TAGS = ["input", "select_static", "date_picker", "picker_time"];
+
+/** The input elements of a form card, in order. */
+export function formFields(card: unknown): Record<string, unknown>[] {
+  return tagged(card).filter((e) => FORM_FIELD_TAGS.includes(e.tag as string));
+}

@@ -1,21 +1,13 @@
 import { describe, expect, it } from "vitest";
-import {
-  CARD_MAX_BYTES,
-  CARD_MAX_ELEMENTS,
-  CARD_TARGET_BYTES,
-  cardSize,
-  countElements,
-} from "../../src/cards/common.js";
+import { CARD_MAX_BYTES, CARD_MAX_ELEMENTS, cardSize } from "../../src/cards/common.js";
 import { MEETING_FORM_FIELDS, newMeetingFormCard } from "../../src/cards/meetingForm.js";
 import { CARD_ACTIONS } from "../../src/cards/types.js";
 import { MEETING_TYPES } from "../../src/domain/meetingTypes.js";
-import { byTag, manyGroups, sendBodyBytes, tagged } from "./helpers.js";
+import { byTag, tagged, formFields, FORM_FIELD_TAGS } from "./helpers.js";
+import { describeManyPartyGroups } from "./manyPartyGroups.js";
 
-const FIELD_TAGS = ["input", "select_static", "date_picker", "picker_time"];
-
-function fields(card: unknown) {
-  return tagged(card).filter((e) => FIELD_TAGS.includes(e.tag as string));
-}
+const FIELD_TAGS = FORM_FIELD_TAGS;
+const fields = formFields;
 
 describe("newMeetingFormCard", () => {
   it("is a shared card JSON 2.0 holding one form at the root", () => {
@@ -115,41 +107,8 @@ describe("newMeetingFormCard", () => {
   });
 });
 
-describe("newMeetingFormCard with many 党小组", () => {
-  const cases = [
-    { label: "80 groups", groups: manyGroups(80) },
-    { label: "300 groups", groups: manyGroups(300) },
-    { label: "80 groups of 50 characters", groups: manyGroups(80, 50) },
-    { label: "300 groups of 50 characters", groups: manyGroups(300, 50) },
-  ];
-
-  it.each(cases)("stays within Lark's limits with $label, asking to type the 党小组", ({ groups }) => {
-    expect(new Set(groups).size).toBe(groups.length);
-    const card = newMeetingFormCard({ timeZone: "Asia/Shanghai", partyGroups: groups });
-    expect(cardSize(card)).toBeLessThanOrEqual(CARD_TARGET_BYTES);
-    expect(sendBodyBytes(card)).toBeLessThanOrEqual(CARD_MAX_BYTES);
-    expect(countElements(card)).toBeLessThanOrEqual(CARD_MAX_ELEMENTS);
-    expect(tagged(card).length).toBeLessThanOrEqual(CARD_MAX_ELEMENTS);
-
-    const partyGroup = fields(card).filter((f) => f.name === "partyGroup");
-    expect(partyGroup).toHaveLength(1);
-    expect(partyGroup[0]).toMatchObject({ tag: "input", required: false });
-    expect(partyGroup[0]).not.toHaveProperty("options");
-    expect(byTag(card, "select_static").some((s) => s.name === "partyGroup")).toBe(false);
-    const placeholder = partyGroup[0]!.placeholder as { content: string; i18n_content: { en_us: string } };
-    expect(placeholder.content).toContain("党小组全称");
-    expect(placeholder.content).toContain("不填则为全支部");
-    expect(placeholder.i18n_content.en_us).toMatch(/type/i);
-    expect(JSON.stringify(card)).toContain("**党小组**");
-    expect(JSON.stringify(card)).not.toContain(groups[1]!);
-  });
-
-  it("keeps the select while the options fit, and switches when long names would not", () => {
-    const short = newMeetingFormCard({ timeZone: "Asia/Shanghai", partyGroups: manyGroups(40) });
-    expect(fields(short).find((f) => f.name === "partyGroup")).toMatchObject({ tag: "select_static" });
-    // 40 names of 50 characters would pass the byte budget as a select.
-    const long = newMeetingFormCard({ timeZone: "Asia/Shanghai", partyGroups: manyGroups(40, 50) });
-    expect(fields(long).find((f) => f.name === "partyGroup")).toMatchObject({ tag: "input" });
-    expect(cardSize(long)).toBeLessThanOrEqual(CARD_TARGET_BYTES);
-  });
-});
+describeManyPartyGroups(
+  "newMeetingFormCard with many 党小组",
+  (partyGroups) => newMeetingFormCard({ timeZone: "Asia/Shanghai", partyGroups }),
+  "不填则为全支部",
+);
