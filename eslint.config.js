@@ -1,6 +1,19 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const SDK = ["@larksuiteoapi/*"];
+/** Transport, Koa, sending and the adapters: what views and rules must not reach. */
+const SENDING = ["koa", "@koa/*", "**/lark/**", "**/delivery/**", "**/commands/**", "**/actions/**"];
+
+/** Forbids the files of one layer to import any of `forbid`. */
+function layer({ files, ignores = [], forbid, message }) {
+  return {
+    files,
+    ignores,
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: forbid, message }] }] },
+  };
+}
+
 export default tseslint.config(
   { ignores: ["node_modules", "data", "dist", ".venv", "coverage"] },
   js.configs.recommended,
@@ -14,71 +27,31 @@ export default tseslint.config(
   },
   // The layers (docs/ARCHITECTURE.md): only src/lark/ talks to the SDK; the domain knows nothing
   // of transport, Koa, cards, presenters, delivery or the adapters; cards are pure.
-  {
+  layer({
     files: ["src/**/*.ts"],
     ignores: ["src/lark/**"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        { patterns: [{ group: ["@larksuiteoapi/*"], message: "Only src/lark/ imports the Lark SDK." }] },
-      ],
-    },
-  },
-  {
+    forbid: SDK,
+    message: "Only src/lark/ imports the Lark SDK.",
+  }),
+  layer({
     files: ["src/domain/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: [
-                "@larksuiteoapi/*",
-                "koa",
-                "@koa/*",
-                "**/lark/**",
-                "**/cards/**",
-                "**/presenters/**",
-                "**/delivery/**",
-                "**/usecases/**",
-                "**/commands/**",
-                "**/actions/**",
-                "**/jobs/**",
-                "**/app.js",
-                "**/bot.js",
-              ],
-              message: "The domain is plain TypeScript: rules and data only (see docs/ARCHITECTURE.md).",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
+    forbid: [
+      ...SDK,
+      ...SENDING,
+      "**/cards/**",
+      "**/presenters/**",
+      "**/usecases/**",
+      "**/jobs/**",
+      "**/app.js",
+      "**/bot.js",
+    ],
+    message: "The domain is plain TypeScript: rules and data only (see docs/ARCHITECTURE.md).",
+  }),
+  layer({
     files: ["src/cards/**/*.ts", "src/presenters/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: [
-                "@larksuiteoapi/*",
-                "koa",
-                "@koa/*",
-                "**/lark/**",
-                "**/delivery/**",
-                "**/commands/**",
-                "**/actions/**",
-              ],
-              message:
-                "Cards and presenters turn data into views; they send nothing (see docs/ARCHITECTURE.md).",
-            },
-          ],
-        },
-      ],
-    },
-  },
+    forbid: [...SDK, ...SENDING],
+    message: "Cards and presenters turn data into views; they send nothing (see docs/ARCHITECTURE.md).",
+  }),
   {
     files: ["scripts/**", "*.js", "*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
