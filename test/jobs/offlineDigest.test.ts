@@ -6,7 +6,8 @@ import type { StudyTask } from "../../src/domain/study.js";
 import type { OutboxItem } from "../../src/db/models/outbox.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { seedBranch, seedMembers, seedStudies } from "../helpers/factories.js";
-import { jobDeps, mentioned, outboxItems, textOf, type TestClock } from "./helpers.js";
+import { remindMeeting } from "../../src/delivery/meetingReminders.js";
+import { jobDeps, meetingCreatedAt, mentioned, outboxItems, textOf, type TestClock } from "./helpers.js";
 
 let db: TestDb;
 let clock: TestClock;
@@ -78,5 +79,15 @@ describe("people on no chat: a digest to the secretaries instead of a DM", () =>
     expect(digests).toHaveLength(1);
     expect(textOf(digests[0])).toContain("以下未使用飞书的党员需要您当面提醒：");
     expect(textOf(digests[0])).toContain("老李＜at id=all>＜/at>：尚未完成学习，截止 10月10日 11:00");
+  });
+
+  it("meeting reminders in the group never @-mention a person on no chat", async () => {
+    const meeting = await meetingCreatedAt(db, "2026-10-01T00:00:00Z", {
+      startAt: new Date("2026-10-11T06:00:00Z"),
+    });
+    await remindMeeting(jobDeps(db, clock), meeting, { key: "meeting:test:remind", description: "提醒" });
+    const item = (await outboxItems(db)).find((i) => i._id === "meeting:test:remind");
+    expect(mentioned(textOf(item))).toContain("ou_online");
+    expect(mentioned(textOf(item))).not.toContain("offline_lao");
   });
 });
