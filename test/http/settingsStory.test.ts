@@ -77,7 +77,10 @@ describe("/设置 政治生日 and the birthday job, through signed webhooks", (
     await say(SECRETARY.openId, "/设置 政治生日 关");
     expect(lastReply()).toContain("已关闭政治生日");
     expect(await runBirthdays()).toBe("ran");
-    expect(await t.db.models.Outbox.countDocuments({ _id: `birthday:B1:${A.openId}:2026` })).toBe(0);
+    const branch = await t.db.models.Branch.findOne({ chatId: CHAT }).lean();
+    expect(await t.db.models.Outbox.countDocuments({ _id: `birthday:${branch!._id}:${A.openId}:2026` })).toBe(
+      0,
+    );
   });
 
   it("switched on again (in English), the member gets one greeting card privately, once", async () => {
@@ -101,5 +104,17 @@ describe("/设置 政治生日 and the birthday job, through signed webhooks", (
     expect(lastReply()).toContain(`已记录与 ${AWAY.name} 的联系。下次联系提醒：2027年5月24日`);
     const away = await t.db.models.Member.findOne({ openId: AWAY.openId }).lean();
     expect(away?.exemptions[0]?.lastContactAt).toEqual(t.clock.now());
+  });
+
+  it("refuses an unknown setting, a bad switch word, and a contact for someone not away", async () => {
+    t.lark.expectReply(3);
+    await say(SECRETARY.openId, "/设置 生日会 关");
+    expect(lastReply()).toContain("没有「生日会」这项设置；可设置：政治生日");
+    await say(SECRETARY.openId, "/设置 政治生日 也许");
+    expect(lastReply()).toContain("请写 开 或 关");
+    await say(SECRETARY.openId, `/党员 联系 ${A.name}`);
+    expect(lastReply()).toContain("没有正在进行的外出/流动登记");
+    const branch = await t.db.models.Branch.findOne({ chatId: CHAT }).lean();
+    expect(branch?.settings?.politicalBirthday).toBe(true);
   });
 });
