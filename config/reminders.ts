@@ -53,3 +53,19 @@ export function parseReminderOffsets(text: string): ReminderOffset[] {
   }
   return offsets.sort((a, b) => b.minutes - a.minutes);
 }
+
+/**
+ * 政治生日: a greeting on the anniversary of a member's 入党日期, at this local hour (0–23).
+ * Source: common branch practice (no 条例 fixes the hour); `ZHIBU_BIRTHDAY_HOUR` overrides it.
+ */
+export const DEFAULT_BIRTHDAY_HOUR = 9;
+
+/**
+ * 外出/流动党员: the secretaries make contact at least every this many months, counted from the
+ * start of the period or the last recorded contact. Source: 中国共产党党员教育管理工作条例
+ * (流动党员管理: the branch keeps in regular contact); the six months are this bot's default.
+ */
+export const AWAY_CONTACT_MONTHS = 6;
+
+/** Local hour at which the away-contact reminders go to the secretaries. */
+export const AWAY_CONTACT_HOUR = 9;

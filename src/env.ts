@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseReminderOffsets } from "../config/reminders.js";
+import { DEFAULT_BIRTHDAY_HOUR, parseReminderOffsets } from "../config/reminders.js";
 
 const openIdList = z
   .string()
@@ -93,6 +93,13 @@ export const configSchema = z
       .min(1)
       .max(28)
       .default(10),
+    /** Local hour (0–23) at which 政治生日 greetings are sent. */
+    ZHIBU_BIRTHDAY_HOUR: z.coerce
+      .number({ error: "expected an hour of the day, 0–23" })
+      .int()
+      .min(0)
+      .max(23)
+      .default(DEFAULT_BIRTHDAY_HOUR),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

@@ -78,7 +78,10 @@ async function main() {
   bot.delivery.start(DELIVERY_POLL_MS);
   const scheduler = createScheduler({
     deps: bot.deps,
-    jobs: createJobs({ reminderOffsets: config.ZHIBU_MEETING_REMINDERS }),
+    jobs: createJobs({
+      reminderOffsets: config.ZHIBU_MEETING_REMINDERS,
+      birthdayHour: config.ZHIBU_BIRTHDAY_HOUR,
+    }),
     instanceId: `${hostname()}:${process.pid}`,
   });
   await scheduler.start();

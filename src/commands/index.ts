@@ -9,6 +9,7 @@ import { duesCommands, myDuesCommands } from "./dues.js";
 import { exportCommands, statsCommands } from "./stats.js";
 import { orgCommands } from "./org.js";
 import { switchCommands } from "./switch.js";
+import { settingsCommands } from "./settings.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -27,4 +28,5 @@ export const commandFamilies: CommandFamily[] = [
   myDuesCommands,
   statsCommands,
   exportCommands,
+  settingsCommands,
 ];

@@ -3,6 +3,7 @@ import { MEMBER_ROLES, type MemberRole } from "../db/models/member.js";
 import { ROLE_NAMES, sendRoleOffer } from "../usecases/organisation.js";
 import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
 import { commandInput, noArguments } from "./args.js";
+import { contactSubcommand } from "./contacts.js";
 import { subcommand, type CommandFamily } from "./types.js";
 
 const ROLE_WORDS: Record<string, MemberRole> = {
@@ -79,6 +80,7 @@ export const membersCommands: CommandFamily = {
         await ctx.replyText(`已将 ${args.openIds.length} 人分入党小组「${args.name}」。`);
       },
     }),
+    contactSubcommand,
   ],
 };
 

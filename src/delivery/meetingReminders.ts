@@ -3,6 +3,7 @@ import type { Models } from "../db/models/index.js";
 import type { Meeting } from "../db/models/meeting.js";
 import { pendingMembers } from "../domain/attendance.js";
 import type { Clock } from "../domain/clock.js";
+import { isOffline } from "./offlineDigest.js";
 import { enqueueMessage } from "./outbox.js";
 import type { ReminderOffset } from "../../config/reminders.js";
 
@@ -13,14 +14,15 @@ export const reminderKey = (meetingId: string, offset: Pick<ReminderOffset, "lab
 /**
  * The group nudge mentioning those in scope who have not answered, through the outbox under
  * `message.key` (so the same nudge is never sent twice). Returns how many were mentioned; when
- * no one is pending nothing is queued. The caller wakes the delivery worker if it wants it now.
+ * no one is pending nothing is queued. People on no chat are not mentioned (their key is no open
+ * id). The caller wakes the delivery worker if it wants it now.
  */
 export async function remindMeeting(
   deps: { models: Models; clock: Clock; config: { TZ: string } },
   meeting: Meeting,
   message: { key: string; description: string },
 ): Promise<number> {
-  const pending = await pendingMembers(deps.models, meeting);
+  const pending = (await pendingMembers(deps.models, meeting)).filter((m) => !isOffline(m));
   if (pending.length === 0) return 0;
   await enqueueMessage(deps.models, deps.clock, {
     key: message.key,

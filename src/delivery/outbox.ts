@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Models } from "../db/models/index.js";
+import { isOfflineKey } from "../db/models/member.js";
 import type { Clock } from "../domain/clock.js";
 import type { OutgoingContent, Target } from "../lark/types.js";
 
@@ -37,16 +38,30 @@ export interface MessageRequest {
   replyTo?: string;
 }
 
-/** Writes a message to the outbox; a second call with the same key is a no-op (returns false). */
+/** Why an item for a person on no chat is never sent (its `lastError`, shown to operators). */
+export const OFFLINE_REFUSAL = "收件人未使用飞书（offline_ 名册键），不发送；请书记当面提醒";
+
+/** True for a private target that is our key for a person on no chat, never an open id. */
+export function isOfflineTarget(target: Target | null | undefined): boolean {
+  return Boolean(target && "openId" in target && target.openId && isOfflineKey(target.openId));
+}
+
+/**
+ * Writes a message to the outbox; a second call with the same key is a no-op (returns false).
+ * A private message to a person on no chat (`offline_…`) is refused: it is recorded under its
+ * key as cancelled with the reason (the record is the log), never sent, and false is returned.
+ */
 export async function enqueueMessage(
   models: Models,
   clock: Clock,
   request: MessageRequest,
 ): Promise<boolean> {
+  const offline = isOfflineTarget(request.target);
   try {
     await models.Outbox.create({
       _id: request.key,
       kind: "message",
+      ...(offline ? { status: "cancelled", lastError: OFFLINE_REFUSAL } : {}),
       branchId: request.branchId,
       description: request.description,
       target: request.target,
@@ -58,7 +73,7 @@ export async function enqueueMessage(
       notBefore: request.notBefore ?? clock.now(),
       createdAt: clock.now(),
     });
-    return true;
+    return !offline;
   } catch (error) {
     if (isDuplicateKeyError(error)) return false;
     throw error;

@@ -4,7 +4,7 @@ import type { Clock } from "../domain/clock.js";
 import type { LarkApi, OutgoingContent, Target } from "../lark/types.js";
 import type { Logger } from "../logger.js";
 import { backoffMs, classifyFailure } from "./errors.js";
-import { enqueueMessage, type RenderSpec } from "./outbox.js";
+import { enqueueMessage, isOfflineTarget, OFFLINE_REFUSAL, type RenderSpec } from "./outbox.js";
 import { randomUUID } from "node:crypto";
 import {
   APP_RATE_KEY,
@@ -228,6 +228,12 @@ export function createDeliveryWorker(options: DeliveryOptions) {
         }
       } else {
         const target = item.target as Target;
+        if (isOfflineTarget(target)) {
+          // Never sent to a person on no chat: an item that got past enqueueMessage is dropped.
+          await models.Outbox.updateOne(mine, { $set: { status: "cancelled", lastError: OFFLINE_REFUSAL } });
+          log.warn({ outcome: "refused-offline" }, "delivery: target is a person on no chat");
+          return;
+        }
         const op =
           "chatId" in target && target.chatId
             ? { kind: "send" as const, chatId: target.chatId }

@@ -4,6 +4,7 @@ import type { Branch } from "../db/models/branch.js";
 import { arrearsLevels, createMonthlyDues, monthStatus } from "../domain/dues.js";
 import { formatFen, monthOf } from "../domain/duesRules.js";
 import { enqueueMessage } from "../delivery/outbox.js";
+import { enqueueOfflineDigest, isOffline, offlineOpenIds } from "../delivery/offlineDigest.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
 import { escapeText } from "../cards/escape.js";
 
@@ -52,30 +53,44 @@ async function remindBranch(ctx: JobContext, branch: Branch, month: string): Pro
     });
 
   const arrears = await arrearsLevels(deps.models, branch._id, month);
+  const offline = await offlineOpenIds(deps.models, branch._id);
+  // People on no chat: what would go to them privately goes to the secretaries as one digest.
+  const offlineLines: string[] = [];
   for (const row of arrears) {
     const months = row.months.map((m) => ({ month: m, amountFen: 0 }));
     const dues = await deps.models.Due.find({ branchId: branch._id, openId: row.openId }).lean();
     for (const item of months) item.amountFen = dues.find((d) => d.month === item.month)?.amountFen ?? 0;
     const claimed = row.pending.length === row.months.length;
-    await dm(
-      `dues:${month}:remind:${branch._id}:${row.openId}`,
-      row.openId,
-      { card: duesReminderCard({ branchId: branch._id, branchName: branch.name, months, claimed }) },
-      `${month} 党费提醒 ${row.name}`,
-    );
+    const runStart = row.months[row.months.length - row.consecutive] ?? month;
+    const level = highestWarningLevel(row.consecutive);
+    const onNoChat = offline.has(row.openId) || isOffline(row);
+    if (onNoChat) {
+      const owed = formatFen(months.reduce((sum, m) => sum + m.amountFen, 0));
+      const warning = level !== null ? `，已连续 ${row.consecutive} 个月未缴（党章第九条）` : "";
+      offlineLines.push(
+        `${row.name || "（未填姓名）"}：${claimed ? "已报已缴、待您确认" : "待缴党费"} ${row.months.join("、")}，共 ${owed}${warning}`,
+      );
+    } else {
+      await dm(
+        `dues:${month}:remind:${branch._id}:${row.openId}`,
+        row.openId,
+        { card: duesReminderCard({ branchId: branch._id, branchName: branch.name, months, claimed }) },
+        `${month} 党费提醒 ${row.name}`,
+      );
+    }
     // One warning per level per run of arrears, keyed by the run's first month: only the
     // highest level reached is sent, so a member first seen at 5 months gets the 5-month
     // warning alone, and the months after it (still at that level) find the key taken.
-    const runStart = row.months[row.months.length - row.consecutive] ?? month;
-    const level = highestWarningLevel(row.consecutive);
     if (level !== null) {
       const text = `${row.name} 已连续 ${row.consecutive} 个月未缴纳党费（${row.months.slice(-row.consecutive).join("、")}），共 ${formatFen(row.owedFen)}。按党章第九条，连续六个月不交纳党费且没有正当理由的，视为自行脱党，请尽快缴纳。`;
-      await dm(
-        `dues:arrears:${branch._id}:${row.openId}:${runStart}:${level}`,
-        row.openId,
-        { text },
-        `党费欠缴警示（${level} 个月）${row.name}`,
-      );
+      if (!onNoChat) {
+        await dm(
+          `dues:arrears:${branch._id}:${row.openId}:${runStart}:${level}`,
+          row.openId,
+          { text },
+          `党费欠缴警示（${level} 个月）${row.name}`,
+        );
+      }
       for (const s of secretaries) {
         await dm(
           `dues:arrears:${branch._id}:${row.openId}:${runStart}:${level}:${s.openId}`,
@@ -98,13 +113,19 @@ async function remindBranch(ctx: JobContext, branch: Branch, month: string): Pro
       }
     }
   }
+  await enqueueOfflineDigest(deps, {
+    branchId: branch._id,
+    keyPrefix: `dues:${month}:remind:${branch._id}`,
+    subject: `${month} 党费提醒`,
+    lines: offlineLines,
+  });
   const status = await monthStatus(deps.models, branch._id, month);
   for (const s of secretaries) {
     await dm(
       `dues:${month}:summary:${branch._id}:${s.openId}`,
       s.openId,
       {
-        text: `「${branch.name}」${month} 党费：已缴 ${status.paidCount} / ${status.total}，待确认 ${status.pendingCount}，已收 ${formatFen(status.collectedFen)}，未收 ${formatFen(status.outstandingFen)}。欠缴提醒已私信 ${arrears.length} 人。发送 /党费 查看明细。`,
+        text: `「${branch.name}」${month} 党费：已缴 ${status.paidCount} / ${status.total}，待确认 ${status.pendingCount}，已收 ${formatFen(status.collectedFen)}，未收 ${formatFen(status.outstandingFen)}。欠缴提醒已私信 ${arrears.length - offlineLines.length} 人${offlineLines.length > 0 ? `，另有 ${offlineLines.length} 位未使用飞书的党员请当面提醒` : ""}。发送 /党费 查看明细。`,
       },
       `${month} 党费汇总`,
     );

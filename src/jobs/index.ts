@@ -1,4 +1,10 @@
-import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from "../../config/reminders.js";
+import {
+  DEFAULT_BIRTHDAY_HOUR,
+  DEFAULT_REMINDER_OFFSETS,
+  type ReminderOffset,
+} from "../../config/reminders.js";
+import { createPoliticalBirthdayJob } from "./politicalBirthday.js";
+import { awayContactsJob } from "./awayContacts.js";
 import { checkinOpenJob } from "./checkinOpen.js";
 import { closePromptJob } from "./closePrompt.js";
 import { studyRemindersJob } from "./studyReminders.js";
@@ -14,6 +20,8 @@ export type { Job, JobContext } from "./types.js";
 export interface JobsOptions {
   /** Meeting reminder offsets (parsed from ZHIBU_MEETING_REMINDERS); default T-24h, T-1h. */
   reminderOffsets?: readonly ReminderOffset[];
+  /** Local hour of the 政治生日 greetings (ZHIBU_BIRTHDAY_HOUR); default 9. */
+  birthdayHour?: number;
 }
 
 /** The registry: every scheduled job of the bot. */
@@ -27,5 +35,7 @@ export function createJobs(options: JobsOptions = {}): Job[] {
     duesRemindersJob,
     complianceJob,
     expireRecordsJob,
+    createPoliticalBirthdayJob(options.birthdayHour ?? DEFAULT_BIRTHDAY_HOUR),
+    awayContactsJob,
   ];
 }

@@ -46,6 +46,8 @@ describe("job registry", () => {
       ["dues-reminders", "0 9 * * *", true],
       ["compliance", "0 8 * * *", true],
       ["expire-records", "30 3 * * *", true],
+      ["political-birthday", "0 9 * * *", true],
+      ["away-contacts", "0 9 * * *", true],
     ]);
   });
 

@@ -17,6 +17,17 @@ const orgRequestSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * Per-branch switches for the bot's own nudges (src/domain/settings.ts names them and their
+ * commands). A missing field is the default (on).
+ */
+const branchSettingsSchema = new Schema(
+  {
+    politicalBirthday: { type: Boolean, default: true }, // 政治生日 greetings
+  },
+  { _id: false },
+);
+
 /** A 党支部 bound to one group chat, a member of at most one organisation (`orgId`). */
 const branchSchema = new Schema(
   {
@@ -31,12 +42,18 @@ const branchSchema = new Schema(
     /** Legacy free text (上级=… before organisations were records): migrated to `orgRequest` at start. */
     parentOrg: { type: String, default: null },
     createdBy: { type: String, required: true },
+    settings: { type: branchSettingsSchema, default: () => ({}) },
   },
   { timestamps: true, versionKey: false },
 );
 
 branchSchema.index({ orgId: 1 });
 
+export type BranchSettings = InferSchemaType<typeof branchSettingsSchema>;
 export type OrgRequest = InferSchemaType<typeof orgRequestSchema>;
-export type Branch = InferSchemaType<typeof branchSchema> & { _id: string };
+/** `settings` may be missing on documents from before it existed (every switch then defaults). */
+export type Branch = Omit<InferSchemaType<typeof branchSchema>, "settings"> & {
+  _id: string;
+  settings?: Partial<BranchSettings> | null;
+};
 export const branchModel = (connection: Connection) => connection.model("Branch", branchSchema, "branches");
