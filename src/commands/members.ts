@@ -4,6 +4,7 @@ import { ROLE_NAMES, sendRoleOffer } from "../usecases/organisation.js";
 import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
 import { commandInput, noArguments } from "./args.js";
 import { subcommand, type CommandFamily } from "./types.js";
+import { rosterImportSubcommands } from "./rosterImport.js";
 
 const ROLE_WORDS: Record<string, MemberRole> = {
   secretary: "secretary",
@@ -79,6 +80,7 @@ export const membersCommands: CommandFamily = {
         await ctx.replyText(`已将 ${args.openIds.length} 人分入党小组「${args.name}」。`);
       },
     }),
+    ...rosterImportSubcommands,
   ],
 };
 
