@@ -208,28 +208,29 @@ export function validateRows(headers: string[], raw: RawRow[]): { rows: ImportRo
   const rows: ImportRow[] = [];
   const seenNames = new Map<string, number>();
   const seenIds = new Map<string, number>();
+  const cellText = (cell: Cell | undefined) => (typeof cell === "string" ? cell.trim() : "");
   for (const { row, cells } of raw) {
+    // Duplicates are found on every row, also those with other errors.
+    const rawId = cellText(cells.编号);
+    const rawName = cellText(cells.姓名);
+    const earlier = rawId ? seenIds.get(rawId) : rawName ? seenNames.get(rawName) : undefined;
+    if (rawId && earlier === undefined) seenIds.set(rawId, row);
+    else if (rawName && earlier === undefined) seenNames.set(rawName, row);
     const parsed = rowSchema.safeParse(cells);
-    if (!parsed.success) {
-      const messages = parsed.error.issues.map((issue) => {
-        const column = String(issue.path[0] ?? "");
-        return column ? `${column}：${issue.message}` : issue.message;
-      });
+    const messages = parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const column = String(issue.path[0] ?? "");
+          return column ? `${column}：${issue.message}` : issue.message;
+        });
+    if (earlier !== undefined)
+      messages.push(`与第 ${earlier} 行重复（${rawId ? `编号 ${rawId}` : `姓名「${rawName}」`}）`);
+    if (!parsed.success || messages.length > 0) {
       errors.push({ row, message: messages.join("；") });
       continue;
     }
     const v = parsed.data;
     const name = v.姓名!;
-    const earlier = v.编号 ? seenIds.get(v.编号) : seenNames.get(name);
-    if (earlier !== undefined) {
-      errors.push({
-        row,
-        message: `与第 ${earlier} 行重复（${v.编号 ? `编号 ${v.编号}` : `姓名「${name}」`}）`,
-      });
-      continue;
-    }
-    if (v.编号) seenIds.set(v.编号, row);
-    else seenNames.set(name, row);
     const values: ImportRow["values"] = {
       name,
       status: v.身份,
