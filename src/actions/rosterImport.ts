@@ -4,7 +4,14 @@ import type { RosterImportDoc } from "../db/models/rosterImport.js";
 import { findMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import { allowed, isAdmin } from "../domain/policy.js";
-import { cancelImport, confirmImport, type ConfirmOutcome, type PlanOp } from "../domain/rosterImport.js";
+import {
+  cancelImport,
+  confirmImport,
+  planCounts,
+  type ConfirmOutcome,
+  type PlanOp,
+} from "../domain/rosterImport.js";
+import { enqueueMessage } from "../delivery/outbox.js";
 import type { CardAnswer } from "../lark/types.js";
 import { action, type ActionContext } from "./types.js";
 
@@ -22,7 +29,7 @@ async function checkSecretary({ deps, action: click }: ActionContext, importId: 
 function answer(
   outcome: ConfirmOutcome,
   toast: CardAnswer["toast"],
-  state?: RosterImportDoc["state"],
+  state?: RosterImportDoc["state"] | "applying",
 ): CardAnswer {
   if (outcome.kind === "missing") throw new UserError("该导入已不存在，请重新发送文件。");
   const doc = outcome.doc;
@@ -43,16 +50,50 @@ function answer(
   };
 }
 
+/**
+ * How long the click waits for the apply before answering (Lark wants an answer within 3 s). A
+ * large roster (thousands of writes) goes on after the answer; the secretary is told when it is done.
+ */
+export const INLINE_APPLY_MS = 2_000;
+
 /** 确认导入: everything or nothing (refused while any row has an error); a second click resumes. */
 const confirm = action({
   name: ROSTER_IMPORT_ACTIONS.confirm,
   input,
   async run(ctx, { importId }) {
     await checkSecretary(ctx, importId);
-    const outcome = await confirmImport(ctx.deps.models, importId, {
-      by: ctx.action.operatorOpenId,
-      now: ctx.deps.clock.now(),
+    const { deps } = ctx;
+    const by = ctx.action.operatorOpenId;
+    let answered = false;
+    const work = confirmImport(deps.models, importId, { by, now: deps.clock.now() }).then(async (outcome) => {
+      if (answered && outcome.kind === "applied") {
+        const counts = planCounts({ ...outcome.doc, ops: outcome.doc.ops as PlanOp[] });
+        await enqueueMessage(deps.models, deps.clock, {
+          key: `roster-import:${importId}:applied`,
+          branchId: outcome.doc.branchId,
+          target: { openId: by },
+          content: { text: `名册已导入：新增 ${counts.added} 人，变更 ${counts.changed} 人。` },
+          description: "名册导入完成通知",
+        });
+        deps.delivery.wake();
+      }
+      return outcome;
     });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), INLINE_APPLY_MS);
+    });
+    const outcome = await Promise.race([work, late]).finally(() => clearTimeout(timer));
+    if (!outcome) {
+      answered = true;
+      work.catch((error: unknown) => deps.logger.error({ err: error, importId }, "roster import failed"));
+      const doc = await deps.models.RosterImport.findById(importId).lean<RosterImportDoc>();
+      return answer(
+        { kind: "applied", doc: doc! },
+        { type: "info", content: "正在导入，完成后私信通知" },
+        "applying",
+      );
+    }
     switch (outcome.kind) {
       case "applied":
         return answer(outcome, { type: "success", content: "名册已导入" }, "applied");

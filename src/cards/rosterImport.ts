@@ -28,7 +28,8 @@ export const ROSTER_IMPORT_ACTIONS = {
 export interface RosterImportView {
   importId: string;
   fileName: string;
-  state: "pending" | "applied" | "cancelled";
+  /** "applying": confirmed, still being written after the click was answered. */
+  state: "pending" | "applying" | "applied" | "cancelled";
   ops: PlanOp[];
   errors: { row: number; message: string }[];
   missing: { openId: string; name: string }[];
@@ -55,7 +56,13 @@ export function rosterImportCard(view: RosterImportView): Card {
   const changed = view.ops.filter((op) => op.kind === "change");
   const errorRows = new Set(view.errors.map((e) => e.row)).size;
   const title =
-    view.state === "applied" ? "名册已导入" : view.state === "cancelled" ? "名册导入已取消" : "名册导入预览";
+    view.state === "applied"
+      ? "名册已导入"
+      : view.state === "applying"
+        ? "名册导入中"
+        : view.state === "cancelled"
+          ? "名册导入已取消"
+          : "名册导入预览";
   const template =
     view.state === "applied" ? "green" : view.state === "cancelled" ? "grey" : errorRows ? "red" : "blue";
   return buildWithinBudgets([30, 12, 5] as const, (max) => {
@@ -91,6 +98,17 @@ export function rosterImportCard(view: RosterImportView): Card {
         max,
       ),
     ];
+    if (view.state === "applying") {
+      elements.push(
+        markdown("正在写入，完成后会私信通知。若长时间没有通知，可再次点击继续（已写入的不会重复）。", {
+          textSize: "notation",
+        }),
+        button({
+          text: i18n("继续导入", "Continue"),
+          value: { action: ROSTER_IMPORT_ACTIONS.confirm, importId: view.importId },
+        }),
+      );
+    }
     if (view.state === "pending") {
       const value = { importId: view.importId };
       elements.push(

@@ -244,14 +244,25 @@ export async function savePendingImport(
   return (await models.RosterImport.findById(input.importId).lean<RosterImportDoc>())!;
 }
 
-/** Applies every op of a plan: one atomic write per member; idempotent. */
+/** Writes in flight at once while applying (each op is about a different member). */
+const APPLY_CONCURRENCY = 16;
+
+/** Applies every op of a plan: one atomic write per member, several at a time; idempotent. */
 export async function applyPlan(
   models: Models,
   branchId: string,
   ops: PlanOp[],
   options: { by: string; now: Date },
 ): Promise<void> {
-  for (const op of ops) {
+  let next = 0;
+  const worker = async () => {
+    while (next < ops.length) await applyOp(models, branchId, ops[next++]!, options);
+  };
+  await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, ops.length) }, worker));
+}
+
+async function applyOp(models: Models, branchId: string, op: PlanOp, options: { by: string; now: Date }) {
+  {
     const entry = (status: MemberStatus, since: Date | null) => ({
       status,
       since,
@@ -278,7 +289,7 @@ export async function applyPlan(
         },
         { upsert: true },
       );
-      continue;
+      return;
     }
     const sets = { ...op.sets, ...(op.status ? { statusSince: op.since } : {}) };
     if (op.status) {
@@ -287,7 +298,7 @@ export async function applyPlan(
         { branchId, openId: op.openId, status: trusted({ $ne: op.status }) },
         { $set: sets, $push: { statusHistory: entry(op.status, op.since) } },
       );
-      if (result.matchedCount === 1) continue;
+      if (result.matchedCount === 1) return;
     }
     await models.Member.updateOne({ branchId, openId: op.openId }, { $set: sets });
   }
