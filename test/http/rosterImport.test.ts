@@ -199,10 +199,13 @@ describe("a roster from Excel through signed webhooks", () => {
     expect(JSON.stringify(lastCard())).toContain("新增 **0** 人，变更 **0** 人，无变化 4 人，有误 **0** 行");
   });
 
-  it("refuses a file that is not .xlsx, ignores files in a group, and refuses a member who is not a secretary", async () => {
+  it("refuses a file that is not .xlsx or over 5 MB, ignores files in a group, and refuses a member who is not a secretary", async () => {
     h.lark.expectReply();
     await sendFile("名册.pdf", null);
     expect(h.lark.replyTexts().at(-1)).toContain("只能导入 Excel 的 .xlsx 文件");
+    h.lark.expectReply();
+    await sendFile("大名册.xlsx", Buffer.alloc(5 * 1024 * 1024 + 1));
+    expect(h.lark.replyTexts().at(-1)).toContain("文件超过 5 MB");
     await sendFile("名册.xlsx", null, { chatType: "group" });
     h.lark.expectReply();
     await sendFile("名册.xlsx", null, { sender: LI.openId });
