@@ -53,8 +53,16 @@ function answer(
 /**
  * How long the click waits for the apply before answering (Lark wants an answer within 3 s). A
  * large roster (thousands of writes) goes on after the answer; the secretary is told when it is done.
+ * Mutable for tests.
  */
-export const INLINE_APPLY_MS = 2_000;
+export const rosterImportTiming = { inlineMs: 2_000 };
+
+/** Applies still running after their click was answered. */
+const running = new Set<Promise<unknown>>();
+/** Resolves when every apply that outlived its click is done (tests, shutdown). */
+export async function rosterImportsIdle(): Promise<void> {
+  while (running.size > 0) await Promise.allSettled([...running]);
+}
 
 /** 确认导入: everything or nothing (refused while any row has an error); a second click resumes. */
 const confirm = action({
@@ -81,12 +89,16 @@ const confirm = action({
     });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), INLINE_APPLY_MS);
+      timer = setTimeout(() => resolve(null), rosterImportTiming.inlineMs);
     });
     const outcome = await Promise.race([work, late]).finally(() => clearTimeout(timer));
     if (!outcome) {
       answered = true;
-      work.catch((error: unknown) => deps.logger.error({ err: error, importId }, "roster import failed"));
+      const rest = work.catch((error: unknown) =>
+        deps.logger.error({ err: error, importId }, "roster import failed"),
+      );
+      running.add(rest);
+      void rest.finally(() => running.delete(rest));
       const doc = await deps.models.RosterImport.findById(importId).lean<RosterImportDoc>();
       return answer(
         { kind: "applied", doc: doc! },

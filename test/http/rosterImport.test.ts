@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import nock from "nock";
 import { beforeAll, describe, expect, it } from "vitest";
+import { rosterImportsIdle, rosterImportTiming } from "../../src/actions/rosterImport.js";
 import { LARK_BASE } from "../helpers/larkMock.js";
 import { messageEvent } from "../helpers/larkPayloads.js";
 import { cardButtons } from "../helpers/roles.js";
@@ -233,5 +234,42 @@ describe("a roster from Excel through signed webhooks", () => {
     });
     expect(late.body).toMatchObject({ toast: { content: "该导入已取消，请重新发送文件" } });
     expect(await members()).toEqual(before);
+  });
+
+  it("a roster too large to write within the click is answered at once, written after it, and the 书记 told", async () => {
+    rosterImportTiming.inlineMs = 0;
+    try {
+      h.lark.expectReply();
+      await sendFile(
+        "名册.xlsx",
+        await workbook([
+          ["王大", "群众"],
+          ["王二", "入党申请人"],
+        ]),
+      );
+      const confirm = cardButtons(h.lark.replies.at(-1)!.body).find(
+        (v) => v.action === "roster.import.confirm",
+      )!;
+      h.lark.expectSend();
+      const click = await h.t.click({
+        operator: SEC.openId,
+        value: confirm,
+        messageId: "om_preview_3",
+        chatId: P2P,
+      });
+      expect(click.body).toMatchObject({ toast: { content: "正在导入，完成后私信通知" } });
+      expect(JSON.stringify(click.body)).toContain("继续导入");
+      await rosterImportsIdle();
+      h.t.bot.delivery.wake();
+      await h.t.bot.delivery.idle();
+      expect(h.lark.sent.at(-1)).toMatchObject({
+        receiveIdType: "open_id",
+        body: { receive_id: SEC.openId },
+      });
+      expect(JSON.stringify(h.lark.sent.at(-1)!.body)).toContain("名册已导入：新增 2 人，变更 0 人。");
+      expect((await members()).filter((m) => m.name === "王大" || m.name === "王二")).toHaveLength(2);
+    } finally {
+      rosterImportTiming.inlineMs = 2_000;
+    }
   });
 });
