@@ -208,7 +208,6 @@ export function diffRoster(
 export function planCounts(plan: Pick<ImportPlan, "ops" | "errors" | "missing">) {
   return {
     added: plan.ops.filter((op) => op.kind === "new").length,
-    offline: plan.ops.filter((op) => op.kind === "new").length,
     changed: plan.ops.filter((op) => op.kind === "change").length,
     errors: plan.errors.length,
     errorRows: new Set(plan.errors.map((e) => e.row)).size,
