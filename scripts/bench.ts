@@ -13,8 +13,11 @@
  * entry point killed with SIGKILL mid-enqueue and mid-send, then restarted (lost and duplicated
  * recipients: goal 0 and 0).
  *
+ * Then scripts/bench/rosterImport.ts: a 2,000-row roster workbook imported (read, validate, diff,
+ * apply; peak memory) against a bare exceljs read of the same file.
+ *
  * BENCH_ONLY=part,part… runs only those parts: clicks (card callbacks, the entry point and the
- * fan-out, which share a setup), stats, burst, kill.
+ * fan-out, which share a setup), stats, burst, kill, roster.
  *
  * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one;
  * FANOUT_SAFETY_MS=N to try another widening of the rate limiter's windows in the fan-out)
@@ -56,6 +59,7 @@ import {
   type KillResult,
 } from "./bench/recovery.js";
 import { reportStatsExport, runStatsExport, type StatsExportResult } from "./bench/statsExport.js";
+import { reportRosterImport, runRosterImport, type RosterImportResult } from "./bench/rosterImport.js";
 import { fmt, medianSummary, summarise, type LatencySummary } from "./bench/stats.js";
 
 const MEMBERS = 200;
@@ -133,10 +137,11 @@ async function main() {
   let entry: EntrypointResult | null = null;
   let fanout: FanoutResult | null = null;
   let statsExport: StatsExportResult | null = null;
+  let rosterImport: RosterImportResult | null = null;
   const only = process.env.BENCH_ONLY
     ? new Set(process.env.BENCH_ONLY.split(",").map((part) => part.trim()))
     : null;
-  const wants = (part: "clicks" | "stats" | "burst" | "kill") => !only || only.has(part);
+  const wants = (part: "clicks" | "stats" | "burst" | "kill" | "roster") => !only || only.has(part);
   let burst: BurstResult | null = null;
   const kills: KillResult[] = [];
   const zhibuRuns: ZhibuRun[] = [];
@@ -380,6 +385,14 @@ async function main() {
         }
       }
     }
+    // 10. A 2,000-row roster workbook imported (scripts/bench/rosterImport.ts).
+    if (wants("roster")) {
+      try {
+        rosterImport = await runRosterImport({ serverUri, dbName: `${dbName}_roster`, fail });
+      } catch (error) {
+        fail(`roster import: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
   } catch (error) {
     fail(error instanceof Error ? (error.stack ?? error.message) : String(error));
   } finally {
@@ -391,6 +404,7 @@ async function main() {
   if (statsExport) reportStatsExport(statsExport);
   if (burst) reportBurst(burst);
   if (kills.length > 0) reportKill(kills);
+  if (rosterImport) reportRosterImport(rosterImport);
   console.log(
     `\nbench time: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s; ` +
       `load average ${loadAtStart} at start, ${loadavg()[0]!.toFixed(2)} at end ` +

@@ -26,7 +26,8 @@ export function createEventHandlers(deps: AppDeps, inbox: Pick<Inbox, "accept">)
       log.info({ outcome: "ignored-bot" }, "event handled");
       return {};
     }
-    if (!message.addressed || !isCommandText(message.text)) {
+    // A file in the private chat is a roster import (src/commands/rosterImport.ts).
+    if (!message.file && (!message.addressed || !isCommandText(message.text))) {
       log.info({ outcome: "ignored-not-command" }, "event handled");
       return {};
     }

@@ -5,6 +5,7 @@ import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/bran
 import { commandInput, noArguments } from "./args.js";
 import { contactSubcommand } from "./contacts.js";
 import { subcommand, type CommandFamily } from "./types.js";
+import { rosterImportSubcommands } from "./rosterImport.js";
 
 const ROLE_WORDS: Record<string, MemberRole> = {
   secretary: "secretary",
@@ -81,6 +82,7 @@ export const membersCommands: CommandFamily = {
       },
     }),
     contactSubcommand,
+    ...rosterImportSubcommands,
   ],
 };
 

@@ -91,7 +91,8 @@ export async function buildContext(deps: AppDeps, message: IncomingMessage): Pro
 
 /** Runs one command message: resolve, check where and who, validate arguments, run. */
 export async function runCommand(deps: AppDeps, message: IncomingMessage): Promise<string> {
-  const words = tokenize(message.text);
+  // A file in the private chat is a roster import: `/党员 导入` with the file (rosterImport.ts).
+  const words = message.file ? ["/党员", "导入"] : tokenize(message.text);
   const ctx = await buildContext(deps, message);
   const resolved = resolveCommand(words);
   if (resolved.kind === "unknown") {

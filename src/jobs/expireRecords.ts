@@ -4,11 +4,12 @@ import { trusted } from "../db/connection.js";
 const DAY = 24 * 3600_000;
 
 /** Retention of the records this job deletes. */
-export const RETENTION_DAYS = { inboundEvents: 7, sentOutbox: 30, jobRuns: 14 } as const;
+export const RETENTION_DAYS = { inboundEvents: 7, sentOutbox: 30, jobRuns: 14, rosterImports: 30 } as const;
 
 /**
  * Daily at 03:30 (config.TZ): deletes inbound events received more than 7 days ago, outbox
- * items sent more than 30 days ago and job leases started more than 14 days ago. This job, not
+ * items sent more than 30 days ago, job leases started more than 14 days ago and roster imports
+ * (a copy of a 名册 file, phones included) made more than 30 days ago, decided or not. This job, not
  * TTL indexes, is how records expire: it runs on the bot's clock and behaves the same on MongoDB
  * and the local server, where a TTL monitor would run on the wall clock instead.
  */
@@ -30,12 +31,16 @@ export const expireRecordsJob: Job = {
     const jobRuns = await models.JobRun.deleteMany({
       startedAt: trusted({ $lt: before(RETENTION_DAYS.jobRuns) }),
     });
+    const rosterImports = await models.RosterImport.deleteMany({
+      createdAt: trusted({ $lt: before(RETENTION_DAYS.rosterImports) }),
+    });
     logger.info(
       {
         job: "expire-records",
         inboundEvents: inbound.deletedCount,
         outbox: outbox.deletedCount,
         jobRuns: jobRuns.deletedCount,
+        rosterImports: rosterImports.deletedCount,
       },
       "expired old records",
     );

@@ -2,7 +2,8 @@ import * as lark from "@larksuiteoapi/node-sdk";
 import type { Config } from "../env.js";
 import type { Logger } from "../logger.js";
 import { sdkLogger } from "./dispatcher.js";
-import type { LarkApi, OutgoingContent, Target, UploadFileType } from "./types.js";
+import type { Readable } from "node:stream";
+import type { DownloadedFile, LarkApi, OutgoingContent, Target, UploadFileType } from "./types.js";
 
 /** A Lark API answer with a non-zero code (or an HTTP error carrying one). */
 export class LarkApiError extends Error {
@@ -168,6 +169,33 @@ export function createLarkApi(client: lark.Client): LarkApi {
       const fileKey = result?.file_key;
       if (!fileKey) throw new LarkApiError(-1, "file upload answered no file_key");
       return fileKey;
+    },
+    async downloadMessageFile(messageId: string, fileKey: string, maxBytes: number): Promise<DownloadedFile> {
+      const result = await call(async () => ({
+        data: await client.im.v1.messageResource.get({
+          path: { message_id: messageId, file_key: fileKey },
+          params: { type: "file" },
+        }),
+      }));
+      if (!result) throw new LarkApiError(-1, "file download answered nothing");
+      const length = Number((result.headers as Record<string, unknown> | undefined)?.["content-length"]);
+      const stream = result.getReadableStream() as Readable;
+      if (length > maxBytes) {
+        stream.destroy();
+        return { kind: "too-large" };
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of stream) {
+        const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        total += piece.length;
+        if (total > maxBytes) {
+          stream.destroy();
+          return { kind: "too-large" };
+        }
+        chunks.push(piece);
+      }
+      return { kind: "ok", data: Buffer.concat(chunks) };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { cardActionSchema, messageEventSchema, recordOrEmpty } from "./schemas.js";
+import { cardActionSchema, fileContentSchema, messageEventSchema, recordOrEmpty } from "./schemas.js";
 import type { CardAction, IncomingMessage, Mention } from "./types.js";
 
 /**
@@ -17,6 +17,18 @@ export function normalizeMessage(raw: unknown): IncomingMessage | null {
     } catch {
       text = "";
     }
+  }
+  // A file is taken in the private chat only (in a group a file message cannot address the bot).
+  let file: IncomingMessage["file"];
+  if (message.message_type === "file" && message.chat_type === "p2p") {
+    let content: unknown;
+    try {
+      content = JSON.parse(message.content ?? "null");
+    } catch {
+      content = null;
+    }
+    const parsedFile = fileContentSchema.safeParse(content);
+    if (parsedFile.success) file = { fileKey: parsedFile.data.file_key, fileName: parsedFile.data.file_name };
   }
   const allMentions: Mention[] = (message.mentions ?? [])
     .filter((m) => m.key && m.id?.open_id)
@@ -47,6 +59,7 @@ export function normalizeMessage(raw: unknown): IncomingMessage | null {
       .sort((a, b) => rest.indexOf(a.key) - rest.indexOf(b.key)),
     addressed: chatType === "p2p" || leadingKeys.size > 0,
     createdAt: new Date(Number(message.create_time ?? Date.now())),
+    ...(file ? { file } : {}),
   };
 }
 

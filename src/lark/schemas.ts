@@ -54,6 +54,15 @@ export const messageEventSchema = z.object({
 
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 
+/**
+ * The content of a `file` message: `{file_key, file_name}`. The key goes into a download path,
+ * so it is held to Lark's shape (`file_v2_…`: letters, digits, `_` and `-`).
+ */
+export const fileContentSchema = z.object({
+  file_key: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/),
+  file_name: z.string().min(1).max(255),
+});
+
 /** JSON values Lark echoes back from a card: `action.value` and `action.form_value` objects. */
 const jsonRecord = z.record(z.string(), z.unknown());
 

@@ -20,6 +20,8 @@ export interface IncomingMessage {
   /** True in a private chat, or in a group when the message starts by mentioning someone (the bot). */
   addressed: boolean;
   createdAt: Date;
+  /** A file sent in a private chat (msg_type "file"): the key to download it with, and its name. */
+  file?: { fileKey: string; fileName: string };
 }
 
 export interface CardAction {
@@ -54,7 +56,14 @@ export interface LarkApi {
   getChatOwner(chatId: string): Promise<string | null>;
   /** Uploads a file (≤ 30 MB, not empty) for a `{ file }` message; resolves to its file_key. */
   uploadFile(fileName: string, data: Buffer, fileType: UploadFileType): Promise<string>;
+  /**
+   * Downloads a file someone sent in a message (GET /open-apis/im/v1/messages/:message_id/
+   * resources/:file_key?type=file; Lark serves up to 100 MB). Stops reading past `maxBytes`.
+   */
+  downloadMessageFile(messageId: string, fileKey: string, maxBytes: number): Promise<DownloadedFile>;
 }
+
+export type DownloadedFile = { kind: "ok"; data: Buffer } | { kind: "too-large" };
 
 /** Lark's `file_type` for an upload: "xls" for spreadsheets, "stream" for anything else. */
 export type UploadFileType = "xls" | "pdf" | "stream";

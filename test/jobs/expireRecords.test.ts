@@ -85,6 +85,24 @@ describe("expire records", () => {
     });
   });
 
+  it("deletes roster imports (copies of a 名册 file) 30 days after they were made", async () => {
+    const imp = (id: string, days: number, state: "pending" | "applied") => ({
+      _id: id,
+      branchId: "B1",
+      by: "ou_sec",
+      state,
+      createdAt: daysAgo(days),
+      ops: [{ kind: "new", name: "张三", sets: { "profile.phone": "13800000000" } }],
+    });
+    await db.models.RosterImport.create([
+      imp("imp_old_pending", 31, "pending"),
+      imp("imp_old_applied", 40, "applied"),
+      imp("imp_new", 29, "pending"),
+    ]);
+    await expireRecordsJob.run({ deps: jobDeps(db, fixedClock(NOW)), occurrence: NOW });
+    expect(await ids(db.models.RosterImport.find().lean())).toEqual(["imp_new"]);
+  });
+
   it("runs daily at 03:30 and catches up", () => {
     expect(expireRecordsJob.schedule).toBe("30 3 * * *");
     expect(expireRecordsJob.catchUp).toBe(true);

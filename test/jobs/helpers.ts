@@ -17,6 +17,7 @@ const forbiddenLark: LarkApi = {
   listChatMembers: () => Promise.reject(new Error("jobs must not call lark.listChatMembers")),
   getChatOwner: () => Promise.reject(new Error("jobs must not call lark.getChatOwner")),
   uploadFile: () => Promise.reject(new Error("jobs must not call lark.uploadFile")),
+  downloadMessageFile: () => Promise.reject(new Error("jobs must not call lark.downloadMessageFile")),
 };
 
 export type TestClock = ReturnType<typeof fixedClock>;

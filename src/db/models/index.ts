@@ -10,6 +10,7 @@ import { studyConfirmationModel, studyTaskModel } from "./study.js";
 import { dueModel, duesProfileModel } from "./dues.js";
 import { organisationModel } from "./organisation.js";
 import { personModel } from "./person.js";
+import { rosterImportModel } from "./rosterImport.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -26,6 +27,7 @@ export function createModels(connection: Connection) {
     Due: dueModel(connection),
     Organisation: organisationModel(connection),
     Person: personModel(connection),
+    RosterImport: rosterImportModel(connection),
   };
 }
 
