@@ -20,7 +20,10 @@ export async function remindMeeting(
   meeting: Meeting,
   message: { key: string; description: string },
 ): Promise<number> {
-  const pending = await pendingMembers(deps.models, meeting);
+  // People on no chat cannot be mentioned: the secretary checks them in (代签).
+  const pending = (await pendingMembers(deps.models, meeting, deps.clock.now())).filter(
+    (member) => member.onFeishu !== false,
+  );
   if (pending.length === 0) return 0;
   await enqueueMessage(deps.models, deps.clock, {
     key: message.key,
