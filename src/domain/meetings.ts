@@ -30,6 +30,7 @@ export {
   isCheckinOpen,
   isInScope,
   meetingRoster,
+  memberByName,
   pendingMembers,
   respond,
   scopeMembers,

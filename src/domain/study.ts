@@ -2,7 +2,6 @@ import { DateTime } from "luxon";
 import { REFLECTION_MAX, STUDY_HOURS_MAX, STUDY_HOURS_MIN } from "../../config/study.js";
 import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Models } from "../db/models/index.js";
-import type { Member } from "../db/models/member.js";
 import {
   STUDY_SCOPES,
   type StudyConfirmation,

@@ -14,7 +14,10 @@ export const duesMonthlyJob: Job = {
   catchUp: true,
   async run(ctx) {
     const month = monthOf(ctx.occurrence, ctx.deps.config.TZ);
-    const result = await createMonthlyDues(ctx.deps.models, ctx.deps.clock, { month });
+    const result = await createMonthlyDues(ctx.deps.models, ctx.deps.clock, {
+      month,
+      timeZone: ctx.deps.config.TZ,
+    });
     ctx.deps.logger.info({ job: "dues-monthly", month, ...result }, "dues created");
   },
 };
