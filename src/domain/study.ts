@@ -348,9 +348,13 @@ function confirmationsOf(models: StudyModels, study: StudyTask): Promise<StudyCo
 const ref = (member: MemberDoc): PersonRef => ({ openId: member.openId, name: member.name || member.openId });
 
 /** In-scope members who have not confirmed: whom a reminder mentions. */
-export async function pendingStudyMembers(models: StudyDeps, study: StudyTask): Promise<MemberDoc[]> {
+export async function pendingStudyMembers(
+  models: StudyDeps,
+  study: StudyTask,
+  at: Date = new Date(),
+): Promise<MemberDoc[]> {
   const [members, confirmations] = await Promise.all([
-    studyScopeMembers(models, study),
+    studyScopeMembers(models, study, at),
     confirmationsOf(models, study),
   ]);
   const done = new Set(confirmations.map((c) => c.openId));
