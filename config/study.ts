@@ -5,8 +5,16 @@
 export const YEARLY_STUDY_HOURS_TARGET = 32;
 
 /**
- * Meeting types whose attendance (checked in) also counts toward study hours, and how: the
- * meeting's duration in hours, rounded down to half hours. Branches may change this list.
+ * Whether 学习任务 confirmed alone (个人自学) count toward the 32 学时. Source: the same art. 14
+ * counts 集中学习培训 (党课, 专题培训, organised study) only; some Party committees' local rules
+ * also credit 个人自学 or 网络学习 — a branch under such a rule sets this to true. Either way
+ * `/我的` shows both figures.
+ */
+export const SELF_STUDY_COUNTS_TOWARD_TARGET = false;
+
+/**
+ * Meeting types whose attendance (checked in) counts as 集中学习培训 toward the 32 学时, and how:
+ * the meeting's duration in hours, rounded down to half hours. Branches may change this list.
  */
 export const MEETING_TYPES_COUNTING_AS_STUDY = ["lecture", "theme-day"] as const;
 

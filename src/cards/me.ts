@@ -22,6 +22,8 @@ export interface MeCardData {
   name: string;
   year: number;
   hours: { fromStudies: number; fromMeetings: number; total: number; target: number };
+  /** What counts toward the 32 学时 (集中学习培训 …), when known; exempt or away: no target. */
+  towardTarget?: { hours: number; exemptedAs: "exempt" | "away" | null };
   openStudies: { id: string; title: string; deadline: Date; overdue: boolean }[];
   upcomingMeetings: { id: string; typeZh: string; title: string; startAt: Date }[];
   timeZone: string;
@@ -48,6 +50,7 @@ export function hoursProgressBar(total: number, target: number): string {
 }
 
 function hoursElement(data: MeCardData): CardElement {
+  if (data.towardTarget) return targetHoursElement(data, data.towardTarget);
   const { total, target, fromStudies, fromMeetings } = data.hours;
   const bar = hoursProgressBar(total, target);
   const done = total >= target;
@@ -62,6 +65,37 @@ function hoursElement(data: MeCardData): CardElement {
       `${bar}${done ? " target reached" : ""}`,
       `Study tasks ${formatHours(fromStudies)} h · Meetings ${formatHours(fromMeetings)} h`,
     ].join("\n"),
+  });
+}
+
+/** Both figures: all 学时, and those counting toward the 32 (or that the member is left out of it). */
+function targetHoursElement(data: MeCardData, toward: NonNullable<MeCardData["towardTarget"]>): CardElement {
+  const { total, target, fromStudies, fromMeetings } = data.hours;
+  const exemptZh = toward.exemptedAs === "away" ? "外出期间不计学时要求" : "免于学时要求";
+  const exemptEn = toward.exemptedAs === "away" ? "away: no target for now" : "exempt from the target";
+  const zhTarget = toward.exemptedAs
+    ? `计入 ${formatHours(target)} 学时要求：${exemptZh}`
+    : `计入 ${formatHours(target)} 学时要求（集中学习培训）：${formatHours(toward.hours)} / ${formatHours(target)}`;
+  const enTarget = toward.exemptedAs
+    ? `Toward the ${formatHours(target)} h target: ${exemptEn}`
+    : `Toward the ${formatHours(target)} h target (organised study): ${formatHours(toward.hours)} / ${formatHours(target)}`;
+  const bar = toward.exemptedAs ? "" : hoursProgressBar(toward.hours, target);
+  const done = !toward.exemptedAs && toward.hours >= target;
+  const lines = (first: string, targetLine: string, reached: string, detail: string) =>
+    [first, targetLine, ...(bar ? [`${bar}${done ? reached : ""}`] : []), detail].join("\n");
+  return markdown({
+    zh: lines(
+      `**本年度学时 ${formatHours(total)}**`,
+      zhTarget,
+      " 已达标",
+      `学习任务 ${formatHours(fromStudies)} 学时 · 会议 ${formatHours(fromMeetings)} 学时`,
+    ),
+    en: lines(
+      `**Study hours in ${data.year}: ${formatHours(total)}**`,
+      enTarget,
+      " target reached",
+      `Study tasks ${formatHours(fromStudies)} h · Meetings ${formatHours(fromMeetings)} h`,
+    ),
   });
 }
 

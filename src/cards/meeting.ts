@@ -102,7 +102,10 @@ function withBody(heading: I18nText, body: I18nText): I18nText {
   return { zh: `${heading.zh}\n${body.zh}`, en: `${heading.en}\n${body.en}` };
 }
 
-/** "参加 N · 请假 N · 未回复 N" (and "· 已签到 N" when anyone has), then who. */
+/**
+ * "参加 N · 请假 N · 未回复 N" (and "· 已签到 N" when anyone has) over 应到 only, then who, then
+ * 列席 and 自愿参加 by name.
+ */
 function liveCountsElement(data: MeetingCardData, budget: Budget): CardElement {
   const zh = [`参加 ${data.attending.length}`, `请假 ${data.leave.length}`, `未回复 ${data.pending.length}`];
   const en = [
@@ -122,10 +125,19 @@ function liveCountsElement(data: MeetingCardData, budget: Budget): CardElement {
       { label: i18n("请假", "On leave"), people: data.leave },
       { label: i18n("未回复", "No reply"), people: data.pending },
       { label: i18n("已签到", "Checked in"), people: data.checkedIn },
+      ...notCounted(data.observers, data.voluntary),
     ],
     budget.names,
   );
   return markdown(withBody(heading, names));
+}
+
+/** 列席 (activists, targets) and 自愿参加 (exempt or away): shown by name, never in the counts. */
+function notCounted(observers: PersonRef[] = [], voluntary: PersonRef[] = []) {
+  return [
+    { label: i18n("列席（不计应到）", "Observers (not counted)"), people: observers },
+    { label: i18n("自愿参加（不计应到）", "Voluntary (not counted)"), people: voluntary },
+  ];
 }
 
 /** The closed meeting's record: "应到 N · 实到 N · 请假 N · 缺席 N" and who. */
@@ -139,6 +151,7 @@ function recordElement(record: NonNullable<MeetingCardData["record"]>, budget: B
       { label: i18n("实到", "Present"), people: record.present },
       { label: i18n("请假", "On leave"), people: record.leave },
       { label: i18n("缺席", "Absent"), people: record.absent },
+      ...notCounted(record.observers, record.voluntary),
     ],
     budget.names,
   );

@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { meCard } from "../cards/me.js";
 import { meetingTypeById } from "../domain/meetingTypes.js";
-import { openStudiesFor, upcomingMeetingsFor, yearlyStudyHours } from "../domain/studyHours.js";
+import { openStudiesFor, studyTarget, upcomingMeetingsFor, yearlyStudyHours } from "../domain/studyHours.js";
 import { noArguments } from "./args.js";
 import { subcommand, type CommandFamily } from "./types.js";
 
@@ -35,6 +35,10 @@ export const meCommands: CommandFamily = {
             name: member?.name || openId,
             year,
             hours,
+            towardTarget: (() => {
+              const target = studyTarget(hours, member ?? null, deps.clock.now());
+              return { hours: target.towardTarget, exemptedAs: target.exemptedAs };
+            })(),
             openStudies: studies.map((s) => ({
               id: s._id,
               title: s.title,

@@ -3,7 +3,14 @@ import type { Meeting } from "../db/models/meeting.js";
 import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import { meetingTypeById } from "../domain/meetingTypes.js";
-import { checkIn, closeMeeting, findMeeting, formatMeetingTime, listMeetings } from "../domain/meetings.js";
+import {
+  checkIn,
+  closeMeeting,
+  findMeeting,
+  formatMeetingTime,
+  listMeetings,
+  memberByName,
+} from "../domain/meetings.js";
 import { parseLocalDateTime } from "../domain/time.js";
 import { formatAttendanceSummary, meetingCardData } from "../presenters/meeting.js";
 import { refreshMeetingCard } from "../delivery/meetingCard.js";
@@ -161,15 +168,18 @@ export const meetingCommands: CommandFamily = {
       ...common,
       name: "checkin",
       aliases: ["签到"],
-      usage: ["/会议 签到 <会议编号> [@党员…]", "/meeting checkin <id> [@member…]"],
-      summary: "签到（书记、支委可 @ 他人代签）",
+      usage: ["/会议 签到 <会议编号> [@党员…] [姓名…]", "/meeting checkin <id> [@member…] [name…]"],
+      summary: "签到（书记、支委可 @ 他人或写姓名代签，如不在飞书上的老党员）",
       permission: "member",
       args: checkinArgs,
       async run(ctx, args) {
         const { deps } = ctx;
         const meeting = await meetingOf(ctx, args.meetingId);
-        const people = args.people.length > 0 ? args.people : null;
-        if (people && !allowed("committee", ctx)) throw new UserError("只有书记和支委可以为他人签到。");
+        const others = args.people.length + args.names.length > 0;
+        if (others && !allowed("committee", ctx)) throw new UserError("只有书记和支委可以为他人签到。");
+        const named = [];
+        for (const name of args.names) named.push(await memberByName(deps.models, ctx.branch!._id, name));
+        const people = others ? [...args.people, ...named] : null;
         const targets = people ?? [{ openId: ctx.message.senderOpenId, name: "你" }];
         const done: string[] = [];
         for (const person of targets) {
@@ -199,8 +209,14 @@ export const meetingCommands: CommandFamily = {
         const meeting = await closeMeeting(deps.models, deps.clock, found._id, args.minutes, deps.config.TZ);
         await refreshMeetingCard(deps, meeting);
         const r = meeting.record!;
+        const extra = [
+          r.observers?.length ? `列席 ${r.observers.length}` : "",
+          r.voluntary?.length ? `自愿参加 ${r.voluntary.length}` : "",
+        ].filter(Boolean);
         await ctx.replyText(
-          `会议 ${meeting._id} 已结束：应到 ${r.expected.length}，实到 ${r.present.length}，请假 ${r.leave.length}，缺席 ${r.absent.length}。` +
+          `会议 ${meeting._id} 已结束：应到 ${r.expected.length}，实到 ${r.present.length}，请假 ${r.leave.length}，缺席 ${r.absent.length}` +
+            (extra.length ? `（另有${extra.join("，")}，不计应到）` : "") +
+            "。" +
             (meeting.minutes ? "纪要已记录。" : "未填写纪要，可在结束命令后附上。"),
         );
       },

@@ -42,8 +42,13 @@ export const newMeetingArgs = commandInput.transform((input, ctx): NewMeetingArg
 /** `<会议编号>` alone. */
 export const meetingIdOnly = idOnly(meetingId, "meetingId", "只需要会议编号");
 
-/** `<会议编号> [@党员…]` for check-in. */
-export const checkinArgs = idArgs(meetingId, (id, input) => ({ meetingId: id, people: input.mentions }));
+/** `<会议编号> [@党员…] [姓名…]` for check-in. */
+export const checkinArgs = idArgs(meetingId, (id, input) => ({
+  meetingId: id,
+  people: input.mentions,
+  // People on no chat cannot be mentioned: they are named (`/会议 签到 M12 张三`).
+  names: input.positional.slice(1),
+}));
 
 /** `<会议编号> [纪要…]`: everything after the id is the minutes. */
 export const closeArgs = idArgs(meetingId, (id, input) => ({

@@ -22,7 +22,8 @@ export async function remindMeeting(
   meeting: Meeting,
   message: { key: string; description: string },
 ): Promise<number> {
-  const pending = (await pendingMembers(deps.models, meeting)).filter((m) => !isOffline(m));
+  // People on no chat cannot be mentioned: the secretary checks them in (代签).
+  const pending = (await pendingMembers(deps.models, meeting, deps.clock.now())).filter((m) => !isOffline(m));
   if (pending.length === 0) return 0;
   await enqueueMessage(deps.models, deps.clock, {
     key: message.key,

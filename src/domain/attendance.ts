@@ -8,6 +8,7 @@ import type { Member } from "../db/models/member.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
 import { sharedRead } from "./sharedRead.js";
+import { meetingStanding } from "./whoCounts.js";
 
 /**
  * Who is expected at a meeting, answers (参加 / 请假) and check-ins (签到).
@@ -57,48 +58,74 @@ export function isCheckinOpen(
   return now.getTime() >= opensAt.getTime() && now.getTime() < endsAt.getTime();
 }
 
-/** The Member filter of a meeting's scope: active members of the branch, narrowed by type. */
 /**
- * Whether a member is in a meeting's scope. Checked in code after an exact-index lookup: the
- * local server uses an index only when every queried field is in it.
+ * Whether a person may answer and check in: counted (应到), 列席 or 自愿参加 (whoCounts.ts
+ * `meetingStanding`). Checked in code after an exact-index lookup: the local server uses an index
+ * only when every queried field is in it.
  */
 export function memberInScope(
-  member: Pick<Member, "active" | "role" | "partyGroup"> | null,
+  member: Parameters<typeof meetingStanding>[0],
   meeting: Pick<Meeting, "type" | "partyGroup">,
+  at: Date,
 ): boolean {
-  if (!member?.active) return false;
-  if (meeting.type === "committee") return member.role === "secretary" || member.role === "committee";
-  if (meeting.type === "group") return member.partyGroup === meeting.partyGroup;
-  return true;
+  return meetingStanding(member, meeting, at) !== "none";
 }
 
 /** "（仅限支委）": what the scope is, for refusals. */
 export function describeScope(meeting: Pick<Meeting, "type" | "partyGroup">): string {
   if (meeting.type === "committee") return "仅限书记和支委";
   if (meeting.type === "group") return `仅限党小组「${meeting.partyGroup ?? ""}」的党员`;
-  return "仅限本支部在册党员";
+  return "仅限本支部在册党员（入党积极分子、发展对象可列席）";
 }
 
-/** Active members in the meeting's scope, in roster order. */
-export async function scopeMembers(
+/** Who stands how to a meeting at `at`, in roster order: 应到, 列席 and 自愿参加. */
+export interface MeetingRoster {
+  expected: MemberDoc[];
+  observers: MemberDoc[];
+  voluntary: MemberDoc[];
+}
+
+export async function meetingRoster(
   models: Models,
   meeting: Pick<Meeting, "branchId" | "type" | "partyGroup">,
-): Promise<MemberDoc[]> {
+  at: Date,
+): Promise<MeetingRoster> {
   const active = await models.Member.find({ branchId: meeting.branchId, active: true })
     .sort({ _id: 1 })
     .lean<MemberDoc[]>();
-  return active.filter((member) => memberInScope(member, meeting));
+  const roster: MeetingRoster = { expected: [], observers: [], voluntary: [] };
+  for (const member of active) {
+    const standing = meetingStanding(member, meeting, at);
+    if (standing === "expected") roster.expected.push(member);
+    else if (standing === "observer") roster.observers.push(member);
+    else if (standing === "voluntary") roster.voluntary.push(member);
+  }
+  return roster;
 }
 
+/**
+ * The members counted in 应到 at `at` (正式 + 预备 in scope, not exempt or away), in roster order.
+ * Callers with a clock pass its time; without one, exemption periods are read at the present.
+ */
+export async function scopeMembers(
+  models: Models,
+  meeting: Pick<Meeting, "branchId" | "type" | "partyGroup">,
+  at: Date = new Date(),
+): Promise<MemberDoc[]> {
+  return (await meetingRoster(models, meeting, at)).expected;
+}
+
+/** May answer and check in (counted, 列席 or 自愿参加). */
 export async function isInScope(
   models: Models,
   meeting: Pick<Meeting, "branchId" | "type" | "partyGroup">,
   openId: string,
+  at: Date,
 ): Promise<boolean> {
   const roster = await sharedRead(models, `roster:${meeting.branchId}`, () =>
     models.Member.find({ branchId: meeting.branchId, active: true }).lean<Member[]>(),
   );
-  return memberInScope(roster.find((member) => member.openId === openId) ?? null, meeting);
+  return memberInScope(roster.find((member) => member.openId === openId) ?? null, meeting, at);
 }
 
 export async function requireMeeting(models: Models, meetingId: string): Promise<Meeting> {
@@ -115,8 +142,8 @@ export function assertScheduled(meeting: Meeting, doing: string): void {
   if (meeting.status === "closed") throw new UserError(`会议 ${meeting._id} 已结束，不能再${doing}`);
 }
 
-async function assertInScope(models: Models, meeting: Meeting, openId: string): Promise<void> {
-  if (!(await isInScope(models, meeting, openId))) {
+async function assertInScope(models: Models, meeting: Meeting, openId: string, at: Date): Promise<void> {
+  if (!(await isInScope(models, meeting, openId, at))) {
     throw new UserError(`你不在本次会议的范围内（${describeScope(meeting)}），无需回复或签到`);
   }
 }
@@ -141,7 +168,7 @@ export async function respond(
   const reason = response === "leave" ? (input.reason ?? "").trim() : "";
   if (response === "leave" && reason === "") throw new UserError("请假需填写事由");
   if ([...reason].length > LEAVE_REASON_MAX) throw new UserError(`请假事由不能超过 ${LEAVE_REASON_MAX} 字`);
-  await assertInScope(models, meeting, openId);
+  await assertInScope(models, meeting, openId, clock.now());
 
   const key = { meetingId: meeting._id, openId };
   const fields = { response, reason, respondedAt: clock.now() };
@@ -187,7 +214,7 @@ export async function checkIn(
   if (now.getTime() >= endsAt.getTime()) {
     throw new UserError(`会议已于 ${formatMeetingTime(endsAt, timeZone)} 结束，签到已关闭`);
   }
-  await assertInScope(models, meeting, input.openId);
+  await assertInScope(models, meeting, input.openId, now);
 
   const key = { meetingId: meeting._id, openId: input.openId };
   const notYet = { ...key, checkedInAt: null };
@@ -216,14 +243,30 @@ export async function checkIn(
   return { already, meeting };
 }
 
-/** In-scope members who neither answered nor checked in: whom a reminder mentions. */
-export async function pendingMembers(models: Models, meeting: Meeting): Promise<MemberDoc[]> {
+/** Counted members (应到) who neither answered nor checked in: whom a reminder mentions. */
+export async function pendingMembers(
+  models: Models,
+  meeting: Meeting,
+  at: Date = new Date(),
+): Promise<MemberDoc[]> {
   const [members, answered] = await Promise.all([
-    scopeMembers(models, meeting),
+    scopeMembers(models, meeting, at),
     models.Attendance.find({ meetingId: meeting._id }, { openId: 1, response: 1, checkedInAt: 1 }).lean<
       Attendance[]
     >(),
   ]);
   const done = new Set(answered.filter((a) => a.response || a.checkedInAt).map((a) => a.openId));
   return members.filter((m) => !done.has(m.openId));
+}
+
+/**
+ * Active members of a branch named exactly `name`: how a secretary names someone on no chat for
+ * 代签. Refuses when no one or more than one person has the name.
+ */
+export async function memberByName(models: Models, branchId: string, name: string): Promise<MemberDoc> {
+  const active = await models.Member.find({ branchId, active: true }).lean<MemberDoc[]>();
+  const found = active.filter((member) => member.name === name);
+  if (found.length === 0) throw new UserError(`本支部没有名为「${name}」的在册人员`);
+  if (found.length > 1) throw new UserError(`本支部有 ${found.length} 人名为「${name}」，请用 @ 指定`);
+  return found[0]!;
 }

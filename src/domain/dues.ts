@@ -16,6 +16,7 @@ import {
 } from "./duesLedger.js";
 import { addMonths, formatFen, monthlyDuesFen, monthOf, monthsBetween } from "./duesRules.js";
 import { UserError } from "./errors.js";
+import { isPartyMember, owesDuesFor, statusOf, STATUS_ZH } from "./whoCounts.js";
 import type { SecretBox } from "./secretBox.js";
 
 /**
@@ -34,7 +35,8 @@ import type { SecretBox } from "./secretBox.js";
  *   profile keeps its months. Paid dues and earlier months are never touched.
  * - A zero amount (免交, or 减交 to 0) is a due created already paid with paidFen 0 and
  *   `recordedBy` AUTO_SETTLED. A range payment skips such months (they are not refused).
- * - Monthly creation covers active members only; an active member without a profile for the
+ * - Monthly creation covers active 正式 and 预备 members only (预备 from the month of acceptance,
+ *   whoCounts.ts `owesDuesFor`); an active member without a profile for the
  *   month is `skipped`, one whose due exists is `existing` (so running twice creates nothing).
  * - Payment window: from (current month − backPayMonths) to (current month + prepayMonths), the
  *   current month being that of `now` in the branch's time zone.
@@ -45,6 +47,9 @@ import type { SecretBox } from "./secretBox.js";
 export * from "./duesLedger.js";
 
 const REASON_MAX = 200;
+
+const NOT_OWING = (member: Pick<Member, "status">) =>
+  `${STATUS_ZH[statusOf(member)]}不缴纳党费：党费只由正式党员和预备党员缴纳。`;
 const USES_BASE: readonly DuesCategory[] = ["employed", "retired"];
 const USES_FIXED: readonly DuesCategory[] = ["farmer", "reduced"];
 const NEEDS_REASON: readonly DuesCategory[] = ["reduced", "waived"];
@@ -148,6 +153,7 @@ export async function setDuesProfile(
   if ([...reason].length > REASON_MAX) throw new UserError(`原因最多 ${REASON_MAX} 字。`);
   const member = await models.Member.findOne({ branchId, openId }).lean<Member>();
   if (!member?.active) throw new UserError("此人不是本支部的在册党员，请先 /党员 同步。");
+  if (!isPartyMember(member)) throw new UserError(NOT_OWING(member));
 
   const monthlyFen = monthlyDuesFen(rules, {
     category,
@@ -211,22 +217,31 @@ async function repriceDues(
 }
 
 /**
- * Creates one month's dues for every active member with a profile for it. Idempotent: dues that
- * exist are counted as `existing`.
+ * Creates one month's dues for every active member who owes it (whoCounts.ts `owesDuesFor`:
+ * 正式, or 预备 from the month of acceptance in `timeZone`) and has a profile for it. Others get
+ * none and are not counted. Idempotent: dues that exist are counted as `existing`.
  */
 export async function createMonthlyDues(
   models: DuesDeps,
   clock: Clock,
-  input: { month: string; branchId?: string },
+  input: { month: string; branchId?: string; timeZone?: string },
 ): Promise<{ created: number; existing: number; skipped: number }> {
   const month = requireMonth(input.month);
   const now = clock.now();
+  const timeZone = input.timeZone ?? DEFAULT_TIME_ZONE;
   const filter = input.branchId ? { branchId: input.branchId, active: true } : { active: true };
-  const members = await models.Member.find(filter, { branchId: 1, openId: 1 }).lean<
-    Pick<Member, "branchId" | "openId">[]
-  >();
+  const members = await models.Member.find(filter, {
+    branchId: 1,
+    openId: 1,
+    status: 1,
+    statusSince: 1,
+    profile: 1,
+  }).lean<Pick<Member, "branchId" | "openId" | "status" | "statusSince" | "profile">[]>();
   const byBranch = new Map<string, string[]>();
-  for (const m of members) byBranch.set(m.branchId, [...(byBranch.get(m.branchId) ?? []), m.openId]);
+  for (const m of members) {
+    if (!owesDuesFor(m, month, (date) => monthOf(date, timeZone))) continue;
+    byBranch.set(m.branchId, [...(byBranch.get(m.branchId) ?? []), m.openId]);
+  }
 
   const counts = { created: 0, existing: 0, skipped: 0 };
   for (const [branchId, openIds] of byBranch) {
@@ -289,6 +304,7 @@ export async function recordPayment(
   }
   const member = await models.Member.findOne({ branchId, openId }).lean<Member>();
   if (!member) throw new UserError("此人不是本支部的党员，请先 /党员 同步。");
+  if (!isPartyMember(member)) throw new UserError(NOT_OWING(member));
 
   const months = monthsBetween(from, to);
   const profiles = await memberProfiles(models, branchId, openId);

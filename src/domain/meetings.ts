@@ -8,8 +8,8 @@ import {
   assertScheduled,
   formatMeetingTime,
   isCheckinOpen,
+  meetingRoster,
   requireMeeting,
-  scopeMembers,
   type MemberDoc,
 } from "./attendance.js";
 import type { Clock } from "./clock.js";
@@ -17,6 +17,7 @@ import { UserError } from "./errors.js";
 import { MEETING_TYPES, type MeetingTypeId } from "./meetingTypes.js";
 import type { PersonRef } from "./people.js";
 import { insertWithShortId } from "./shortId.js";
+import { standingRecord } from "./whoCounts.js";
 
 // Answers and check-ins live in attendance.ts; callers may import everything from here.
 export {
@@ -28,6 +29,8 @@ export {
   formatMeetingTime,
   isCheckinOpen,
   isInScope,
+  meetingRoster,
+  memberByName,
   pendingMembers,
   respond,
   scopeMembers,
@@ -205,8 +208,10 @@ export async function cancelMeeting(models: Models, clock: Clock, meetingId: str
 }
 
 /**
- * scheduled → closed, freezing the record: 应到 = the scope at close time; 实到 = checked in;
- * 请假 = answered 请假 and did not check in; 缺席 = the rest of 应到.
+ * scheduled → closed, freezing the record: 应到 = the counted members at close time (正式 + 预备
+ * in scope, not exempt or away); 实到 = of them, checked in; 请假 = answered 请假 and did not
+ * check in; 缺席 = the rest of 应到. 列席 / 自愿参加 = activists and targets / exempt or away
+ * members who checked in. `statuses` keeps each listed person's status and standing then.
  */
 export async function closeMeeting(
   models: Models,
@@ -226,12 +231,20 @@ export async function closeMeeting(
   const text = minutes.trim();
   if (length(text) > MINUTES_MAX) throw new UserError(`会议记录不能超过 ${MINUTES_MAX} 字`);
 
-  const [members, attendances] = await Promise.all([
-    scopeMembers(models, meeting),
+  const [roster, attendances] = await Promise.all([
+    meetingRoster(models, meeting, now),
     attendancesOf(models, meeting),
   ]);
   const byOpenId = new Map(attendances.map((a) => [a.openId, a]));
-  const expected = members.map((m) => m.openId);
+  const expected = roster.expected.map((m) => m.openId);
+  const came = (m: MemberDoc) => Boolean(byOpenId.get(m.openId)?.checkedInAt);
+  const observers = roster.observers.filter(came);
+  const voluntary = roster.voluntary.filter(came);
+  const statuses = [
+    ...roster.expected.map((m) => standingRecord(m, "expected", now)),
+    ...observers.map((m) => standingRecord(m, "observer", now)),
+    ...voluntary.map((m) => standingRecord(m, "voluntary", now)),
+  ];
   const present = expected.filter((id) => byOpenId.get(id)?.checkedInAt);
   const leave = expected.filter(
     (id) => !byOpenId.get(id)?.checkedInAt && byOpenId.get(id)?.response === "leave",
@@ -242,7 +255,20 @@ export async function closeMeeting(
   const result = await models.Meeting.updateOne(
     { _id: meeting._id, status: "scheduled" },
     {
-      $set: { status: "closed", closedAt: now, minutes: text, record: { expected, present, leave, absent } },
+      $set: {
+        status: "closed",
+        closedAt: now,
+        minutes: text,
+        record: {
+          expected,
+          present,
+          leave,
+          absent,
+          observers: observers.map((m) => m.openId),
+          voluntary: voluntary.map((m) => m.openId),
+          statuses,
+        },
+      },
     },
   );
   if (result.modifiedCount === 0) return refuseLostClaim(models, meeting._id, "结束");
@@ -274,13 +300,23 @@ export interface MeetingAttendance {
   leave: (PersonRef & { reason: string })[];
   pending: PersonRef[];
   checkedIn: PersonRef[];
+  /** 列席 (activists, targets) and 自愿参加 (exempt or away) who answered 参加 or checked in: not counted. */
+  observers?: PersonRef[];
+  voluntary?: PersonRef[];
   /** True from 30 minutes before the start until the end, while the meeting is open. */
   checkinOpen: boolean;
-  record: { expected: PersonRef[]; present: PersonRef[]; leave: PersonRef[]; absent: PersonRef[] } | null;
+  record: {
+    expected: PersonRef[];
+    present: PersonRef[];
+    leave: PersonRef[];
+    absent: PersonRef[];
+    observers?: PersonRef[];
+    voluntary?: PersonRef[];
+  } | null;
 }
 
 /**
- * The live lists cover the current scope only: 参加 = answered 参加 or checked in; 请假 = answered
+ * The live lists cover the counted members (应到) only: 参加 = answered 参加 or checked in; 请假 = answered
  * 请假 and not checked in; 未回复 = neither; 已签到 in check-in order. For a closed meeting
  * `record` is the frozen one.
  */
@@ -289,13 +325,23 @@ export async function meetingAttendance(
   clock: Clock,
   meeting: Meeting,
 ): Promise<MeetingAttendance> {
-  const [members, attendances] = await Promise.all([
-    scopeMembers(models, meeting),
+  const [roster, attendances] = await Promise.all([
+    meetingRoster(models, meeting, clock.now()),
     attendancesOf(models, meeting),
   ]);
+  const members = roster.expected;
   const byOpenId = new Map(attendances.map((a) => [a.openId, a]));
   const record = meeting.status === "closed" ? meeting.record : null;
-  const recordIds = record ? [...record.expected, ...record.present, ...record.leave, ...record.absent] : [];
+  const recordIds = record
+    ? [
+        ...record.expected,
+        ...record.present,
+        ...record.leave,
+        ...record.absent,
+        ...(record.observers ?? []),
+        ...(record.voluntary ?? []),
+      ]
+    : [];
   const person = await namesOf(models, meeting.branchId, recordIds);
   const memberRef = (m: MemberDoc): PersonRef => ({ openId: m.openId, name: m.name || m.openId });
 
@@ -312,11 +358,18 @@ export async function meetingAttendance(
     else pending.push(ref);
   }
 
+  const joined = (m: MemberDoc) => {
+    const answer = byOpenId.get(m.openId);
+    return Boolean(answer?.checkedInAt) || answer?.response === "attend";
+  };
+
   return {
     attending,
     leave,
     pending,
     checkedIn: checkedIn.sort((a, b) => a.at - b.at).map((c) => c.ref),
+    observers: roster.observers.filter(joined).map(memberRef),
+    voluntary: roster.voluntary.filter(joined).map(memberRef),
     checkinOpen: isCheckinOpen(meeting, clock.now()),
     record: record
       ? {
@@ -324,6 +377,8 @@ export async function meetingAttendance(
           present: record.present.map(person),
           leave: record.leave.map(person),
           absent: record.absent.map(person),
+          observers: (record.observers ?? []).map(person),
+          voluntary: (record.voluntary ?? []).map(person),
         }
       : null,
   };

@@ -1,12 +1,14 @@
 import type { PipelineStage } from "mongoose";
 import { MEETING_TYPES } from "../../config/meetings.js";
 import type { Models } from "../db/models/index.js";
-import { STUDY_STATUSES } from "../db/models/study.js";
+import { STUDY_STATUSES, type StudyTask } from "../db/models/study.js";
 import { closedMeetingsStages, complianceFromHeld, type Compliance } from "./compliance.js";
 import type { MeetingTypeId } from "./meetingTypes.js";
 import { DEFAULT_TIME_ZONE } from "./attendance.js";
 import { parsePeriod, type Period } from "./period.js";
 import { trusted } from "../db/connection.js";
+import type { Member } from "../db/models/member.js";
+import { countedInStudy } from "./study.js";
 
 /**
  * Statistics of a branch, and of many branches side by side, over a period.
@@ -15,12 +17,14 @@ import { trusted } from "../db/connection.js";
  * per member, per task, per month, per branch), never the documents themselves.
  *
  * Definitions:
- * - Participation comes from the frozen `record` of CLOSED meetings that started in the period:
+ * - Participation comes from the frozen `record` (its 应到 holds counted members only; 列席 and
+ *   自愿参加 are not in it) of CLOSED meetings that started in the period:
  *   expected = Σ |应到|, present = Σ |实到|, rate = present / expected (0 when nothing was
  *   expected). Per member: the meetings they were expected at and, of those, the ones they were
  *   present at; members who have left since are still listed (the records are history).
  * - Study: the tasks (open or closed) whose deadline falls in the period. expected = Σ over those
- *   tasks of max(members now active in the task's scope, confirmations of the task), so someone
+ *   tasks of max(members now active and counted in the task's scope at its deadline — Party
+ *   members not exempt or away, whoCounts.ts — , confirmations of the task), so someone
  *   who confirmed and left since does not push the rate above 1; confirmed = confirmations of
  *   those tasks, late ones included; hoursTotal = Σ hours credited by them; members = how many
  *   distinct members confirmed at least one.
@@ -197,16 +201,16 @@ async function studyStats(models: StatsModels, branchId: string, period: Period)
   const [tasks, roster] = await Promise.all([
     // {branchId, status $in} alone uses the {branchId, status, deadline} index on the local
     // server (a range beside it does not); the deadline is a second $match.
-    models.StudyTask.aggregate<{ _id: string; scope: string; partyGroup: string | null }>([
+    models.StudyTask.aggregate<{ _id: string; scope: string; partyGroup: string | null; deadline: Date }>([
       { $match: { branchId, status: { $in: [...STUDY_STATUSES] } } },
       { $match: { deadline: { $gte: period.start, $lt: period.end } } },
-      { $project: { scope: 1, partyGroup: 1 } },
+      { $project: { scope: 1, partyGroup: 1, deadline: 1 } },
     ]),
-    // Active members counted by role and 党小组: enough to size every scope.
-    models.Member.aggregate<{ _id: { role: string; partyGroup: string | null }; n: number }>([
-      { $match: { branchId, active: true } },
-      { $group: { _id: { role: "$role", partyGroup: "$partyGroup" }, n: { $sum: 1 } } },
-    ]),
+    // Active members with what decides whether a task counts them (whoCounts.ts).
+    models.Member.find(
+      { branchId, active: true },
+      { active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1 },
+    ).lean<Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions">[]>(),
   ]);
   if (tasks.length === 0)
     return { tasks: 0, expected: 0, confirmed: 0, completionRate: 0, hoursTotal: 0, members: 0 };
@@ -225,16 +229,11 @@ async function studyStats(models: StatsModels, branchId: string, period: Period)
     ]),
   ]);
   const byTask = new Map(perTask.map((t) => [t._id, t]));
-  const scopeSize = (task: { scope: string; partyGroup: string | null }) =>
-    roster.reduce((sum, g) => {
-      const inScope =
-        task.scope === "committee"
-          ? g._id.role === "secretary" || g._id.role === "committee"
-          : task.scope === "group"
-            ? (g._id.partyGroup ?? null) === (task.partyGroup ?? null)
-            : task.scope === "branch";
-      return inScope ? sum + g.n : sum;
-    }, 0);
+  // Counted at the task's deadline: Party members in scope, not exempt or away then.
+  const scopeSize = (task: { scope: string; partyGroup: string | null; deadline: Date }) =>
+    roster.filter((member) =>
+      countedInStudy(member, task as Pick<StudyTask, "scope" | "partyGroup">, task.deadline),
+    ).length;
 
   let expected = 0;
   let confirmed = 0;

@@ -2,7 +2,6 @@ import { DateTime } from "luxon";
 import { REFLECTION_MAX, STUDY_HOURS_MAX, STUDY_HOURS_MIN } from "../../config/study.js";
 import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Models } from "../db/models/index.js";
-import type { Member } from "../db/models/member.js";
 import {
   STUDY_SCOPES,
   type StudyConfirmation,
@@ -10,13 +9,13 @@ import {
   type StudyScope,
   type StudyTask,
 } from "../db/models/study.js";
-import { DEFAULT_TIME_ZONE, memberInScope, type MemberDoc } from "./attendance.js";
+import { DEFAULT_TIME_ZONE, type MemberDoc } from "./attendance.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
-import type { MeetingTypeId } from "./meetingTypes.js";
 import { sharedRead } from "./sharedRead.js";
 import type { PersonRef } from "./people.js";
 import { insertWithShortId } from "./shortId.js";
+import { studyStanding } from "./whoCounts.js";
 
 /**
  * 学习任务 (study tasks) and 已学习 confirmations.
@@ -26,9 +25,9 @@ import { insertWithShortId } from "./shortId.js";
  *   valid deadline; an earlier day is refused.
  * - A confirmation after the deadline is accepted and marked `late`; a closed task takes none.
  * - Confirming twice keeps the first time and `late`; a new non-empty 心得 replaces the old one.
- * - The scope follows the meeting rule (attendance.ts `memberInScope`): committee = secretary and
- *   committee members, group = that 党小组, branch = every active member. It is evaluated live, so
- *   counts on the card cover the current scope only.
+ * - The scope follows whoCounts.ts `studyStanding`: Party members (正式 + 预备) of the branch,
+ *   the committee or that 党小组; exempt or away members may confirm but are not counted. It is
+ *   evaluated live, so counts on the card cover the current scope only.
  * - Queries go by exact index fields (the local server uses an index only when every queried
  *   field is in it); the rest is filtered in code.
  */
@@ -49,20 +48,27 @@ export function formatStudyDeadline(deadline: Date, timeZone = DEFAULT_TIME_ZONE
   return DateTime.fromJSDate(deadline, { zone: timeZone }).toFormat("M月d日");
 }
 
-/** The meeting type whose scope rule a study scope follows. */
-const SCOPE_AS_MEETING_TYPE: Record<StudyScope, MeetingTypeId> = {
-  branch: "branch-assembly",
-  committee: "committee",
-  group: "group",
-};
-
+/**
+ * Whether a person may confirm a task: a Party member in its scope (whoCounts.ts
+ * `studyStanding`), counted or, while exempt or away, voluntarily. Activists and others may not.
+ */
 export function memberInStudyScope(
-  member: Pick<Member, "active" | "role" | "partyGroup"> | null,
+  member: Parameters<typeof studyStanding>[0],
   study: Pick<StudyTask, "scope" | "partyGroup">,
+  at: Date = new Date(),
 ): boolean {
-  const type = SCOPE_AS_MEETING_TYPE[study.scope as StudyScope] as MeetingTypeId | undefined;
-  if (!type) return false;
-  return memberInScope(member, { type, partyGroup: study.partyGroup ?? null });
+  if (!STUDY_SCOPES.includes(study.scope as StudyScope)) return false;
+  return studyStanding(member, study, at) !== "none";
+}
+
+/** Counted for completion, reminders and 学时: in scope and not exempt or away at `at`. */
+export function countedInStudy(
+  member: Parameters<typeof studyStanding>[0],
+  study: Pick<StudyTask, "scope" | "partyGroup">,
+  at: Date = new Date(),
+): boolean {
+  if (!STUDY_SCOPES.includes(study.scope as StudyScope)) return false;
+  return studyStanding(member, study, at) === "expected";
 }
 
 /** "仅限书记和支委": who a task is for, for refusals and listings. */
@@ -79,13 +85,17 @@ function activeRoster(models: StudyDeps, branchId: string): Promise<MemberDoc[]>
   );
 }
 
-/** Active members in the task's scope, in roster order. */
+/**
+ * The members a task counts (Party members in its scope, not exempt or away at `at`), in roster
+ * order: its completion, reminders and 未完成 list.
+ */
 export async function studyScopeMembers(
   models: StudyDeps,
   study: Pick<StudyTask, "branchId" | "scope" | "partyGroup">,
+  at: Date = new Date(),
 ): Promise<MemberDoc[]> {
   const roster = await activeRoster(models, study.branchId);
-  return roster.filter((member) => memberInStudyScope(member, study));
+  return roster.filter((member) => countedInStudy(member, study, at));
 }
 
 export interface CreateStudyInput {
@@ -283,7 +293,7 @@ export async function confirmStudy(
   if (length(reflection) > REFLECTION_MAX) throw new UserError(`学习心得不能超过 ${REFLECTION_MAX} 字`);
   const roster = await activeRoster(models, study.branchId);
   const member = roster.find((m) => m.openId === input.openId) ?? null;
-  if (!memberInStudyScope(member, study)) {
+  if (!memberInStudyScope(member, study, clock.now())) {
     throw new UserError(`你不在学习任务 ${study._id} 的范围内（${describeStudyScope(study)}），无需确认`);
   }
 
@@ -338,9 +348,13 @@ function confirmationsOf(models: StudyModels, study: StudyTask): Promise<StudyCo
 const ref = (member: MemberDoc): PersonRef => ({ openId: member.openId, name: member.name || member.openId });
 
 /** In-scope members who have not confirmed: whom a reminder mentions. */
-export async function pendingStudyMembers(models: StudyDeps, study: StudyTask): Promise<MemberDoc[]> {
+export async function pendingStudyMembers(
+  models: StudyDeps,
+  study: StudyTask,
+  at: Date = new Date(),
+): Promise<MemberDoc[]> {
   const [members, confirmations] = await Promise.all([
-    studyScopeMembers(models, study),
+    studyScopeMembers(models, study, at),
     confirmationsOf(models, study),
   ]);
   const done = new Set(confirmations.map((c) => c.openId));
@@ -362,7 +376,7 @@ export async function studyProgress(
   study: StudyTask,
 ): Promise<StudyProgress> {
   const [members, confirmations] = await Promise.all([
-    studyScopeMembers(models, study),
+    studyScopeMembers(models, study, clock.now()),
     confirmationsOf(models, study),
   ]);
   const done = new Set(confirmations.map((c) => c.openId));

@@ -1,19 +1,25 @@
 import { DateTime } from "luxon";
-import { MEETING_TYPES_COUNTING_AS_STUDY, YEARLY_STUDY_HOURS_TARGET } from "../../config/study.js";
+import {
+  MEETING_TYPES_COUNTING_AS_STUDY,
+  SELF_STUDY_COUNTS_TOWARD_TARGET,
+  YEARLY_STUDY_HOURS_TARGET,
+} from "../../config/study.js";
 import type { Attendance } from "../db/models/attendance.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { StudyConfirmation, StudyTask } from "../db/models/study.js";
 import { memberInScope, type MemberDoc } from "./attendance.js";
 import type { Clock } from "./clock.js";
 import { memberInStudyScope, type StudyDeps } from "./study.js";
+import { holdingExemption } from "./whoCounts.js";
 import { trusted } from "../db/connection.js";
 
 /**
  * One member's view of study: 学时 of a year, and what is still open for them (`/我的`).
  *
- * 学时 of a year = the hours copied onto their confirmations of that local year, plus each
+ * 学时 of a year (`total`, everything) = the hours copied onto their confirmations of that local year, plus each
  * checked-in meeting of a type in MEETING_TYPES_COUNTING_AS_STUDY (not cancelled) whose check-in
- * falls in that local year, counting its duration rounded down to half hours.
+ * falls in that local year, counting its duration rounded down to half hours. What counts toward
+ * the 32 学时 target is `studyTarget`: 集中学习培训, and self-study only where config/study.ts says.
  */
 
 export interface YearlyStudyHoursInput {
@@ -37,6 +43,29 @@ export function meetingStudyHours(durationMin: number): number {
 }
 
 const COUNTING_TYPES: readonly string[] = MEETING_TYPES_COUNTING_AS_STUDY;
+
+/** Where the member stands to the 32 学时 target: the hours that count toward it, or exempt. */
+export interface StudyTarget {
+  /** 集中学习培训 (checked-in meetings), plus 学习任务 where the rule table says so. */
+  towardTarget: number;
+  target: number;
+  /** "exempt" / "away" while such a period holds (left out of the target), else null. */
+  exemptedAs: "exempt" | "away" | null;
+}
+
+export function studyTarget(
+  hours: YearlyStudyHours,
+  member: Parameters<typeof holdingExemption>[0] | null,
+  at: Date,
+  selfStudyCounts: boolean = SELF_STUDY_COUNTS_TOWARD_TARGET,
+): StudyTarget {
+  const exemption = member ? holdingExemption(member, at) : null;
+  return {
+    towardTarget: hours.fromMeetings + (selfStudyCounts ? hours.fromStudies : 0),
+    target: hours.target,
+    exemptedAs: (exemption?.kind as StudyTarget["exemptedAs"] | undefined) ?? null,
+  };
+}
 
 export async function yearlyStudyHours(
   models: StudyDeps,
@@ -93,7 +122,7 @@ export async function openStudiesFor(
   const open = await models.StudyTask.find({ branchId, status: "open" })
     .sort({ deadline: 1, seq: 1 })
     .lean<StudyTask[]>();
-  const inScope = open.filter((study) => memberInStudyScope(member, study));
+  const inScope = open.filter((study) => memberInStudyScope(member, study, clock.now()));
   if (inScope.length === 0) return [];
   const confirmed = await models.StudyConfirmation.find(
     { taskId: trusted({ $in: inScope.map((s) => s._id) }), openId },
@@ -125,7 +154,7 @@ export async function upcomingMeetingsFor(
       (m) =>
         m.status === "scheduled" &&
         m.startAt.getTime() + m.durationMin * 60_000 > now &&
-        memberInScope(member, m),
+        memberInScope(member, m, clock.now()),
     )
     .sort((a, b) => a.startAt.getTime() - b.startAt.getTime() || a.seq - b.seq);
 }

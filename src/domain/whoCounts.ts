@@ -92,3 +92,50 @@ export function studyStanding(
   const standing = meetingStanding(member, { type: asMeetingType, partyGroup: study.partyGroup ?? null }, at);
   return standing === "observer" ? "none" : standing;
 }
+
+/** How a person stands to a record, frozen when it closes: their status and standing then. */
+export interface StandingAtClose {
+  openId: string;
+  status: MemberStatus;
+  standing: MeetingStanding;
+  /** "exempt" / "away" when a period held, else "". */
+  exemption: string;
+}
+
+export function standingRecord(
+  member: ScopeFields & Pick<Member, "openId">,
+  standing: MeetingStanding,
+  at: Date,
+): StandingAtClose {
+  return {
+    openId: member.openId,
+    status: statusOf(member),
+    standing,
+    exemption: holdingExemption(member, at)?.kind ?? "",
+  };
+}
+
+/** "列席" / "自愿参加" / "" : how a person outside 应到 is labelled on cards and records. */
+export const STANDING_ZH: Record<MeetingStanding, string> = {
+  expected: "应到",
+  observer: "列席",
+  voluntary: "自愿参加",
+  none: "",
+};
+
+/**
+ * Owes dues for a month: 正式 or 预备, and for a 预备党员 only from the month of acceptance
+ * (`statusSince`, else 入党日期 `profile.joinedAt`, read in the branch's zone). Non-members never.
+ * `month` is "YYYY-MM"; `monthOf` maps a date to its "YYYY-MM" in the branch's zone.
+ */
+export function owesDuesFor(
+  member: StatusFields & Partial<Pick<Member, "statusSince" | "profile">>,
+  month: string,
+  monthOf: (date: Date) => string,
+): boolean {
+  if (!isPartyMember(member)) return false;
+  if (statusOf(member) !== "probationary") return true;
+  const accepted = member.statusSince ?? member.profile?.joinedAt ?? null;
+  if (!accepted) return true;
+  return monthOf(accepted) <= month;
+}

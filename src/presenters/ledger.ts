@@ -9,9 +9,13 @@ import type { Models } from "../db/models/index.js";
 import { branchCompliance } from "../domain/compliance.js";
 import type { Period } from "../domain/period.js";
 import { trusted } from "../db/connection.js";
+import { maskPhone } from "../domain/people.js";
+import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 
 /**
- * The 台账 (ledger) of one branch for one period as an .xlsx workbook: 名册, 会议, 学习, 党费, 合规.
+ * The 台账 (ledger) of one branch for one period as an .xlsx workbook: 名册, 身份变更 (each
+ * member's status history), 会议, 学习, 党费, 合规. The 名册 carries the roster fields (政治面貌,
+ * 入党日期, 转正日期 …) and the phone MASKED; there is no ID-card number to export.
  * Each sheet is streamed row by row (meetings, study tasks and dues through cursors) into a
  * streaming workbook writer, so only the roster (for names) is held in memory.
  * 合规 uses compliance.ts (branchCompliance), so it matches the bot's own figures.
@@ -27,7 +31,7 @@ export interface LedgerExportOptions {
 export type LedgerModels = Pick<Models, "Member" | "Meeting" | "StudyTask" | "StudyConfirmation" | "Due">;
 
 /** Sheet names, in workbook order. */
-export const LEDGER_SHEETS = ["名册", "会议", "学习", "党费", "合规"] as const;
+export const LEDGER_SHEETS = ["名册", "身份变更", "会议", "学习", "党费", "合规"] as const;
 export type LedgerSheet = (typeof LEDGER_SHEETS)[number];
 
 export interface LedgerResult {
@@ -118,8 +122,19 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     { header: "党小组", key: "group", width: 14 },
     { header: "状态", key: "active", width: 8 },
     { header: "离开时间", key: "leftAt", width: 18 },
+    { header: "政治面貌", key: "status", width: 12 },
+    { header: "入党日期", key: "joinedAt", width: 12 },
+    { header: "转正日期", key: "fullAt", width: 12 },
+    { header: "性别", key: "gender", width: 6 },
+    { header: "民族", key: "ethnicity", width: 8 },
+    { header: "出生年月", key: "birthMonth", width: 10 },
+    { header: "学历", key: "education", width: 10 },
+    { header: "党内职务", key: "partyPost", width: 12 },
+    { header: "联系方式", key: "phone", width: 14 },
+    { header: "飞书", key: "onFeishu", width: 6 },
   ]);
   for (const m of members) {
+    const profile = m.profile ?? {};
     addRow(roster, {
       name: m.name,
       openId: m.openId,
@@ -127,10 +142,45 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
       group: m.partyGroup ?? "",
       active: m.active ? "在册" : "不在册",
       leftAt: local(m.leftAt, "yyyy-MM-dd HH:mm"),
+      status: STATUS_ZH[statusOf(m)],
+      joinedAt: local(profile.joinedAt, "yyyy-MM-dd"),
+      fullAt: local(profile.fullAt, "yyyy-MM-dd"),
+      gender: profile.gender ?? "",
+      ethnicity: profile.ethnicity ?? "",
+      birthMonth: profile.birthMonth ?? "",
+      education: profile.education ?? "",
+      partyPost: profile.partyPost ?? "",
+      phone: maskPhone(profile.phone),
+      onFeishu: m.onFeishu === false ? "否" : "是",
     });
     rows.名册++;
   }
   roster.commit();
+
+  // 身份变更: every status change kept on the roster, oldest first per member.
+  const history = addSheet(workbook, "身份变更", [
+    { header: "姓名", key: "name", width: 14 },
+    { header: "政治面貌", key: "status", width: 12 },
+    { header: "起始日期", key: "since", width: 12 },
+    { header: "原因", key: "reason", width: 30 },
+    { header: "记录人", key: "by", width: 14 },
+    { header: "记录时间", key: "at", width: 18 },
+  ]);
+  for (const m of members) {
+    const changes = [...(m.statusHistory ?? [])].sort((a, b) => a.at.getTime() - b.at.getTime());
+    for (const change of changes) {
+      addRow(history, {
+        name: m.name || m.openId,
+        status: STATUS_ZH[statusOf(change)],
+        since: local(change.since, "yyyy-MM-dd"),
+        reason: change.reason ?? "",
+        by: names.get(change.by) ?? change.by,
+        at: local(change.at, "yyyy-MM-dd HH:mm"),
+      });
+      rows.身份变更++;
+    }
+  }
+  history.commit();
 
   // 会议: every meeting starting in the period, with its frozen record once closed.
   const meetingSheet = addSheet(workbook, "会议", [
@@ -149,6 +199,8 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     { header: "实到人员", key: "presentNames", width: 30 },
     { header: "请假人员", key: "leaveNames", width: 20 },
     { header: "缺席人员", key: "absentNames", width: 20 },
+    { header: "列席人员", key: "observerNames", width: 20 },
+    { header: "自愿参加人员", key: "voluntaryNames", width: 20 },
     { header: "纪要", key: "minutes", width: 50 },
   ]);
   const meetings = models.Meeting.find({
@@ -176,6 +228,8 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
       presentNames: namesOf(record?.present),
       leaveNames: namesOf(record?.leave),
       absentNames: namesOf(record?.absent),
+      observerNames: namesOf(record?.observers),
+      voluntaryNames: namesOf(record?.voluntary),
       minutes: m.minutes,
     });
     rows.会议++;

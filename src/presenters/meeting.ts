@@ -75,6 +75,8 @@ export function formatAttendanceSummary(data: MeetingCardData): string {
       `请假（${r.leave.length}）：${nameList(r.leave)}`,
       `缺席（${r.absent.length}）：${nameList(r.absent)}`,
     );
+    if (r.observers?.length) lines.push(`列席（不计应到）：${nameList(r.observers)}`);
+    if (r.voluntary?.length) lines.push(`自愿参加（不计应到）：${nameList(r.voluntary)}`);
     if (data.minutes) lines.push(`会议记录：${data.minutes}`);
   } else {
     const leave = data.leave.map((p) => (p.reason ? `${p.name}（${p.reason}）` : p.name));
@@ -84,6 +86,8 @@ export function formatAttendanceSummary(data: MeetingCardData): string {
       `未回复（${data.pending.length}）：${nameList(data.pending)}`,
       `已签到（${data.checkedIn.length}）：${nameList(data.checkedIn)}`,
     );
+    if (data.observers?.length) lines.push(`列席（不计应到）：${nameList(data.observers)}`);
+    if (data.voluntary?.length) lines.push(`自愿参加（不计应到）：${nameList(data.voluntary)}`);
   }
   return lines.join("\n");
 }

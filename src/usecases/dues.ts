@@ -57,7 +57,11 @@ export async function applyDuesProfile(
   const earliest = addMonths(current, -deps.dues.rules.backPayMonths);
   const start = effectiveFrom < earliest ? earliest : effectiveFrom;
   for (const month of start <= current ? monthsBetween(start, current) : []) {
-    await createMonthlyDues(deps.models, deps.clock, { month, branchId: member.branchId });
+    await createMonthlyDues(deps.models, deps.clock, {
+      month,
+      branchId: member.branchId,
+      timeZone: deps.config.TZ,
+    });
   }
   return (
     `已设置 ${member.name || member.openId} 的党费标准：${DUES_CATEGORY_NAMES[args.category].zh}，自 ${effectiveFrom} 起每月 ${formatFen(monthlyFen)}。` +

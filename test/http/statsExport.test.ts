@@ -125,7 +125,14 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
     const end = upload.lastIndexOf(Buffer.from("\r\n--", "latin1"));
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(upload.subarray(start, end) as unknown as ArrayBuffer);
-    expect(workbook.worksheets.map((w) => w.name)).toEqual(["名册", "会议", "学习", "党费", "合规"]);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual([
+      "名册",
+      "身份变更",
+      "会议",
+      "学习",
+      "党费",
+      "合规",
+    ]);
     const meetings = workbook.getWorksheet("会议")!;
     expect(JSON.stringify(meetings.getRow(2).values)).toContain("季度党员大会");
 

@@ -195,8 +195,15 @@ beforeAll(async () => {
 afterAll(async () => db?.close());
 
 describe("buildLedgerWorkbook", () => {
-  it("has the five sheets in order, each with a bold frozen header and set widths", () => {
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(["名册", "会议", "学习", "党费", "合规"]);
+  it("has the six sheets in order, each with a bold frozen header and set widths", () => {
+    expect(workbook.worksheets.map((s) => s.name)).toEqual([
+      "名册",
+      "身份变更",
+      "会议",
+      "学习",
+      "党费",
+      "合规",
+    ]);
     for (const sheet of workbook.worksheets) {
       expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true);
       expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
@@ -205,7 +212,7 @@ describe("buildLedgerWorkbook", () => {
   });
 
   it("reports the data rows of each sheet", () => {
-    expect(rowCounts).toEqual({ 名册: 6, 会议: 2, 学习: 3, 党费: 4, 合规: 7 });
+    expect(rowCounts).toEqual({ 名册: 6, 身份变更: 0, 会议: 2, 学习: 3, 党费: 4, 合规: 7 });
   });
 
   it("lists the roster with roles, groups and 在册 status", () => {
@@ -316,6 +323,6 @@ describe("buildLedgerWorkbook", () => {
   it("returns a loadable buffer from buildLedgerWorkbook for an empty branch", async () => {
     const buffer = await buildLedgerWorkbook(db.models, { branchId: "B9", period: year, timeZone: TZ });
     const empty = await load(buffer);
-    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([1, 1, 1, 1, 8]);
+    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([1, 1, 1, 1, 1, 8]);
   });
 });

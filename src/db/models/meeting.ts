@@ -4,13 +4,30 @@ import { MEETING_TYPES } from "../../../config/meetings.js";
 export const MEETING_STATUSES = ["scheduled", "cancelled", "closed"] as const;
 export type MeetingStatus = (typeof MEETING_STATUSES)[number];
 
-/** The frozen record written when a meeting is closed (应到 / 实到 / 请假 / 缺席). */
+/** Each person's Party status and standing at close (an array: open ids never become keys). */
+const statusAtCloseSchema = new Schema(
+  {
+    openId: { type: String, required: true },
+    status: { type: String, required: true }, // full / probationary / activist …
+    standing: { type: String, required: true }, // expected / observer / voluntary
+    exemption: { type: String, default: "" }, // exempt / away when a period held
+  },
+  { _id: false },
+);
+
+/**
+ * The frozen record written when a meeting is closed (应到 / 实到 / 请假 / 缺席 count 应到 only;
+ * 列席 and 自愿参加 are who of those outside 应到 checked in).
+ */
 const recordSchema = new Schema(
   {
     expected: { type: [String], default: [] },
     present: { type: [String], default: [] },
     leave: { type: [String], default: [] },
     absent: { type: [String], default: [] },
+    observers: { type: [String], default: [] },
+    voluntary: { type: [String], default: [] },
+    statuses: { type: [statusAtCloseSchema], default: [] },
   },
   { _id: false },
 );
@@ -43,6 +60,17 @@ const meetingSchema = new Schema(
 meetingSchema.index({ branchId: 1, startAt: -1 });
 meetingSchema.index({ branchId: 1, status: 1 });
 
-export type Meeting = InferSchemaType<typeof meetingSchema> & { _id: string };
+type StoredMeeting = InferSchemaType<typeof meetingSchema>;
+export type StatusAtClose = InferSchemaType<typeof statusAtCloseSchema>;
+/** Records closed before 列席 / 自愿参加 / statuses existed lack those fields. */
+export type MeetingRecord = Omit<
+  NonNullable<StoredMeeting["record"]>,
+  "observers" | "voluntary" | "statuses"
+> & {
+  observers?: string[];
+  voluntary?: string[];
+  statuses?: StatusAtClose[];
+};
+export type Meeting = Omit<StoredMeeting, "record"> & { _id: string; record?: MeetingRecord | null };
 export const meetingModel = (connection: Connection) =>
   connection.model("Meeting", meetingSchema, "meetings");
