@@ -4,7 +4,6 @@ import type { AppDeps } from "../deps.js";
 import { pendingStudyMembers, type StudyTask } from "../domain/study.js";
 import { enqueueOfflineDigest, isOffline } from "./offlineDigest.js";
 import { enqueueMessage } from "./outbox.js";
-import { isOfflineKey } from "../db/models/member.js";
 
 /**
  * One group message mentioning everyone in scope who has not confirmed, and a DM to each of
@@ -13,10 +12,7 @@ import { isOfflineKey } from "../db/models/member.js";
  * them instead (`${keyPrefix}:offline:<secretary>`). Returns how many people were reminded.
  */
 export async function remindStudy(deps: AppDeps, study: StudyTask, keyPrefix: string): Promise<number> {
-  // People on no chat are never sent to (their key is ours, not an open id).
-  const pending = (await pendingStudyMembers(deps.models, study, deps.clock.now())).filter(
-    (member) => member.onFeishu !== false && !isOfflineKey(member.openId),
-  );
+  const pending = await pendingStudyMembers(deps.models, study, deps.clock.now());
   if (pending.length === 0) return 0;
   const tz = deps.config.TZ;
   const base = { branchId: study.branchId };

@@ -1,7 +1,6 @@
 import { DateTime } from "luxon";
 import { duesReminderCard } from "../cards/dues.js";
 import type { Branch } from "../db/models/branch.js";
-import { isOfflineKey } from "../db/models/member.js";
 import { arrearsLevels, createMonthlyDues, monthStatus } from "../domain/dues.js";
 import { formatFen, monthOf } from "../domain/duesRules.js";
 import { enqueueMessage } from "../delivery/outbox.js";
@@ -61,8 +60,6 @@ async function remindBranch(ctx: JobContext, branch: Branch, month: string): Pro
   // People on no chat: what would go to them privately goes to the secretaries as one digest.
   const offlineLines: string[] = [];
   for (const row of arrears) {
-    // People on no chat are never sent to (their key is ours, not an open id).
-    if (isOfflineKey(row.openId)) continue;
     const months = row.months.map((m) => ({ month: m, amountFen: 0 }));
     const dues = await deps.models.Due.find({ branchId: branch._id, openId: row.openId }).lean();
     for (const item of months) item.amountFen = dues.find((d) => d.month === item.month)?.amountFen ?? 0;
