@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Models } from "../db/models/index.js";
 import {
@@ -271,49 +272,64 @@ export function currentExemption(member: Pick<Member, "exemptions">, at: Date): 
   return holdingExemption(member, at);
 }
 
-const dateField = z
-  .union([z.date(), z.string().trim()])
-  .transform((value, ctx) => {
-    if (value instanceof Date) return value;
-    if (value === "") return null;
-    const match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value);
-    const date = match ? new Date(Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!)) : null;
-    if (!date || Number.isNaN(date.getTime()) || date.getUTCDate() !== +match![3]!) {
-      ctx.addIssue({ code: "custom", message: "日期格式须为 YYYY-MM-DD" });
-      return z.NEVER;
-    }
-    return date;
-  })
-  .nullable();
+/** Calendar days (入党日期 …) are stored as local midnight in the branch's time zone. */
+export const DEFAULT_TIME_ZONE = "Asia/Shanghai";
+
+/** "2026-07-01" → local midnight in `timeZone`; null when malformed or not a real day. */
+export function parseDay(text: string, timeZone: string = DEFAULT_TIME_ZONE): Date | null {
+  const parsed = DateTime.fromFormat(text.trim(), "yyyy-M-d", { zone: timeZone });
+  return parsed.isValid ? parsed.toJSDate() : null;
+}
+
+/** A stored day as "2026-07-01" in `timeZone` ("" for none). */
+export function formatDay(date: Date | null | undefined, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return date ? DateTime.fromJSDate(new Date(date), { zone: timeZone }).toFormat("yyyy-MM-dd") : "";
+}
+
+const dateField = (timeZone: string) =>
+  z
+    .union([z.date(), z.string().trim()])
+    .transform((value, ctx) => {
+      if (value instanceof Date) return value;
+      if (value === "") return null;
+      const date = parseDay(value, timeZone);
+      if (!date) {
+        ctx.addIssue({ code: "custom", message: "日期格式须为 YYYY-MM-DD" });
+        return z.NEVER;
+      }
+      return date;
+    })
+    .nullable();
 
 /** The editable 名册 fields; empty strings clear a field. */
-export const profileUpdateSchema = z
-  .object({
-    gender: z.enum(["", "男", "女"], { message: "性别须为 男 或 女" }),
-    ethnicity: z.string().trim().max(20, "民族须在 20 字以内"),
-    birthMonth: z
-      .string()
-      .trim()
-      .regex(/^(\d{4}-(0[1-9]|1[0-2]))?$/, "出生年月格式须为 YYYY-MM"),
-    education: z.string().trim().max(20, "学历须在 20 字以内"),
-    joinedAt: dateField,
-    fullAt: dateField,
-    partyPost: z.string().trim().max(30, "党内职务须在 30 字以内"),
-    phone: z
-      .string()
-      .trim()
-      .regex(/^(\+?[\d-]{5,20})?$/, "联系方式须为电话号码"),
-  })
-  .partial()
-  .strict();
-export type ProfileUpdate = z.input<typeof profileUpdateSchema>;
+export const profileUpdateSchema = (timeZone: string = DEFAULT_TIME_ZONE) =>
+  z
+    .object({
+      gender: z.enum(["", "男", "女"], { message: "性别须为 男 或 女" }),
+      ethnicity: z.string().trim().max(20, "民族须在 20 字以内"),
+      birthMonth: z
+        .string()
+        .trim()
+        .regex(/^(\d{4}-(0[1-9]|1[0-2]))?$/, "出生年月格式须为 YYYY-MM"),
+      education: z.string().trim().max(20, "学历须在 20 字以内"),
+      joinedAt: dateField(timeZone),
+      fullAt: dateField(timeZone),
+      partyPost: z.string().trim().max(30, "党内职务须在 30 字以内"),
+      phone: z
+        .string()
+        .trim()
+        .regex(/^(\+?[\d-]{5,20})?$/, "联系方式须为电话号码"),
+    })
+    .partial()
+    .strict();
+export type ProfileUpdate = z.input<ReturnType<typeof profileUpdateSchema>>;
 
 /** Updates fields of a member's record (validated); returns the member as stored afterwards. */
 export async function updateProfile(
   models: Models,
-  input: { branchId: string; openId: string; fields: ProfileUpdate },
+  input: { branchId: string; openId: string; fields: ProfileUpdate; timeZone?: string },
 ): Promise<Member> {
-  const parsed = profileUpdateSchema.safeParse(input.fields);
+  const parsed = profileUpdateSchema(input.timeZone).safeParse(input.fields);
   if (!parsed.success) throw new UserError(parsed.error.issues.map((i) => i.message).join("；"));
   const set: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(parsed.data) as [keyof MemberProfile, unknown][]) {

@@ -15,6 +15,7 @@ import {
 import { holdingExemption, statusOf } from "../../src/domain/whoCounts.js";
 import type { Member } from "../../src/db/models/member.js";
 import { seedMembers } from "../helpers/factories.js";
+import { addUnconfirmed, linkOffline, syncMembers, unconfirmedMembers } from "../../src/domain/branches.js";
 
 const BRANCH = "B1";
 const NOW = new Date("2026-11-20T02:00:00Z");
@@ -235,7 +236,7 @@ describe("updateProfile", () => {
       fields: { gender: "女", birthMonth: "1960-03", phone: "13812345678", joinedAt: "1985-07-01" },
     });
     expect(member.profile).toMatchObject({ gender: "女", birthMonth: "1960-03", phone: "13812345678" });
-    expect(member.profile.joinedAt).toEqual(new Date("1985-07-01T00:00:00Z"));
+    expect(member.profile.joinedAt).toEqual(new Date("1985-06-30T16:00:00Z")); // local midnight, Shanghai
     await expect(
       updateProfile(db.models, { branchId: BRANCH, openId: "ou_b", fields: { birthMonth: "1960-13" } }),
     ).rejects.toThrow(/出生年月/);
@@ -254,5 +255,66 @@ describe("maskPhone", () => {
     expect(maskPhone("13812345678")).toBe("138****5678");
     expect(maskPhone("")).toBe("");
     expect(maskPhone("1234")).toBe("**34");
+  });
+});
+
+describe("syncMembers with statuses", () => {
+  const B = "B_sync";
+  it("new people arrive 待确认, existing keep theirs, people on no chat stay, name matches wait", async () => {
+    await seedMembers(db.models, [
+      { branchId: B, openId: "ou_s_sec", name: "书记", role: "secretary" },
+      { branchId: B, openId: "ou_s_old", name: "老党员", status: "probationary" },
+    ]);
+    const offline = await addOfflineMember(db.models, fixedClock(NOW), {
+      branchId: B,
+      name: "老刘",
+      by: "ou_s_sec",
+    });
+    await changeStatus(db.models, fixedClock(NOW), {
+      branchId: B,
+      openId: offline.openId,
+      status: "probationary",
+      by: "ou_s_sec",
+    });
+    const chat = [
+      { openId: "ou_s_sec", name: "书记" },
+      { openId: "ou_s_old", name: "老党员" },
+      { openId: "ou_s_new", name: "新人" },
+      { openId: "ou_s_liu", name: "老刘" },
+    ];
+    const result = await syncMembers(db.models, B, chat, NOW);
+    expect(result.added).toBe(1);
+    expect(result.deactivated).toBe(0);
+    expect(result.matches).toEqual([{ openId: "ou_s_liu", name: "老刘", offlineKey: offline.openId }]);
+    const byId = async (openId: string) => db.models.Member.findOne({ branchId: B, openId }).lean<Member>();
+    expect((await byId("ou_s_new"))!.status).toBe("unconfirmed");
+    expect((await byId("ou_s_old"))!.status).toBe("probationary");
+    expect((await byId("ou_s_sec"))!.status).toBe("full");
+    expect(await byId("ou_s_liu")).toBeNull(); // never linked silently
+    expect((await byId(offline.openId))!.active).toBe(true);
+    expect((await unconfirmedMembers(db.models, B)).map((m) => m.openId)).toEqual(["ou_s_new"]);
+
+    // Again: same answer, nothing new.
+    const again = await syncMembers(db.models, B, chat, NOW);
+    expect(again.added).toBe(0);
+    expect(again.matches).toHaveLength(1);
+
+    expect(await linkOffline(db.models, B, result.matches[0]!)).toBe(true);
+    expect(await linkOffline(db.models, B, result.matches[0]!)).toBe(false);
+    const linked = (await byId("ou_s_liu"))!;
+    expect(linked).toMatchObject({ onFeishu: true, status: "probationary", active: true });
+    expect(linked.statusHistory.map((h) => h.status)).toEqual(["full", "probationary"]);
+    expect(await byId(offline.openId)).toBeNull();
+    expect((await syncMembers(db.models, B, chat, NOW)).matches).toEqual([]);
+  });
+
+  it("a match the secretary declines joins as 待确认", async () => {
+    const B2 = "B_sync2";
+    await addOfflineMember(db.models, fixedClock(NOW), { branchId: B2, name: "王芳", by: "ou_x" });
+    const { matches } = await syncMembers(db.models, B2, [{ openId: "ou_wf", name: "王芳" }], NOW);
+    expect(matches).toHaveLength(1);
+    await addUnconfirmed(db.models, B2, matches[0]!);
+    expect((await unconfirmedMembers(db.models, B2)).map((m) => m.openId)).toEqual(["ou_wf"]);
+    expect((await syncMembers(db.models, B2, [{ openId: "ou_wf", name: "王芳" }], NOW)).matches).toEqual([]);
   });
 });
