@@ -2,6 +2,7 @@ import { meetingActions } from "./meeting.js";
 import { studyActions } from "./study.js";
 import { duesActions } from "./dues.js";
 import { organisationActions } from "./organisation.js";
+import { rosterActions } from "./roster.js";
 import type { ActionDef } from "./types.js";
 
 /** The card action registry, keyed by the `action` field of a button's callback value. */
@@ -10,4 +11,5 @@ export const cardActions: ActionDef<never>[] = [
   ...studyActions,
   ...duesActions,
   ...organisationActions,
+  ...rosterActions,
 ];
