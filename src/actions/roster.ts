@@ -65,8 +65,9 @@ const confirm = action({
       });
       if (changed) done.push(member.name || openId);
     }
+    // The card may be in the group: it names who was confirmed, never the statuses given.
     const summary =
-      done.length > 0 ? `已确认 ${done.length} 人：${done.join("；")}` : "没有选择身份，未作更改。";
+      done.length > 0 ? `已确认 ${done.length} 人的身份：${done.join("、")}。` : "没有选择身份，未作更改。";
     return {
       toast: { type: done.length > 0 ? "success" : "info", content: summary.slice(0, 60) },
       card: {
