@@ -31,12 +31,16 @@ async function secretaryBranchOf(deps: AppDeps, branchId: string, operator: stri
   return branch;
 }
 
-const matchSchema = z.object({
-  openId: z.string().min(1).max(100),
-  name: z.string().max(200),
-  offlineKey: z.string().regex(/^offline_[0-9a-f]{1,40}$/, "卡片数据有误"),
-});
-const matchesSchema = z.array(matchSchema).max(50).default([]);
+const pairSchema = z
+  .tuple([z.string().min(1).max(100), z.string().regex(/^offline_[0-9a-f]{1,40}$/, "卡片数据有误")])
+  .transform(([openId, offlineKey]) => ({ openId, offlineKey }));
+const pairsSchema = z.array(pairSchema).max(50).default([]);
+
+/** The name match a button is about, with the offline entry's name (the chat member's too); null if gone. */
+async function matchOf(deps: AppDeps, branchId: string, pair: { openId: string; offlineKey: string }) {
+  const offline = await findMember(deps.models, branchId, pair.offlineKey);
+  return offline ? { ...pair, name: offline.name } : null;
+}
 
 const confirm = action({
   name: ROSTER_ACTIONS.confirm,
@@ -44,7 +48,7 @@ const confirm = action({
     .object({
       branchId: branchIdSchema,
       openIds: z.array(z.string().min(1).max(100)).max(50),
-      matches: matchesSchema,
+      pairs: pairsSchema,
     })
     .catchall(z.unknown()),
   async run({ deps, action: click }, input) {
@@ -72,7 +76,7 @@ const confirm = action({
       toast: { type: done.length > 0 ? "success" : "info", content: summary.slice(0, 60) },
       card: {
         type: "raw",
-        data: (await syncCardNow(deps, branch, input.matches, summary, { always: true }))!,
+        data: (await syncCardNow(deps, branch, input.pairs, summary, { always: true }))!,
       },
     };
   },
@@ -80,18 +84,19 @@ const confirm = action({
 
 const link = action({
   name: ROSTER_ACTIONS.link,
-  input: z.object({ branchId: branchIdSchema, match: matchSchema, matches: matchesSchema }),
+  input: z.object({ branchId: branchIdSchema, pair: pairSchema, pairs: pairsSchema }),
   async run({ deps, action: click }, input) {
     const branch = await secretaryBranchOf(deps, input.branchId, click.operatorOpenId, REFUSAL);
-    const linked = await linkOffline(deps.models, branch._id, input.match);
+    const match = await matchOf(deps, branch._id, input.pair);
+    const linked = match ? await linkOffline(deps.models, branch._id, match) : false;
     const summary = linked
-      ? `已将群成员 ${input.match.name} 与名册中的同名记录关联，沿用其身份和记录。`
-      : `${input.match.name} 已处理过，未作更改。`;
+      ? `已将群成员 ${match!.name} 与名册中的同名记录关联，沿用其身份和记录。`
+      : "此项已处理过，未作更改。";
     return {
       toast: { type: linked ? "success" : "info", content: linked ? "已关联" : "已处理过" },
       card: {
         type: "raw",
-        data: (await syncCardNow(deps, branch, input.matches, summary, { always: true }))!,
+        data: (await syncCardNow(deps, branch, input.pairs, summary, { always: true }))!,
       },
     };
   },
@@ -99,17 +104,18 @@ const link = action({
 
 const unlink = action({
   name: ROSTER_ACTIONS.unlink,
-  input: z.object({ branchId: branchIdSchema, match: matchSchema, matches: matchesSchema }),
+  input: z.object({ branchId: branchIdSchema, pair: pairSchema, pairs: pairsSchema }),
   async run({ deps, action: click }, input) {
     const branch = await secretaryBranchOf(deps, input.branchId, click.operatorOpenId, REFUSAL);
-    const existing = await findMember(deps.models, branch._id, input.match.openId);
-    if (!existing) await addUnconfirmed(deps.models, branch._id, input.match);
-    const summary = `${input.match.name} 不是名册中的同名者，已列为待确认。`;
+    const match = await matchOf(deps, branch._id, input.pair);
+    const existing = await findMember(deps.models, branch._id, input.pair.openId);
+    if (match && !existing) await addUnconfirmed(deps.models, branch._id, match);
+    const summary = match ? `${match.name} 不是名册中的同名者，已列为待确认。` : "此项已处理过，未作更改。";
     return {
       toast: { type: "success", content: "已列为待确认" },
       card: {
         type: "raw",
-        data: (await syncCardNow(deps, branch, input.matches, summary, { always: true }))!,
+        data: (await syncCardNow(deps, branch, input.pairs, summary, { always: true }))!,
       },
     };
   },

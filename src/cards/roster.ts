@@ -19,9 +19,9 @@ import { formCard, formInput, formRow, formSelect, type FormOption } from "./for
 
 /** `action` values carried by the roster cards' buttons. */
 export const ROSTER_ACTIONS = {
-  confirm: "roster.confirm", // form submit; value: { openIds, matches }, form: { s0, s1, … } statuses
-  link: "roster.link", // value: { match, matches }: the chat member is the offline person
-  unlink: "roster.unlink", // value: { match, matches }: not the same person, joins 待确认
+  confirm: "roster.confirm", // form submit; value: { branchId, openIds, pairs }, form: { s0, s1, … } statuses
+  link: "roster.link", // value: { branchId, pair, pairs }: the chat member is the offline person
+  unlink: "roster.unlink", // value: { branchId, pair, pairs }: not the same person, joins 待确认
   edit: "roster.edit", // form submit; value: { openId }, form: status, since and profile fields
 } as const;
 
@@ -54,12 +54,27 @@ export interface SyncCardData {
   matches: SyncMatch[];
 }
 
-const nameOf = (person: { openId: string; name: string }) => truncate(person.name || person.openId, 30);
+/** A compact status select (options in Chinese only: a sync card holds many of them). */
+function statusPicker(name: string): CardElement {
+  return {
+    tag: "select_static",
+    name,
+    required: false,
+    width: "fill",
+    placeholder: { tag: "plain_text", content: "选择身份" },
+    options: STATUS_OPTIONS.map((o) => ({ text: { tag: "plain_text", content: o.text.zh }, value: o.value })),
+  };
+}
+
+const nameOf = (person: { openId: string; name: string }) => truncate(person.name || person.openId, 20);
 
 /** The secretary's card after a sync: nothing is counted for a 待确认 person until confirmed here. */
 export function syncCard(data: SyncCardData): Card {
   const rows = data.unconfirmed.slice(0, SYNC_CARD_MAX_ROWS);
   const matches = data.matches.slice(0, SYNC_CARD_MAX_MATCHES);
+  // Button values carry the open matches as [open id, offline key] (the name is the offline
+  // entry's), so that a click can redraw the card.
+  const pairs = matches.map((m) => [m.openId, m.offlineKey]);
   const elements: CardElement[] = [markdown(escapeMarkdown(data.summary))];
   if (rows.length > 0) {
     const more = data.unconfirmed.length - rows.length;
@@ -76,11 +91,7 @@ export function syncCard(data: SyncCardData): Card {
         name: "roster_confirm",
         elements: [
           ...rows.map((person, index) =>
-            formRow(
-              i18n(escapeMarkdown(nameOf(person))),
-              false,
-              formSelect(`s${index}`, i18n("选择身份", "Status"), false, STATUS_OPTIONS),
-            ),
+            formRow(i18n(escapeMarkdown(nameOf(person))), false, statusPicker(`s${index}`)),
           ),
           button({
             text: i18n("确认身份", "Confirm"),
@@ -89,7 +100,7 @@ export function syncCard(data: SyncCardData): Card {
               action: ROSTER_ACTIONS.confirm,
               branchId: data.branchId,
               openIds: rows.map((p) => p.openId),
-              matches,
+              pairs,
             },
             formSubmitName: "roster_confirm_submit",
           }),
@@ -98,13 +109,11 @@ export function syncCard(data: SyncCardData): Card {
     );
   }
   for (const match of matches) {
-    const value = { branchId: data.branchId, match, matches };
+    const value = { branchId: data.branchId, pair: [match.openId, match.offlineKey], pairs };
     elements.push(
+      // One language only: these rows repeat, and the card must stay small.
       markdown(
-        i18n(
-          `群成员 **${escapeMarkdown(nameOf(match))}** 与名册中无飞书账号的「${escapeMarkdown(nameOf(match))}」同名，是同一人吗？关联后沿用其身份和记录。`,
-          `Chat member **${escapeMarkdown(nameOf(match))}** has the name of a person on no chat. The same person?`,
-        ),
+        `群成员 **${escapeMarkdown(nameOf(match))}** 与名册中无飞书账号者同名，是同一人吗？关联后沿用其身份和记录。`,
       ),
       columnRow([
         button({

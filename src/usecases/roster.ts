@@ -6,6 +6,9 @@ import type { AppDeps } from "../deps.js";
 import { findMember, unconfirmedMembers } from "../domain/branches.js";
 import { formatDay } from "../domain/roster.js";
 
+/** A name match as a card carries it: the chat member's open id and the offline entry's key. */
+export type MatchPair = Pick<SyncMatch, "openId" | "offlineKey">;
+
 /**
  * The sync card as it stands now: who is still 待确认, and the name matches not yet answered.
  * Null when nobody waits, unless `always` (a clicked card is always redrawn).
@@ -13,7 +16,7 @@ import { formatDay } from "../domain/roster.js";
 export async function syncCardNow(
   deps: AppDeps,
   branch: Branch,
-  matches: SyncMatch[],
+  matches: MatchPair[],
   summary: string,
   { always = false }: { always?: boolean } = {},
 ): Promise<Card | null> {
@@ -24,7 +27,8 @@ export async function syncCardNow(
       findMember(deps.models, branch._id, match.openId),
       findMember(deps.models, branch._id, match.offlineKey),
     ]);
-    if (!chatMember && offline?.active && offline.onFeishu === false) open.push(match);
+    if (!chatMember && offline?.active && offline.onFeishu === false)
+      open.push({ ...match, name: offline.name });
   }
   if (!always && unconfirmed.length === 0 && open.length === 0) return null;
   return syncCard({

@@ -85,9 +85,7 @@ describe("the roster (党员名册)", () => {
     expect((await byName("老刘")).active).toBe(true); // people on no chat are never made inactive
     const { confirm, links, unlinks } = syncButtons();
     expect(confirm!.openIds.sort()).toEqual([LI.openId, ZHANG.openId].sort());
-    expect(links.map((v) => (v.match as { openId: string }).openId).sort()).toEqual(
-      [FANG.openId, LIU.openId].sort(),
-    );
+    expect(links.map((v) => (v.pair as string[])[0]).sort()).toEqual([FANG.openId, LIU.openId].sort());
 
     // Only a secretary may confirm: a member's click changes nothing.
     const formValue = Object.fromEntries(
@@ -125,7 +123,7 @@ describe("the roster (党员名册)", () => {
     expect((await member(LI.openId))!.statusHistory).toHaveLength(1);
 
     // 老刘 is the same person: the offline entry takes the open id, status and history kept.
-    const link = links.find((v) => (v.match as { openId: string }).openId === LIU.openId)!;
+    const link = links.find((v) => (v.pair as string[])[0] === LIU.openId)!;
     const linked = await h.t.click({ operator: SEC.openId, value: link, messageId: "om_sync", chatId: CHAT });
     expect(linked.body.toast.type).toBe("success");
     const liu = (await member(LIU.openId))!;
@@ -134,7 +132,7 @@ describe("the roster (党员名册)", () => {
     expect(await member(offline.openId)).toBeNull();
 
     // 王芳 in the chat is not the 王芳 on no chat: she joins as 待确认.
-    const unlink = unlinks.find((v) => (v.match as { openId: string }).openId === FANG.openId)!;
+    const unlink = unlinks.find((v) => (v.pair as string[])[0] === FANG.openId)!;
     const declined = await h.t.click({
       operator: SEC.openId,
       value: unlink,
