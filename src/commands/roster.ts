@@ -1,75 +1,26 @@
 import { z } from "zod";
 import { editMemberCard } from "../cards/roster.js";
 import type { Member } from "../db/models/member.js";
-import { findMember } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import {
   addOfflineMember,
   changeStatus,
   currentExemption,
   EXEMPTION_ZH,
-  endExemption,
   formatDay,
   maskPhone,
-  memberByName,
   memberNameSchema,
   parseDay,
   parseStatus,
-  setExemption,
   type ExemptionKind,
 } from "../domain/roster.js";
 import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 import { editCardData } from "../usecases/roster.js";
 import { ROLE_NAMES } from "../usecases/organisation.js";
-import { commandInput, option, type ParsedInput } from "./args.js";
-import { subcommand, type CommandContext } from "./types.js";
-
-/** Who a roster command is about: someone @-mentioned, or a name (people on no chat have no @). */
-type Target = { openId: string; name: string } | { byName: string };
-
-const STATUS_LIST =
-  "正式党员/正式、预备党员/预备、发展对象、入党积极分子/积极分子、入党申请人/申请人、群众/其他";
-const isDay = (word: string) => /^\d{4}-\d{1,2}-\d{1,2}$/.test(word);
-
-/** Splits off the target: the first mention, else the first word as a name. */
-function targetOf(input: ParsedInput): { target: Target | null; words: string[] } {
-  if (input.mentions.length > 0) return { target: input.mentions[0]!, words: [...input.positional] };
-  const [name, ...words] = input.positional;
-  return { target: name ? { byName: name } : null, words };
-}
-
-async function resolve(ctx: CommandContext, target: Target): Promise<Member> {
-  const branchId = ctx.branch!._id;
-  if ("byName" in target) return memberByName(ctx.deps.models, branchId, target.byName);
-  const member = await findMember(ctx.deps.models, branchId, target.openId);
-  if (!member?.active)
-    throw new UserError(`${target.name || "此人"} 不是本支部的在册党员，请先 /党员 同步。`);
-  return member;
-}
-
-const display = (member: Member) => member.name || member.openId;
-
-/** `至 2026-12-31` or `至2026-12-31` among the words: the day (inclusive) and the other words. */
-function untilOf(words: string[], timeZone: string): { until: Date | null; rest: string[]; bad: boolean } {
-  const rest: string[] = [];
-  let until: Date | null = null;
-  let bad = false;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    const day = word === "至" || word === "到" ? words[++i] : /^[至到]/.test(word) ? word.slice(1) : null;
-    if (day === null) {
-      rest.push(word);
-      continue;
-    }
-    const parsed = day ? parseDay(day, timeZone) : null;
-    if (!parsed) bad = true;
-    // Inclusive: the period ends when the next day begins.
-    else until = new Date(parsed.getTime() + 86_400_000);
-  }
-  return { until, rest, bad };
-}
-
-const targetIssue = "请 @ 一位党员，或写无飞书账号者的姓名";
+import { commandInput, option } from "./args.js";
+import { display, isDay, resolve, STATUS_LIST, targetIssue, targetOf } from "./rosterArgs.js";
+import { exemptionCommand } from "./rosterPeriods.js";
+import { subcommand } from "./types.js";
 
 const statusCommand = subcommand({
   name: "status",
@@ -228,78 +179,6 @@ const addCommand = subcommand({
     );
   },
 });
-
-function exemptionCommand(kind: ExemptionKind) {
-  const zh = EXEMPTION_ZH[kind];
-  const away = kind === "away";
-  return subcommand({
-    name: away ? "away" : "exempt",
-    aliases: [zh],
-    usage: away
-      ? [
-          "/党员 外出 @某人|姓名 <去向> [至 YYYY-MM-DD] [原因]",
-          "/党员 外出 @某人|姓名 结束",
-          "/members away @someone <where> [至 date]",
-        ]
-      : [
-          "/党员 免于要求 @某人|姓名 [至 YYYY-MM-DD] [原因]",
-          "/党员 免于要求 @某人|姓名 结束",
-          "/members exempt @someone [至 date] [reason]",
-        ],
-    summary: away
-      ? "登记外出/流动党员（书记）：期间不计入应到、学习范围和学时要求，参加仍记为自愿参加"
-      : "登记免于要求（年老体弱、长期患病，书记）：期间不计入应到、学习范围和学时要求",
-    permission: "secretary",
-    needsBranch: true,
-    chat: "any",
-    args: commandInput.transform((input, ctx) => {
-      const { target, words } = targetOf(input);
-      if (!target) {
-        ctx.addIssue({ code: "custom", message: targetIssue });
-        return z.NEVER;
-      }
-      if (words.length === 1 && (words[0] === "结束" || words[0] === "end"))
-        return { target, end: true as const };
-      const parsed = untilOf(words, "UTC");
-      if (parsed.bad) ctx.addIssue({ code: "custom", message: "结束日期写作 至 YYYY-MM-DD" });
-      const where = away ? (parsed.rest.shift() ?? "") : "";
-      if (away && !where) ctx.addIssue({ code: "custom", message: "请写去向（如 深圳）" });
-      return {
-        target,
-        end: false as const,
-        words,
-        where: where.slice(0, 50),
-        reason: parsed.rest.join(" ").slice(0, 200),
-      };
-    }),
-    async run(ctx, args) {
-      const member = await resolve(ctx, args.target);
-      const base = { branchId: ctx.branch!._id, openId: member.openId, kind };
-      if (args.end) {
-        const { ended } = await endExemption(ctx.deps.models, ctx.deps.clock, base);
-        await ctx.replyText(
-          ended ? `已结束 ${display(member)} 的${zh}。` : `${display(member)} 当前没有${zh}。`,
-        );
-        return;
-      }
-      const { until } = untilOf(args.words, ctx.deps.config.TZ);
-      const { created } = await setExemption(ctx.deps.models, ctx.deps.clock, {
-        ...base,
-        until,
-        where: away ? args.where : undefined,
-        reason: args.reason || undefined,
-        by: ctx.message.senderOpenId,
-      });
-      const untilText = until
-        ? `至 ${formatDay(new Date(until.getTime() - 1), ctx.deps.config.TZ)}`
-        : "至解除为止";
-      await ctx.replyText(
-        `已${created ? "登记" : "更新"} ${display(member)} ${zh}${away ? `（${args.where}）` : ""}，${untilText}。` +
-          `期间不计入应到、学习范围和学时要求；参加活动仍记为自愿参加。结束请发 /党员 ${zh} ${display(member)} 结束。`,
-      );
-    },
-  });
-}
 
 const editCommand = subcommand({
   name: "edit",
