@@ -3,6 +3,7 @@ import { studyActions } from "./study.js";
 import { duesActions } from "./dues.js";
 import { organisationActions } from "./organisation.js";
 import { rosterImportActions } from "./rosterImport.js";
+import { rosterActions } from "./roster.js";
 import type { ActionDef } from "./types.js";
 
 /** The card action registry, keyed by the `action` field of a button's callback value. */
@@ -12,4 +13,5 @@ export const cardActions: ActionDef<never>[] = [
   ...duesActions,
   ...organisationActions,
   ...rosterImportActions,
+  ...rosterActions,
 ];

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { MEMBER_ROLES, type MemberRole } from "../db/models/member.js";
 import { ROLE_NAMES, sendRoleOffer } from "../usecases/organisation.js";
 import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
+import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
+import { syncCardNow } from "../usecases/roster.js";
+import { rosterSubcommands } from "./roster.js";
 import { commandInput, noArguments } from "./args.js";
 import { contactSubcommand } from "./contacts.js";
 import { subcommand, type CommandFamily } from "./types.js";
@@ -34,10 +37,27 @@ export const membersCommands: CommandFamily = {
       args: noArguments,
       async run(ctx) {
         const members = await listMembers(ctx.deps.models, ctx.branch!._id);
-        const lines = members.map(
-          (m) => `${m.name || m.openId}　${ROLE_NAMES[m.role].zh}${m.partyGroup ? `　${m.partyGroup}` : ""}`,
-        );
-        await ctx.replyText(`「${ctx.branch!.name}」在册党员 ${members.length} 人：\n${lines.join("\n")}`);
+        const line = (m: (typeof members)[number]) =>
+          `${m.name || m.openId}　${ROLE_NAMES[m.role].zh}　${STATUS_ZH[statusOf(m)]}` +
+          `${m.partyGroup ? `　${m.partyGroup}` : ""}${m.onFeishu === false ? "　无飞书账号" : ""}`;
+        const waiting = members.filter((m) => statusOf(m) === "unconfirmed");
+        const party = members.filter((m) => ["full", "probationary"].includes(statusOf(m))).length;
+        const head = `「${ctx.branch!.name}」在册党员 ${members.length} 人（其中正式、预备党员 ${party} 人）：`;
+        // The secretary sees who still waits for a status first.
+        const secretary = ctx.member?.role === "secretary";
+        const lines = secretary
+          ? [
+              ...(waiting.length > 0
+                ? [
+                    `待确认 ${waiting.length} 人（不计入任何统计，请用 /党员 身份 @某人 <身份> 确认）：`,
+                    ...waiting.map(line),
+                    "——",
+                  ]
+                : []),
+              ...members.filter((m) => statusOf(m) !== "unconfirmed").map(line),
+            ]
+          : members.map(line);
+        await ctx.replyText(`${head}\n${lines.join("\n")}`);
       },
     }),
     subcommand({
@@ -53,12 +73,16 @@ export const membersCommands: CommandFamily = {
         const chatMembers = await ctx.deps.lark.listChatMembers(ctx.message.chatId);
         const result = await syncMembers(ctx.deps.models, ctx.branch!._id, chatMembers, ctx.deps.clock.now());
         const kept = result.keptSecretaries.map((m) => m.name || m.openId).join("、");
-        await ctx.replyText(
+        const summary =
           `名册已同步：在册 ${result.total} 人，新增 ${result.added} 人，离群转为不在册 ${result.deactivated} 人。` +
-            (kept
-              ? `\n书记 ${kept} 已不在本群，但支部至少需要一名书记，暂保留为在册书记：请先用 /角色 @某人 书记 任命新书记（本人确认后生效），再同步。`
-              : ""),
-        );
+          (kept
+            ? `\n书记 ${kept} 已不在本群，但支部至少需要一名书记，暂保留为在册书记：请先用 /角色 @某人 书记 任命新书记（本人确认后生效），再同步。`
+            : "");
+        // Anyone waiting (待确认, or a name matching a person on no chat): the one card, which only
+        // a secretary can act on; it shows names only, never the statuses given.
+        const card = await syncCardNow(ctx.deps, ctx.branch!, result.matches, summary);
+        if (card) await ctx.replyCard(card);
+        else await ctx.replyText(summary);
       },
     }),
     subcommand({
@@ -83,6 +107,7 @@ export const membersCommands: CommandFamily = {
     }),
     contactSubcommand,
     ...rosterImportSubcommands,
+    ...rosterSubcommands,
   ],
 };
 

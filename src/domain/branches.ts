@@ -123,16 +123,20 @@ export async function bindBranch(
   return { branch, created: true };
 }
 
-/** Insert-or-update one member; a concurrent insert (11000) is retried as the update. */
+/**
+ * Insert-or-update one member; a concurrent insert (11000) is retried as the update. `onInsert`
+ * is written only when the document is new (a sync gives new people the status 待确认).
+ */
 async function upsertMember(
   models: Models,
   branchId: string,
   person: { openId: string; name: string },
   set: Partial<{ role: MemberRole; active: boolean }> = {},
+  onInsert: Partial<Pick<Member, "status">> = {},
 ): Promise<void> {
   const update = {
     $set: { name: person.name, active: true, leftAt: null, ...set },
-    $setOnInsert: set.role ? {} : { role: "member" },
+    $setOnInsert: { ...(set.role ? {} : { role: "member" }), ...onInsert },
   };
   try {
     await models.Member.updateOne({ branchId, openId: person.openId }, update, { upsert: true });
@@ -142,9 +146,20 @@ async function upsertMember(
   }
 }
 
+/** A chat member whose name is that of a person on no chat: the same person, if the secretary says so. */
+export interface NameMatch {
+  openId: string;
+  name: string;
+  offlineKey: string;
+}
+
 /**
- * Makes the roster match the chat: everyone in it is an active member (roles kept), everyone
- * who left becomes inactive with their history kept. Safe to run any number of times.
+ * Makes the roster match the chat: everyone in it is an active member (roles and statuses kept),
+ * everyone who left becomes inactive with their history kept. New people arrive as 待确认
+ * (`unconfirmed`, counted nowhere) until a secretary gives each a status. A new person whose name
+ * is that of an active person on no chat is not added (`matches`): the secretary confirms whether
+ * they are the same person (linkOffline) or not (addUnconfirmed); nothing is linked silently.
+ * People on no chat are never made inactive by a sync. Safe to run any number of times.
  * A branch always keeps an active secretary: when every active secretary has left the chat,
  * they stay active secretaries (`keptSecretaries`) until a new one is appointed and accepts.
  */
@@ -153,15 +168,31 @@ export async function syncMembers(
   branchId: string,
   chatMembers: { openId: string; name: string }[],
   now: Date,
-): Promise<{ total: number; added: number; deactivated: number; keptSecretaries: Member[] }> {
-  const before = await models.Member.find({ branchId }, { openId: 1, active: 1, role: 1, name: 1 }).lean<
-    Member[]
-  >();
+): Promise<{
+  total: number;
+  added: number;
+  deactivated: number;
+  keptSecretaries: Member[];
+  matches: NameMatch[];
+}> {
+  const before = await models.Member.find(
+    { branchId },
+    { openId: 1, active: 1, role: 1, name: 1, onFeishu: 1 },
+  ).lean<Member[]>();
   const known = new Map(before.map((m) => [m.openId, m.active]));
+  const offlineByName = new Map(
+    before.filter((m) => m.active && m.onFeishu === false && m.name).map((m) => [m.name, m.openId]),
+  );
   let added = 0;
+  const matches: NameMatch[] = [];
   for (const person of chatMembers) {
+    const offlineKey = known.has(person.openId) ? undefined : offlineByName.get(person.name);
+    if (offlineKey) {
+      matches.push({ openId: person.openId, name: person.name, offlineKey });
+      continue;
+    }
     if (known.get(person.openId) !== true) added++;
-    await upsertMember(models, branchId, person);
+    await upsertMember(models, branchId, person, {}, { status: "unconfirmed" });
   }
   const present = new Set(chatMembers.map((m) => m.openId));
   const secretaries = before.filter((m) => m.active && m.role === "secretary");
@@ -169,10 +200,59 @@ export async function syncMembers(
     ? []
     : secretaries.filter((m) => !present.has(m.openId));
   const left = await models.Member.updateMany(
-    { branchId, active: true, openId: trusted({ $nin: [...present, ...kept.map((m) => m.openId)] }) },
+    {
+      branchId,
+      active: true,
+      onFeishu: trusted({ $ne: false }),
+      openId: trusted({ $nin: [...present, ...kept.map((m) => m.openId)] }),
+    },
     { $set: { active: false, leftAt: now, pendingRole: null } },
   );
-  return { total: chatMembers.length, added, deactivated: left.modifiedCount, keptSecretaries: kept };
+  return {
+    total: chatMembers.length,
+    added,
+    deactivated: left.modifiedCount,
+    keptSecretaries: kept,
+    matches,
+  };
+}
+
+/** The secretary said a name match is not the same person: they join as 待确认. */
+export async function addUnconfirmed(
+  models: Models,
+  branchId: string,
+  person: { openId: string; name: string },
+): Promise<void> {
+  await upsertMember(models, branchId, person, {}, { status: "unconfirmed" });
+}
+
+/**
+ * The secretary confirmed that a chat member is the person on no chat of the same name: the
+ * offline entry takes the open id (onFeishu true), keeping its status, history and record. A 待确认
+ * entry the chat member may have got meanwhile is dropped. False if the entry is gone or linked.
+ */
+export async function linkOffline(
+  models: Models,
+  branchId: string,
+  match: { openId: string; name: string; offlineKey: string },
+): Promise<boolean> {
+  const existing = await findMember(models, branchId, match.openId);
+  if (existing && existing.status !== "unconfirmed") return false;
+  const offline = await findMember(models, branchId, match.offlineKey);
+  if (!offline?.active || offline.onFeishu !== false) return false;
+  if (existing) await models.Member.deleteOne({ branchId, openId: match.openId, status: "unconfirmed" });
+  const result = await models.Member.updateOne(
+    { branchId, openId: match.offlineKey, onFeishu: false },
+    { $set: { openId: match.openId, onFeishu: true, name: match.name } },
+  );
+  return result.modifiedCount === 1;
+}
+
+/** Active members still 待确认 (found by a sync, no status given yet). */
+export async function unconfirmedMembers(models: Models, branchId: string): Promise<Member[]> {
+  return models.Member.find({ branchId, active: true, status: "unconfirmed" })
+    .sort({ name: 1 })
+    .lean<Member[]>();
 }
 
 export async function listMembers(models: Models, branchId: string): Promise<Member[]> {

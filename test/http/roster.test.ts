@@ -22,6 +22,13 @@ const newChat = () => `oc_roster_${++chatSeq}`;
 
 const lastReply = () => h.lark.replyTexts().at(-1) ?? "";
 
+/** The summary line of the sync card the last reply carries (it fails when the reply is no card). */
+function syncCardSummary(): string {
+  const body = JSON.parse(lastReply()) as { header: unknown; body: { elements: { content?: string }[] } };
+  expect(JSON.stringify(body.header)).toContain("待确认");
+  return body.body.elements[0]!.content ?? "";
+}
+
 async function branchOf(chatId: string) {
   return h.t.db.models.Branch.findOne({ chatId }).lean();
 }
@@ -179,7 +186,8 @@ describe("/members sync", () => {
       ])
       .expectReply();
     await h.t.say({ text: "/members sync", sender: SEC.openId, chatId });
-    expect(lastReply()).toBe("名册已同步：在册 5 人，新增 4 人，离群转为不在册 0 人。");
+    // New people wait for a status (待确认): the reply is the secretary's card, with the summary.
+    expect(syncCardSummary()).toBe("名册已同步：在册 5 人，新增 4 人，离群转为不在册 0 人。");
     const first = await rosterOf(chatId);
     expect(first).toEqual(
       [SEC, ZHANG, LI, ZHAO, QIAN]
@@ -202,7 +210,7 @@ describe("/members sync", () => {
       ])
       .expectReply();
     await h.t.say({ text: "/members sync", sender: SEC.openId, chatId });
-    expect(lastReply()).toBe("名册已同步：在册 5 人，新增 0 人，离群转为不在册 0 人。");
+    expect(syncCardSummary()).toBe("名册已同步：在册 5 人，新增 0 人，离群转为不在册 0 人。");
     expect(await rosterOf(chatId)).toEqual(first);
 
     // 李四 left the chat: inactive, with the record kept.
@@ -213,7 +221,7 @@ describe("/members sync", () => {
       ])
       .expectReply();
     await h.t.say({ text: "/党员 同步", sender: SEC.openId, chatId });
-    expect(lastReply()).toBe("名册已同步：在册 4 人，新增 0 人，离群转为不在册 1 人。");
+    expect(syncCardSummary()).toBe("名册已同步：在册 4 人，新增 0 人，离群转为不在册 1 人。");
     expect(await memberOf(chatId, LI)).toEqual({
       openId: LI.openId,
       name: "李四",
@@ -239,7 +247,7 @@ describe("/members sync", () => {
       ])
       .expectReply();
     await h.t.say({ text: "/members sync", sender: SEC.openId, chatId });
-    expect(lastReply()).toBe("名册已同步：在册 5 人，新增 1 人，离群转为不在册 0 人。");
+    expect(syncCardSummary()).toBe("名册已同步：在册 5 人，新增 1 人，离群转为不在册 0 人。");
     expect(await memberOf(chatId, LI)).toMatchObject({ active: true, leftAt: null });
   });
 
@@ -291,9 +299,10 @@ describe("/members", () => {
     await receiveMessage(h.t, { text: "/党员", sender: ZHANG.openId, chatId });
     const text = lastReply();
     expect(text).toContain("「测试支部」在册党员 3 人");
-    expect(text).toContain("王书记　书记");
-    expect(text).toContain("张三　党员　第一党小组");
-    expect(text).toContain("李四　党员");
+    expect(text).toContain("王书记　书记　正式党员");
+    // New people are 待确认 until the secretary gives a status.
+    expect(text).toContain("张三　党员　待确认　第一党小组");
+    expect(text).toContain("李四　党员　待确认");
   });
 
   it("is refused to someone who is not on the roster", async () => {
