@@ -1,3 +1,4 @@
+import { changeStatus } from "../../src/domain/roster.js";
 import type { TestBot } from "./testBot.js";
 
 /** The callback values of the buttons of a sent card (by its request body). */
@@ -40,4 +41,24 @@ export async function acceptRoleOffer(
   });
   await t.bot.inbox.idle();
   return answer;
+}
+
+/**
+ * The secretary's confirmation of everyone a sync brought in as 待确认, as 正式党员 (what the
+ * sync card's 确认 does, through the same domain call): for stories whose subject is not the
+ * roster itself.
+ */
+export async function confirmSyncedAsFull(t: TestBot, chatId: string): Promise<void> {
+  const branch = await t.db.models.Branch.findOne({ chatId }).lean();
+  if (!branch) throw new Error(`no branch bound to ${chatId}`);
+  const waiting = await t.db.models.Member.find({ branchId: branch._id, status: "unconfirmed" }).lean();
+  for (const member of waiting) {
+    await changeStatus(t.db.models, t.clock, {
+      branchId: branch._id,
+      openId: member.openId,
+      status: "full",
+      by: branch.createdBy,
+      reason: "测试：同步后确认",
+    });
+  }
 }

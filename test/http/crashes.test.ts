@@ -4,6 +4,7 @@ import type { OutboxItem } from "../../src/db/models/outbox.js";
 import { INBOX_LEASE_MS } from "../../src/inbox.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_crash_branch";
 const SECRETARY = { openId: "ou_sec_c", name: "林书记" };
@@ -24,6 +25,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第七党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, ...MEMBERS]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   t.lark.expectSend(1, [CARD]).expectReply();
   await say(SECRETARY.openId, "/学习 新建 2026-11-30 2 学习党章");
   expect(t.lark.pending()).toEqual([]);

@@ -4,6 +4,7 @@ import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_dues_new_year";
 const SECRETARY = { openId: "ou_sec_ny", name: "周书记" };
@@ -28,6 +29,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第五党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   expect(t.lark.pending()).toEqual([]);
 });
 

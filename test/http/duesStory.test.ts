@@ -4,6 +4,7 @@ import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_dues_branch";
 const SECRETARY = { openId: "ou_sec_d", name: "陈书记" };
@@ -40,6 +41,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第四党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B, C]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   expect(t.lark.pending()).toEqual([]);
 });
 

@@ -3,7 +3,7 @@ import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
 import { contentText } from "../helpers/larkMock.js";
 import { larkUuid } from "../../src/delivery/outbox.js";
-import { acceptRoleOffer } from "../helpers/roles.js";
+import { acceptRoleOffer, confirmSyncedAsFull } from "../helpers/roles.js";
 import { trusted } from "../../src/db/connection.js";
 import { tagged } from "../cards/helpers.js";
 import { seedMembers } from "../helpers/factories.js";
@@ -42,6 +42,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第一党支部");
   t.lark.chatMembers(CHAT, [ROSTER]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   // The role waits for the person's own confirmation: the card by DM, 接受, the secretary told.
   t.lark.expectReply().expectSend();
   await say(SECRETARY.openId, "/角色 @李委员 支委", [COMMITTEE]);

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { contentText } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 /**
  * Personal text (请假事由, 学习心得) never goes to the group: a secretary's /会议 查看 and
@@ -31,6 +32,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第五党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   t.lark.expectSend(1, [MEETING_CARD]).expectReply();
   await say(SECRETARY.openId, "/会议 新建 支部党员大会 2026-11-24 14:30 研究工作");
   t.lark.expectSend(1, [STUDY_CARD]).expectReply();

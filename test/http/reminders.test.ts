@@ -4,6 +4,7 @@ import { createJobs, createScheduler, type Job } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_reminder_branch";
 const SECRETARY = { openId: "ou_sec_r", name: "赵书记" };
@@ -37,6 +38,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第二党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   t.lark.expectSend(1, [CARD]).expectReply();
   // Tuesday 14:30: 28.5 hours ahead.
   await say(SECRETARY.openId, "/会议 新建 主题党日 2026-11-24 14:30 参观红色教育基地");

@@ -6,6 +6,7 @@ import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { LARK_BASE } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_replies_branch";
 const SECRETARY = { openId: "ou_sec_rp", name: "周书记" };
@@ -38,6 +39,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第六党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, B]]).expectReply(2);
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   await say(SECRETARY.openId, "/dues set 孙二 student from=2026-11", { chatType: "p2p" });
   const job = createJobs().find((j) => j.name === "dues-monthly")!;
   t.clock.set("2026-10-31T16:10:00Z");

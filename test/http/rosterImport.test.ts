@@ -7,6 +7,7 @@ import { messageEvent } from "../helpers/larkPayloads.js";
 import { cardButtons } from "../helpers/roles.js";
 import { TEST_TOKEN } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_roster_import";
 const P2P = "oc_p2p_roster_sec";
@@ -106,6 +107,7 @@ beforeAll(async () => {
   await h.t.say({ sender: SEC.openId, chatId: CHAT, text: "/绑定 第七党支部" });
   h.lark.chatMembers(CHAT, [[SEC, ZHANG, LI]]).expectReply();
   await h.t.say({ sender: SEC.openId, chatId: CHAT, text: "/党员 同步" });
+  await confirmSyncedAsFull(h.t, CHAT);
   h.lark.replies.length = 0;
 });
 
@@ -177,6 +179,7 @@ describe("a roster from Excel through signed webhooks", () => {
       profile: { phone: "13800000001", birthMonth: "1990-05" },
     });
     expect(zhang.statusHistory).toMatchObject([
+      { status: "full", reason: "测试：同步后确认" },
       { status: "probationary", by: SEC.openId, reason: "名册导入" },
     ]);
     const offline = roster.filter((m) => !m.onFeishu);

@@ -3,6 +3,7 @@ import { createJobs, createScheduler, type Job } from "../../src/jobs/index.js";
 import { contentText } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_settings_branch";
 const SECRETARY = { openId: "ou_sec_s", name: "周书记" };
@@ -35,6 +36,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第三党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A, AWAY]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   const { Member } = t.db.models;
   await Member.updateOne(
     { openId: A.openId },

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { larkUuid, replyKey } from "../../src/delivery/outbox.js";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
-import { cardButtons } from "../helpers/roles.js";
+import { cardButtons, confirmSyncedAsFull } from "../helpers/roles.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
 
@@ -52,6 +52,7 @@ beforeAll(async () => {
   t.lark.sent.length = 0;
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   // A 支部党员大会 on 10-08 19:00: the secretary and A check in, B is absent; then closed.
   t.lark.expectSend(1, ["om_card_x1"]).expectReply();
   await say(SECRETARY.openId, "/会议 新建 支部党员大会 2026-10-08 19:00 季度党员大会 时长=60");

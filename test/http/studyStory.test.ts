@@ -4,6 +4,7 @@ import { contentText } from "../helpers/larkMock.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
 import { receiveAction, receiveMessage } from "../helpers/receive.js";
+import { confirmSyncedAsFull } from "../helpers/roles.js";
 
 const CHAT = "oc_study_branch";
 const SECRETARY = { openId: "ou_sec_s", name: "周书记" };
@@ -38,6 +39,7 @@ beforeAll(async () => {
   await say(SECRETARY.openId, "/绑定 第三党支部");
   t.lark.chatMembers(CHAT, [[SECRETARY, A, B, C]]).expectReply();
   await say(SECRETARY.openId, "/党员 同步");
+  await confirmSyncedAsFull(t, CHAT);
   expect(t.lark.pending()).toEqual([]);
 });
 
