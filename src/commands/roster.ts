@@ -21,6 +21,7 @@ import { commandInput, option } from "./args.js";
 import { display, isDay, resolve, STATUS_LIST, targetIssue, targetOf } from "./rosterArgs.js";
 import { exemptionCommand } from "./rosterPeriods.js";
 import { subcommand } from "./types.js";
+import { activeRole, allowed } from "../domain/policy.js";
 
 const statusCommand = subcommand({
   name: "status",
@@ -109,6 +110,16 @@ function fullLines(member: Member, at: Date, timeZone: string, showPhone: boolea
   ];
 }
 
+/** Arguments naming exactly one person (@mention or name) and nothing else. */
+const oneTarget = commandInput.transform((input, ctx) => {
+  const { target, words } = targetOf(input);
+  if (!target || words.length > 0) {
+    ctx.addIssue({ code: "custom", message: targetIssue });
+    return z.NEVER;
+  }
+  return { target };
+});
+
 const infoCommand = subcommand({
   name: "info",
   aliases: ["信息"],
@@ -117,24 +128,15 @@ const infoCommand = subcommand({
   permission: "member",
   needsBranch: true,
   chat: "any",
-  args: commandInput.transform((input, ctx) => {
-    const { target, words } = targetOf(input);
-    if (!target || words.length > 0) {
-      ctx.addIssue({ code: "custom", message: targetIssue });
-      return z.NEVER;
-    }
-    return { target };
-  }),
+  args: oneTarget,
   async run(ctx, args) {
     const member = await resolve(ctx, args.target);
     const { TZ } = ctx.deps.config;
     const now = ctx.deps.clock.now();
     const self = member.openId === ctx.message.senderOpenId;
-    const role = ctx.member?.role;
-    const privileged = role === "secretary" || role === "committee" || ctx.isAdmin;
-    if (ctx.message.chatType === "p2p" && (privileged || self)) {
+    if (ctx.message.chatType === "p2p" && (allowed("committee", ctx) || self)) {
       // Personal data: only in a private chat; the phone in full only to the secretary or oneself.
-      const showPhone = role === "secretary" || self;
+      const showPhone = activeRole(ctx.member) === "secretary" || self;
       await ctx.replyText(fullLines(member, now, TZ, showPhone).join("\n"));
       return;
     }
@@ -188,14 +190,7 @@ const editCommand = subcommand({
   permission: "secretary",
   needsBranch: true,
   chat: "any",
-  args: commandInput.transform((input, ctx) => {
-    const { target, words } = targetOf(input);
-    if (!target || words.length > 0) {
-      ctx.addIssue({ code: "custom", message: targetIssue });
-      return z.NEVER;
-    }
-    return { target };
-  }),
+  args: oneTarget,
   async run(ctx, args) {
     const member = await resolve(ctx, args.target);
     if (ctx.message.chatType !== "p2p") {
