@@ -18,6 +18,7 @@ import {
   validateRows,
 } from "../../src/domain/rosterImport.js";
 import { readRosterWorkbook } from "../../src/files/rosterWorkbook.js";
+import { ROSTER_COLUMNS } from "../../src/domain/rosterRows.js";
 
 const MB = 1024 * 1024;
 const EXISTING = 1_000;
@@ -75,20 +76,7 @@ async function withPeak<T>(fn: () => Promise<T>, gc: (() => void) | null) {
   }
 }
 
-const HEADERS = [
-  "姓名",
-  "身份",
-  "党小组",
-  "性别",
-  "民族",
-  "出生年月",
-  "学历",
-  "入党日期",
-  "转正日期",
-  "党内职务",
-  "联系方式",
-  "编号",
-];
+const HEADERS = ROSTER_COLUMNS.map((column) => column.header);
 const name = (i: number) => `党员${String(i).padStart(4, "0")}`;
 
 async function buildFile(): Promise<Buffer> {

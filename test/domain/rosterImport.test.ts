@@ -11,21 +11,9 @@ import {
 import { buildRosterTemplate, readRosterWorkbook } from "../../src/files/rosterWorkbook.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { buildMember } from "../helpers/factories.js";
+import { ROSTER_COLUMNS } from "../../src/domain/rosterRows.js";
 
-const HEADERS = [
-  "姓名",
-  "身份",
-  "党小组",
-  "性别",
-  "民族",
-  "出生年月",
-  "学历",
-  "入党日期",
-  "转正日期",
-  "党内职务",
-  "联系方式",
-  "编号",
-];
+const HEADERS = ROSTER_COLUMNS.map((column) => column.header);
 
 async function workbook(rows: unknown[][], headers: string[] = HEADERS): Promise<Buffer> {
   const book = new ExcelJS.Workbook();

@@ -8,6 +8,7 @@ import { cardButtons } from "../helpers/roles.js";
 import { TEST_TOKEN } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
 import { confirmSyncedAsFull } from "../helpers/roles.js";
+import { ROSTER_COLUMNS } from "../../src/domain/rosterRows.js";
 
 const CHAT = "oc_roster_import";
 const P2P = "oc_p2p_roster_sec";
@@ -16,19 +17,7 @@ const ZHANG = { openId: "ou_ri_zhang", name: "张三" };
 const LI = { openId: "ou_ri_li", name: "李四" };
 const h = useBot("http_roster_import", { now: "2026-11-02T02:00:00Z" });
 
-const HEADERS = [
-  "姓名",
-  "身份",
-  "党小组",
-  "性别",
-  "民族",
-  "出生年月",
-  "学历",
-  "入党日期",
-  "转正日期",
-  "党内职务",
-  "联系方式",
-];
+const HEADERS = ROSTER_COLUMNS.map((column) => column.header);
 
 async function workbook(rows: unknown[][]): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
