@@ -22,6 +22,8 @@ import { noArguments } from "./args.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";
 import { checkinArgs, closeArgs, meetingIdOnly, newMeetingArgs, TYPE_NAMES } from "./meetingArgs.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
+import { pendingMembers } from "../domain/attendance.js";
+import { isOffline } from "../delivery/offlineDigest.js";
 
 const STATUS = { scheduled: "未开始/进行中", cancelled: "已取消", closed: "已结束" } as const;
 
@@ -158,7 +160,15 @@ export const meetingCommands: CommandFamily = {
           description: `会议 ${meeting._id} 手动提醒`,
         });
         if (count === 0) {
-          await ctx.replyText(`会议 ${meeting._id} 的党员都已回复，无需提醒。`);
+          // Nobody to @: everyone answered, or those who did not are on no chat.
+          const offline = (await pendingMembers(ctx.deps.models, meeting, ctx.deps.clock.now())).filter(
+            isOffline,
+          );
+          await ctx.replyText(
+            offline.length === 0
+              ? `会议 ${meeting._id} 的党员都已回复，无需提醒。`
+              : `会议 ${meeting._id} 尚未回复的都是未使用飞书的党员：${offline.map((m) => m.name).join("、")}。请当面联系；到会时可由书记代为签到。`,
+          );
           return;
         }
         ctx.deps.delivery.wake();

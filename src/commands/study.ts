@@ -181,10 +181,14 @@ export const studyCommands: CommandFamily = {
           study,
           `study:${study._id}:remind:manual:${ctx.message.messageId}`,
         );
+        const offline =
+          count.offline > 0 ? `另有 ${count.offline} 位未使用飞书的党员，已发给书记当面提醒。` : "";
         await ctx.replyText(
-          count === 0
+          count.online + count.offline === 0
             ? `学习任务 ${study._id} 的党员都已确认学习。`
-            : `已提醒 ${count} 位尚未学习的党员（群内 @ 并私信）。`,
+            : count.online === 0
+              ? `尚未学习的 ${count.offline} 位都是未使用飞书的党员，已发给书记当面提醒。`
+              : `已提醒 ${count.online} 位尚未学习的党员（群内 @ 并私信）。${offline}`,
         );
       },
     }),

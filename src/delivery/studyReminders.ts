@@ -9,11 +9,15 @@ import { enqueueMessage } from "./outbox.js";
  * One group message mentioning everyone in scope who has not confirmed, and a DM to each of
  * them, all through the outbox under `keyPrefix` (so the same round is never sent twice).
  * People on no chat are neither mentioned nor sent to: the secretaries get one digest naming
- * them instead (`${keyPrefix}:offline:<secretary>`). Returns how many people were reminded.
+ * them instead (`${keyPrefix}:offline:<secretary>`). Returns how many were reminded each way.
  */
-export async function remindStudy(deps: AppDeps, study: StudyTask, keyPrefix: string): Promise<number> {
+export async function remindStudy(
+  deps: AppDeps,
+  study: StudyTask,
+  keyPrefix: string,
+): Promise<{ online: number; offline: number }> {
   const pending = await pendingStudyMembers(deps.models, study, deps.clock.now());
-  if (pending.length === 0) return 0;
+  if (pending.length === 0) return { online: 0, offline: 0 };
   const tz = deps.config.TZ;
   const base = { branchId: study.branchId };
   const online = pending.filter((m) => !isOffline(m));
@@ -52,5 +56,5 @@ export async function remindStudy(deps: AppDeps, study: StudyTask, keyPrefix: st
     lines: offline.map((m) => `${m.name || "（未填姓名）"}：尚未完成学习，截止 ${deadline}`),
   });
   deps.delivery.wake();
-  return pending.length;
+  return { online: online.length, offline: offline.length };
 }

@@ -68,7 +68,8 @@ describe("people on no chat: a digest to the secretaries instead of a DM", () =>
     const study = (await db.models.StudyTask.findById("S7").lean<StudyTask>())!;
     // The path both the job and /学习 提醒 take.
     const run = () => remindStudy(jobDeps(db, clock), study, "study:S7:remind:auto");
-    await run();
+    // The count the /学习 提醒 reply gives: who was @-mentioned and DMed, and who went to the digest.
+    expect(await run()).toEqual({ online: 2, offline: 1 }); // the secretary and ou_online; 老李
     await run();
     const items = await outboxItems(db);
     expect(to(items, "offline_lao")).toEqual([]);
