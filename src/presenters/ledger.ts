@@ -5,10 +5,10 @@ import { MEETING_TYPES } from "../../config/meetings.js";
 import { AUTO_SETTLED, type DueStatus } from "../db/models/dues.js";
 import type { MemberDoc } from "../domain/attendance.js";
 import { DUES_TABLE_SHEET, writeDuesTable } from "./ledger/duesTable.js";
+import { writeMeetings } from "./ledger/meetings.js";
 import { addRow, addSheet, addTotalsRow, fenToYuan, MONEY_FORMAT } from "./ledger/sheet.js";
 import { STUDY_HOURS_SHEET, writeStudyHours } from "./ledger/studyHours.js";
 import { STUDY_SUMMARY_SHEET, studySummary } from "./ledger/studySummary.js";
-import type { MeetingStatus } from "../db/models/meeting.js";
 import type { MemberRole } from "../db/models/member.js";
 import type { Models } from "../db/models/index.js";
 import { branchCompliance } from "../domain/compliance.js";
@@ -65,11 +65,6 @@ export interface LedgerResult {
 
 const ROLE_ZH: Record<MemberRole, string> = { secretary: "书记", committee: "支委", member: "党员" };
 const ROLE_ORDER: Record<MemberRole, number> = { secretary: 0, committee: 1, member: 2 };
-const MEETING_STATUS_ZH: Record<MeetingStatus, string> = {
-  scheduled: "未召开",
-  cancelled: "已取消",
-  closed: "已结束",
-};
 const DUE_STATUS_ZH: Record<DueStatus, string> = { paid: "已缴", pending: "待确认", unpaid: "未缴" };
 const PER_ZH = { month: "每月", quarter: "每季度", year: "每年" } as const;
 export async function buildLedger(models: LedgerModels, options: LedgerExportOptions): Promise<LedgerResult> {
@@ -195,79 +190,14 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
   history.commit();
 
   // 会议: every meeting starting in the period, with its frozen record once closed.
-  const meetingSheet = addSheet(
-    workbook,
-    "会议",
-    [
-      { header: "编号", key: "id", width: 8 },
-      { header: "类型", key: "type", width: 14 },
-      { header: "主题", key: "title", width: 30 },
-      { header: "开始时间", key: "start", width: 18 },
-      { header: "时长(分钟)", key: "duration", width: 11 },
-      { header: "地点", key: "place", width: 18 },
-      { header: "状态", key: "status", width: 8 },
-      { header: "应到", key: "expected", width: 6 },
-      { header: "实到", key: "present", width: 6 },
-      { header: "请假", key: "leave", width: 6 },
-      { header: "缺席", key: "absent", width: 6 },
-      { header: "应到人员", key: "expectedNames", width: 30 },
-      { header: "实到人员", key: "presentNames", width: 30 },
-      { header: "请假人员", key: "leaveNames", width: 20 },
-      { header: "缺席人员", key: "absentNames", width: 20 },
-      { header: "列席人员", key: "observerNames", width: 20 },
-      { header: "自愿参加人员", key: "voluntaryNames", width: 20 },
-      { header: "纪要", key: "minutes", width: 50 },
-    ],
-    titleOf("会议"),
-  );
-  const meetings = models.Meeting.find({
+  rows.会议 = await writeMeetings(workbook, models, {
+    title: titleOf("会议"),
     branchId,
-    startAt: trusted({ $gte: period.start, $lt: period.end }),
-  })
-    .sort({ startAt: 1 })
-    .lean()
-    .cursor();
-  const meetingSum = { closed: 0, cancelled: 0, minutes: 0, expected: 0, present: 0, leave: 0, absent: 0 };
-  for await (const m of meetings) {
-    const record = m.record;
-    if (m.status === "closed") meetingSum.closed++;
-    if (m.status === "cancelled") meetingSum.cancelled++;
-    else meetingSum.minutes += m.durationMin;
-    meetingSum.expected += record?.expected.length ?? 0;
-    meetingSum.present += record?.present.length ?? 0;
-    meetingSum.leave += record?.leave.length ?? 0;
-    meetingSum.absent += record?.absent.length ?? 0;
-    addRow(meetingSheet, {
-      id: m._id,
-      type: MEETING_TYPES.find((t) => t.id === m.type)?.zh ?? m.type,
-      title: m.title,
-      start: local(m.startAt, "yyyy-MM-dd HH:mm"),
-      duration: m.durationMin,
-      place: m.place,
-      status: MEETING_STATUS_ZH[m.status as MeetingStatus] ?? m.status,
-      expected: record ? record.expected.length : null,
-      present: record ? record.present.length : null,
-      leave: record ? record.leave.length : null,
-      absent: record ? record.absent.length : null,
-      expectedNames: namesOf(record?.expected),
-      presentNames: namesOf(record?.present),
-      leaveNames: namesOf(record?.leave),
-      absentNames: namesOf(record?.absent),
-      observerNames: namesOf(record?.observers),
-      voluntaryNames: namesOf(record?.voluntary),
-      minutes: m.minutes,
-    });
-    rows.会议++;
-  }
-  addTotalsRow(meetingSheet, "id", {
-    title: `共 ${rows.会议} 次（已结束 ${meetingSum.closed}，已取消 ${meetingSum.cancelled}）`,
-    duration: meetingSum.minutes,
-    expected: meetingSum.expected,
-    present: meetingSum.present,
-    leave: meetingSum.leave,
-    absent: meetingSum.absent,
+    period,
+    local,
+    namesOf,
+    nameOf,
   });
-  meetingSheet.commit();
 
   // 学习: one row per confirmation of each task whose deadline falls in the period; a task
   // nobody confirmed still gets a row.

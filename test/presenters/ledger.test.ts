@@ -479,3 +479,119 @@ describe("buildLedgerWorkbook", () => {
     expect(empty.worksheets.map((s) => s.rowCount)).toEqual([3, 3, 3, 3, 3, 3, 3, 4, 10]);
   });
 });
+
+describe("the ledger of a branch whose roster changed after a closed quarter", () => {
+  const B3 = "B3";
+  let wb: ExcelJS.Workbook;
+
+  beforeAll(async () => {
+    const m = db.models;
+    await seedMembers(m, [
+      { branchId: B3, openId: "ou_3sec", name: "周书记", role: "secretary" },
+      // Left on 1 May, after the Q1 task's deadline: still counted for it.
+      { branchId: B3, openId: "ou_3left", name: "吴离", active: false, leftAt: local("2026-05-01T09:00:00") },
+      // 免于要求 from 1 January: not counted, neither for the task nor the 学时 target.
+      {
+        branchId: B3,
+        openId: "ou_3ex",
+        name: "郑免",
+        exemptions: [
+          {
+            id: "E1",
+            kind: "exempt",
+            from: local("2026-01-01T00:00:00"),
+            by: "ou_3sec",
+            at: local("2026-01-01T00:00:00"),
+          },
+        ] as never,
+      },
+      // An activist: never in a study's scope.
+      { branchId: B3, openId: "ou_3act", name: "冯积极", status: "activist" },
+    ]);
+    await seedStudies(m, [
+      {
+        _id: "S31",
+        seq: 31,
+        branchId: B3,
+        chatId: "oc_b3",
+        title: "一季度学习",
+        deadline: local("2026-03-31T23:59:59.999"),
+        hours: 2,
+        scope: "branch",
+        status: "closed",
+        createdBy: "ou_3sec",
+        sourceKey: "om_s31",
+      },
+    ]);
+    await m.StudyConfirmation.create({
+      taskId: "S31",
+      branchId: B3,
+      openId: "ou_3sec",
+      confirmedAt: local("2026-03-10T20:00:00"),
+      late: false,
+      hours: 2,
+      year: 2026,
+    });
+    await seedMeetings(m, [
+      {
+        _id: "M31",
+        seq: 31,
+        branchId: B3,
+        chatId: "oc_b3",
+        createdBy: "ou_3sec",
+        type: "lecture",
+        title: "党课",
+        startAt: local("2026-04-10T14:00:00"),
+        durationMin: 100,
+        sourceKey: "om_m31",
+        status: "closed",
+        record: { expected: ["ou_3sec", "ou_3left"], present: ["ou_3sec"], leave: ["ou_3left"], absent: [] },
+      },
+    ]);
+    await m.Attendance.insertMany([
+      { meetingId: "M31", branchId: B3, openId: "ou_3sec", checkedInAt: local("2026-04-10T14:05:00") },
+      {
+        meetingId: "M31",
+        branchId: B3,
+        openId: "ou_3left",
+        response: "leave",
+        reason: "出差",
+        respondedAt: local("2026-04-09T09:00:00"),
+      },
+    ]);
+    const buffer = await buildLedgerWorkbook(db.models, {
+      branchId: B3,
+      period: year,
+      timeZone: TZ,
+      now: MADE,
+    });
+    wb = await load(buffer);
+  });
+
+  it("counts the leaver for the task closed before they left, not the exempt or the activist", () => {
+    expect(records("学习汇总", wb)).toEqual([
+      expect.objectContaining({ 编号: "S31", 应学人数: 2, 已确认: 1, 未确认: 1, 未确认人员: "吴离" }),
+    ]);
+  });
+
+  it("gives the reasons for leave in 会议", () => {
+    expect(records("会议", wb)[0]).toMatchObject({ 编号: "M31", 请假人员: "吴离", 请假事由: "吴离：出差" });
+  });
+
+  it("counts a checked-in 党课 as 集中学习 toward 32 and marks the exempt member", () => {
+    const hours = records("学时", wb);
+    // 100 minutes → 1.5 学时; self-study does not count toward the target.
+    expect(hours[0]).toMatchObject({ 姓名: "吴离", "计入目标(学时)": 0, 备注: "已离开" });
+    expect(hours.find((r) => r.姓名 === "周书记")).toMatchObject({
+      "集中学习(学时)": 1.5,
+      "自学(学时)": 2,
+      "合计(学时)": 3.5,
+      "计入目标(学时)": 1.5,
+      "差额(学时)": 30.5,
+      是否达标: "否",
+    });
+    expect(hours.at(-1)).toMatchObject({ 姓名: "郑免", 是否达标: "—", 备注: "免于要求" });
+    expect(hours.map((r) => r.姓名)).not.toContain("冯积极");
+    expect(totals("学时", wb).合计).toMatchObject({ "集中学习(学时)": 1.5, 是否达标: "未达标 2 人" });
+  });
+});
