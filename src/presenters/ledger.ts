@@ -6,6 +6,7 @@ import { AUTO_SETTLED, type DueStatus } from "../db/models/dues.js";
 import type { MemberDoc } from "../domain/attendance.js";
 import { DUES_TABLE_SHEET, writeDuesTable } from "./ledger/duesTable.js";
 import { writeMeetings } from "./ledger/meetings.js";
+import { writeRoster, writeStatusHistory } from "./ledger/roster.js";
 import { addRow, addSheet, addTotalsRow, fenToYuan, MONEY_FORMAT } from "./ledger/sheet.js";
 import { STUDY_HOURS_SHEET, writeStudyHours } from "./ledger/studyHours.js";
 import { STUDY_SUMMARY_SHEET, studySummary } from "./ledger/studySummary.js";
@@ -14,8 +15,6 @@ import type { Models } from "../db/models/index.js";
 import { branchCompliance } from "../domain/compliance.js";
 import type { Period } from "../domain/period.js";
 import { trusted } from "../db/connection.js";
-import { maskPhone } from "../domain/people.js";
-import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 
 /**
  * The 台账 (ledger) of one branch for one period as an .xlsx workbook: 名册, 身份变更 (each
@@ -63,7 +62,6 @@ export interface LedgerResult {
   rows: Record<LedgerSheet, number>;
 }
 
-const ROLE_ZH: Record<MemberRole, string> = { secretary: "书记", committee: "支委", member: "党员" };
 const ROLE_ORDER: Record<MemberRole, number> = { secretary: 0, committee: 1, member: 2 };
 const DUE_STATUS_ZH: Record<DueStatus, string> = { paid: "已缴", pending: "待确认", unpaid: "未缴" };
 const PER_ZH = { month: "每月", quarter: "每季度", year: "每年" } as const;
@@ -105,89 +103,8 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
       (a.partyGroup ?? "").localeCompare(b.partyGroup ?? "", "zh") ||
       (a.name ?? "").localeCompare(b.name ?? "", "zh"),
   );
-  const roster = addSheet(
-    workbook,
-    "名册",
-    [
-      { header: "姓名", key: "name", width: 14 },
-      { header: "Open ID", key: "openId", width: 38 },
-      { header: "职务", key: "role", width: 8 },
-      { header: "党小组", key: "group", width: 14 },
-      { header: "状态", key: "active", width: 8 },
-      { header: "离开时间", key: "leftAt", width: 18 },
-      { header: "政治面貌", key: "status", width: 12 },
-      { header: "入党日期", key: "joinedAt", width: 12 },
-      { header: "转正日期", key: "fullAt", width: 12 },
-      { header: "性别", key: "gender", width: 6 },
-      { header: "民族", key: "ethnicity", width: 8 },
-      { header: "出生年月", key: "birthMonth", width: 10 },
-      { header: "学历", key: "education", width: 10 },
-      { header: "党内职务", key: "partyPost", width: 12 },
-      { header: "联系方式", key: "phone", width: 14 },
-      { header: "飞书", key: "onFeishu", width: 6 },
-    ],
-    titleOf("名册"),
-  );
-  for (const m of members) {
-    const profile = m.profile ?? {};
-    addRow(roster, {
-      name: m.name,
-      openId: m.openId,
-      role: ROLE_ZH[m.role as MemberRole] ?? m.role,
-      group: m.partyGroup ?? "",
-      active: m.active ? "在册" : "不在册",
-      leftAt: local(m.leftAt, "yyyy-MM-dd HH:mm"),
-      status: STATUS_ZH[statusOf(m)],
-      joinedAt: local(profile.joinedAt, "yyyy-MM-dd"),
-      fullAt: local(profile.fullAt, "yyyy-MM-dd"),
-      gender: profile.gender ?? "",
-      ethnicity: profile.ethnicity ?? "",
-      birthMonth: profile.birthMonth ?? "",
-      education: profile.education ?? "",
-      partyPost: profile.partyPost ?? "",
-      phone: maskPhone(profile.phone),
-      onFeishu: m.onFeishu === false ? "否" : "是",
-    });
-    rows.名册++;
-  }
-  const onRoll = members.filter((m) => m.active).length;
-  addTotalsRow(roster, "name", {
-    openId: `共 ${members.length} 人`,
-    active: `在册 ${onRoll} 人`,
-    leftAt: `不在册 ${members.length - onRoll} 人`,
-  });
-  roster.commit();
-
-  // 身份变更: every status change kept on the roster, oldest first per member.
-  const history = addSheet(
-    workbook,
-    "身份变更",
-    [
-      { header: "姓名", key: "name", width: 14 },
-      { header: "政治面貌", key: "status", width: 12 },
-      { header: "起始日期", key: "since", width: 12 },
-      { header: "原因", key: "reason", width: 30 },
-      { header: "记录人", key: "by", width: 14 },
-      { header: "记录时间", key: "at", width: 18 },
-    ],
-    titleOf("身份变更"),
-  );
-  for (const m of members) {
-    const changes = [...(m.statusHistory ?? [])].sort((a, b) => a.at.getTime() - b.at.getTime());
-    for (const change of changes) {
-      addRow(history, {
-        name: m.name || m.openId,
-        status: STATUS_ZH[statusOf(change)],
-        since: local(change.since, "yyyy-MM-dd"),
-        reason: change.reason ?? "",
-        by: names.get(change.by) ?? change.by,
-        at: local(change.at, "yyyy-MM-dd HH:mm"),
-      });
-      rows.身份变更++;
-    }
-  }
-  addTotalsRow(history, "name", { status: `${rows.身份变更} 条` });
-  history.commit();
+  rows.名册 = writeRoster(workbook, members, titleOf("名册"), local);
+  rows.身份变更 = writeStatusHistory(workbook, members, titleOf("身份变更"), local, names);
 
   // 会议: every meeting starting in the period, with its frozen record once closed.
   rows.会议 = await writeMeetings(workbook, models, {
