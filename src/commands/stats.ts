@@ -123,8 +123,8 @@ export const exportCommands: CommandFamily = {
     subcommand({
       name: "",
       aliases: [],
-      usage: ["/导出 [2026 | 2026-Q4]", "/export [YYYY | YYYY-Qn]"],
-      summary: "导出本支部的 Excel 台账（名册、会议、学习、党费、合规）并发到本会话（书记）",
+      usage: ["/导出 [2026 | 2026-Q4 | 2026-11]", "/export [YYYY | YYYY-Qn | YYYY-MM]"],
+      summary: "导出本支部的 Excel 台账（名册、会议、学习、学时、党费、合规）并发到本会话（书记）",
       permission: "secretary",
       needsBranch: true,
       chat: "any",
@@ -136,6 +136,7 @@ export const exportCommands: CommandFamily = {
           branchId: branch!._id,
           period,
           timeZone: deps.config.TZ,
+          now: deps.clock.now(),
         });
         const fileKey = await deps.lark.uploadFile(
           `台账-${branch!.name}-${period.label}.xlsx`,

@@ -3,18 +3,25 @@ import ExcelJS from "exceljs";
 import { DateTime } from "luxon";
 import { MEETING_TYPES } from "../../config/meetings.js";
 import { AUTO_SETTLED, type DueStatus } from "../db/models/dues.js";
-import type { MeetingStatus } from "../db/models/meeting.js";
+import type { MemberDoc } from "../domain/attendance.js";
+import { DUES_TABLE_SHEET, writeDuesTable } from "./ledger/duesTable.js";
+import { writeMeetings } from "./ledger/meetings.js";
+import { writeRoster, writeStatusHistory } from "./ledger/roster.js";
+import { addRow, addSheet, addTotalsRow, fenToYuan, MONEY_FORMAT } from "./ledger/sheet.js";
+import { STUDY_HOURS_SHEET, writeStudyHours } from "./ledger/studyHours.js";
+import { STUDY_SUMMARY_SHEET, studySummary } from "./ledger/studySummary.js";
 import type { MemberRole } from "../db/models/member.js";
 import type { Models } from "../db/models/index.js";
 import { branchCompliance } from "../domain/compliance.js";
 import type { Period } from "../domain/period.js";
 import { trusted } from "../db/connection.js";
-import { maskPhone } from "../domain/people.js";
-import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 
 /**
  * The 台账 (ledger) of one branch for one period as an .xlsx workbook: 名册, 身份变更 (each
- * member's status history), 会议, 学习, 党费, 合规. The 名册 carries the roster fields (政治面貌,
+ * member's status history), 会议, 学习, 学习汇总 (who did and did not confirm each task), 学时
+ * (per member against the yearly target), 党费, 党费台账 (member × month), 合规. Every sheet
+ * opens with a title row (branch, sheet, period, date made) above its header and ends with
+ * totals rows (ledger/sheet.ts). The 名册 carries the roster fields (政治面貌,
  * 入党日期, 转正日期 …) and the phone MASKED; there is no ID-card number to export.
  * Each sheet is streamed row by row (meetings, study tasks and dues through cursors) into a
  * streaming workbook writer, so only the roster (for names) is held in memory.
@@ -26,64 +33,41 @@ export interface LedgerExportOptions {
   branchId: string;
   period: Period;
   timeZone: string;
+  /** When the workbook is made (the title's 制表日期; 学时 exemptions): now by default. */
+  now?: Date;
 }
 
-export type LedgerModels = Pick<Models, "Member" | "Meeting" | "StudyTask" | "StudyConfirmation" | "Due">;
+export type LedgerModels = Pick<
+  Models,
+  "Branch" | "Member" | "Meeting" | "Attendance" | "StudyTask" | "StudyConfirmation" | "Due"
+>;
 
 /** Sheet names, in workbook order. */
-export const LEDGER_SHEETS = ["名册", "身份变更", "会议", "学习", "党费", "合规"] as const;
+export const LEDGER_SHEETS = [
+  "名册",
+  "身份变更",
+  "会议",
+  "学习",
+  STUDY_SUMMARY_SHEET,
+  STUDY_HOURS_SHEET,
+  "党费",
+  DUES_TABLE_SHEET,
+  "合规",
+] as const;
 export type LedgerSheet = (typeof LEDGER_SHEETS)[number];
 
 export interface LedgerResult {
   buffer: Buffer;
-  /** Data rows per sheet (the header row not counted). */
+  /** Data rows per sheet (title, header and totals rows not counted). */
   rows: Record<LedgerSheet, number>;
 }
 
-const ROLE_ZH: Record<MemberRole, string> = { secretary: "书记", committee: "支委", member: "党员" };
 const ROLE_ORDER: Record<MemberRole, number> = { secretary: 0, committee: 1, member: 2 };
-const MEETING_STATUS_ZH: Record<MeetingStatus, string> = {
-  scheduled: "未召开",
-  cancelled: "已取消",
-  closed: "已结束",
-};
 const DUE_STATUS_ZH: Record<DueStatus, string> = { paid: "已缴", pending: "待确认", unpaid: "未缴" };
 const PER_ZH = { month: "每月", quarter: "每季度", year: "每年" } as const;
-const MONEY_FORMAT = "0.00";
-
-interface Column {
-  header: string;
-  key: string;
-  width: number;
-  numFmt?: string;
-}
-
-type Sheet = ExcelJS.Worksheet;
-
-function addSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: LedgerSheet, columns: Column[]): Sheet {
-  const sheet = workbook.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] });
-  sheet.columns = columns.map((c) => ({
-    header: c.header,
-    key: c.key,
-    width: c.width,
-    ...(c.numFmt ? { style: { numFmt: c.numFmt } } : {}),
-  }));
-  const header = sheet.getRow(1);
-  header.font = { bold: true };
-  header.alignment = { vertical: "middle" };
-  return sheet;
-}
-
-/** Adds a data row and flushes it (a streaming sheet keeps nothing once a row is committed). */
-function addRow(sheet: Sheet, values: Record<string, unknown>): void {
-  sheet.addRow(values).commit();
-}
-
-const fenToYuan = (fen: number | null | undefined): number | null =>
-  typeof fen === "number" ? Math.round(fen) / 100 : null;
-
 export async function buildLedger(models: LedgerModels, options: LedgerExportOptions): Promise<LedgerResult> {
   const { branchId, period, timeZone } = options;
+  const now = options.now ?? new Date();
   const local = (date: Date | null | undefined, format: string): string =>
     date ? DateTime.fromJSDate(date, { zone: timeZone }).toFormat(format) : "";
 
@@ -100,7 +84,11 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     useSharedStrings: false,
   });
   workbook.creator = "zhibu";
-  workbook.created = new Date();
+  workbook.created = now;
+  const branch = await models.Branch.findById(branchId, { name: 1 }).lean();
+  const made = local(now, "yyyy-MM-dd");
+  const titleOf = (sheet: string) =>
+    `${branch?.name ?? branchId} · ${sheet} · ${period.label} · 制表日期 ${made}`;
   const rows = Object.fromEntries(LEDGER_SHEETS.map((s) => [s, 0])) as Record<LedgerSheet, number>;
 
   // 名册: every member the branch has had (the roster is small and its names are needed below).
@@ -115,140 +103,39 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
       (a.partyGroup ?? "").localeCompare(b.partyGroup ?? "", "zh") ||
       (a.name ?? "").localeCompare(b.name ?? "", "zh"),
   );
-  const roster = addSheet(workbook, "名册", [
-    { header: "姓名", key: "name", width: 14 },
-    { header: "Open ID", key: "openId", width: 38 },
-    { header: "职务", key: "role", width: 8 },
-    { header: "党小组", key: "group", width: 14 },
-    { header: "状态", key: "active", width: 8 },
-    { header: "离开时间", key: "leftAt", width: 18 },
-    { header: "政治面貌", key: "status", width: 12 },
-    { header: "入党日期", key: "joinedAt", width: 12 },
-    { header: "转正日期", key: "fullAt", width: 12 },
-    { header: "性别", key: "gender", width: 6 },
-    { header: "民族", key: "ethnicity", width: 8 },
-    { header: "出生年月", key: "birthMonth", width: 10 },
-    { header: "学历", key: "education", width: 10 },
-    { header: "党内职务", key: "partyPost", width: 12 },
-    { header: "联系方式", key: "phone", width: 14 },
-    { header: "飞书", key: "onFeishu", width: 6 },
-  ]);
-  for (const m of members) {
-    const profile = m.profile ?? {};
-    addRow(roster, {
-      name: m.name,
-      openId: m.openId,
-      role: ROLE_ZH[m.role as MemberRole] ?? m.role,
-      group: m.partyGroup ?? "",
-      active: m.active ? "在册" : "不在册",
-      leftAt: local(m.leftAt, "yyyy-MM-dd HH:mm"),
-      status: STATUS_ZH[statusOf(m)],
-      joinedAt: local(profile.joinedAt, "yyyy-MM-dd"),
-      fullAt: local(profile.fullAt, "yyyy-MM-dd"),
-      gender: profile.gender ?? "",
-      ethnicity: profile.ethnicity ?? "",
-      birthMonth: profile.birthMonth ?? "",
-      education: profile.education ?? "",
-      partyPost: profile.partyPost ?? "",
-      phone: maskPhone(profile.phone),
-      onFeishu: m.onFeishu === false ? "否" : "是",
-    });
-    rows.名册++;
-  }
-  roster.commit();
-
-  // 身份变更: every status change kept on the roster, oldest first per member.
-  const history = addSheet(workbook, "身份变更", [
-    { header: "姓名", key: "name", width: 14 },
-    { header: "政治面貌", key: "status", width: 12 },
-    { header: "起始日期", key: "since", width: 12 },
-    { header: "原因", key: "reason", width: 30 },
-    { header: "记录人", key: "by", width: 14 },
-    { header: "记录时间", key: "at", width: 18 },
-  ]);
-  for (const m of members) {
-    const changes = [...(m.statusHistory ?? [])].sort((a, b) => a.at.getTime() - b.at.getTime());
-    for (const change of changes) {
-      addRow(history, {
-        name: m.name || m.openId,
-        status: STATUS_ZH[statusOf(change)],
-        since: local(change.since, "yyyy-MM-dd"),
-        reason: change.reason ?? "",
-        by: names.get(change.by) ?? change.by,
-        at: local(change.at, "yyyy-MM-dd HH:mm"),
-      });
-      rows.身份变更++;
-    }
-  }
-  history.commit();
+  rows.名册 = writeRoster(workbook, members, titleOf("名册"), local);
+  rows.身份变更 = writeStatusHistory(workbook, members, titleOf("身份变更"), local, names);
 
   // 会议: every meeting starting in the period, with its frozen record once closed.
-  const meetingSheet = addSheet(workbook, "会议", [
-    { header: "编号", key: "id", width: 8 },
-    { header: "类型", key: "type", width: 14 },
-    { header: "主题", key: "title", width: 30 },
-    { header: "开始时间", key: "start", width: 18 },
-    { header: "时长(分钟)", key: "duration", width: 11 },
-    { header: "地点", key: "place", width: 18 },
-    { header: "状态", key: "status", width: 8 },
-    { header: "应到", key: "expected", width: 6 },
-    { header: "实到", key: "present", width: 6 },
-    { header: "请假", key: "leave", width: 6 },
-    { header: "缺席", key: "absent", width: 6 },
-    { header: "应到人员", key: "expectedNames", width: 30 },
-    { header: "实到人员", key: "presentNames", width: 30 },
-    { header: "请假人员", key: "leaveNames", width: 20 },
-    { header: "缺席人员", key: "absentNames", width: 20 },
-    { header: "列席人员", key: "observerNames", width: 20 },
-    { header: "自愿参加人员", key: "voluntaryNames", width: 20 },
-    { header: "纪要", key: "minutes", width: 50 },
-  ]);
-  const meetings = models.Meeting.find({
+  rows.会议 = await writeMeetings(workbook, models, {
+    title: titleOf("会议"),
     branchId,
-    startAt: trusted({ $gte: period.start, $lt: period.end }),
-  })
-    .sort({ startAt: 1 })
-    .lean()
-    .cursor();
-  for await (const m of meetings) {
-    const record = m.record;
-    addRow(meetingSheet, {
-      id: m._id,
-      type: MEETING_TYPES.find((t) => t.id === m.type)?.zh ?? m.type,
-      title: m.title,
-      start: local(m.startAt, "yyyy-MM-dd HH:mm"),
-      duration: m.durationMin,
-      place: m.place,
-      status: MEETING_STATUS_ZH[m.status as MeetingStatus] ?? m.status,
-      expected: record ? record.expected.length : null,
-      present: record ? record.present.length : null,
-      leave: record ? record.leave.length : null,
-      absent: record ? record.absent.length : null,
-      expectedNames: namesOf(record?.expected),
-      presentNames: namesOf(record?.present),
-      leaveNames: namesOf(record?.leave),
-      absentNames: namesOf(record?.absent),
-      observerNames: namesOf(record?.observers),
-      voluntaryNames: namesOf(record?.voluntary),
-      minutes: m.minutes,
-    });
-    rows.会议++;
-  }
-  meetingSheet.commit();
+    period,
+    local,
+    namesOf,
+    nameOf,
+  });
 
   // 学习: one row per confirmation of each task whose deadline falls in the period; a task
   // nobody confirmed still gets a row.
-  const studySheet = addSheet(workbook, "学习", [
-    { header: "编号", key: "id", width: 8 },
-    { header: "主题", key: "title", width: 30 },
-    { header: "截止日期", key: "deadline", width: 12 },
-    { header: "学时", key: "hours", width: 6 },
-    { header: "状态", key: "status", width: 8 },
-    { header: "姓名", key: "name", width: 14 },
-    { header: "确认时间", key: "confirmedAt", width: 18 },
-    { header: "逾期", key: "late", width: 6 },
-    { header: "学习心得", key: "reflection", width: 50 },
-  ]);
+  const studySheet = addSheet(
+    workbook,
+    "学习",
+    [
+      { header: "编号", key: "id", width: 8 },
+      { header: "主题", key: "title", width: 30 },
+      { header: "截止日期", key: "deadline", width: 12 },
+      { header: "学时", key: "hours", width: 6 },
+      { header: "状态", key: "status", width: 8 },
+      { header: "姓名", key: "name", width: 14 },
+      { header: "确认时间", key: "confirmedAt", width: 18 },
+      { header: "逾期", key: "late", width: 6 },
+      { header: "学习心得", key: "reflection", width: 50 },
+    ],
+    titleOf("学习"),
+  );
+  const summary = studySummary(members as MemberDoc[], nameOf, (d) => local(d, "yyyy-MM-dd"), now);
+  let studyConfirmed = 0;
   const tasks = models.StudyTask.find({
     branchId,
     deadline: trusted({ $gte: period.start, $lt: period.end }),
@@ -265,6 +152,7 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
       status: task.status === "closed" ? "已结束" : "进行中",
     };
     let confirmed = 0;
+    const confirmedIds = new Set<string>();
     const confirmations = models.StudyConfirmation.find({ taskId: task._id })
       .sort({ confirmedAt: 1 })
       .lean()
@@ -278,32 +166,64 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
         reflection: c.reflection,
       });
       confirmed++;
+      confirmedIds.add(c.openId);
       rows.学习++;
     }
     if (confirmed === 0) {
       addRow(studySheet, { ...base, name: "（无人确认）" });
       rows.学习++;
     }
+    summary.add(task, confirmedIds);
+    studyConfirmed += confirmed;
   }
+  addTotalsRow(studySheet, "id", { title: `${summary.count()} 项`, name: `确认 ${studyConfirmed} 人次` });
   studySheet.commit();
+  rows.学习汇总 = summary.write(workbook, titleOf(STUDY_SUMMARY_SHEET));
+
+  // 学时: each member's hours of the period's year against the yearly target.
+  const year = DateTime.fromJSDate(period.start, { zone: timeZone }).year;
+  rows.学时 = await writeStudyHours(
+    workbook,
+    models,
+    {
+      title: titleOf(STUDY_HOURS_SHEET),
+      branchId,
+      year,
+      yearStart: DateTime.fromObject({ year }, { zone: timeZone }).toJSDate(),
+      at: now,
+      timeZone,
+    },
+    members as MemberDoc[],
+  );
 
   // 党费: what is due and what was paid; amounts in 元 as numbers. Never the income or base.
-  const duesSheet = addSheet(workbook, "党费", [
-    { header: "姓名", key: "name", width: 14 },
-    { header: "月份", key: "month", width: 10 },
-    { header: "应缴金额(元)", key: "amount", width: 13, numFmt: MONEY_FORMAT },
-    { header: "状态", key: "status", width: 8 },
-    { header: "实缴金额(元)", key: "paid", width: 13, numFmt: MONEY_FORMAT },
-    { header: "缴纳日期", key: "paidAt", width: 12 },
-    { header: "备注", key: "note", width: 10 },
-  ]);
+  const duesSheet = addSheet(
+    workbook,
+    "党费",
+    [
+      { header: "姓名", key: "name", width: 14 },
+      { header: "月份", key: "month", width: 10 },
+      { header: "应缴金额(元)", key: "amount", width: 13, numFmt: MONEY_FORMAT },
+      { header: "状态", key: "status", width: 8 },
+      { header: "实缴金额(元)", key: "paid", width: 13, numFmt: MONEY_FORMAT },
+      { header: "缴纳日期", key: "paidAt", width: 12 },
+      { header: "备注", key: "note", width: 10 },
+    ],
+    titleOf("党费"),
+  );
   const firstMonth = period.months[0] ?? "";
   const lastMonth = period.months[period.months.length - 1] ?? "";
   const dues = models.Due.find({ branchId, month: trusted({ $gte: firstMonth, $lte: lastMonth }) })
     .sort({ month: 1, openId: 1 })
     .lean()
     .cursor();
+  const periodDues: Parameters<typeof writeDuesTable>[3][number][] = [];
+  let dueFen = 0;
+  let paidFen = 0;
   for await (const due of dues) {
+    periodDues.push(due);
+    dueFen += due.amountFen;
+    if (due.status === "paid") paidFen += due.paidFen ?? due.amountFen;
     addRow(duesSheet, {
       name: nameOf(due.openId),
       month: due.month,
@@ -315,16 +235,30 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     });
     rows.党费++;
   }
+  addTotalsRow(duesSheet, "name", { amount: fenToYuan(dueFen), paid: fenToYuan(paidFen) });
   duesSheet.commit();
+  rows.党费台账 = writeDuesTable(
+    workbook,
+    titleOf(DUES_TABLE_SHEET),
+    period.months,
+    periodDues,
+    nameOf,
+    (d) => local(d, "yyyy-MM-dd"),
+  );
 
   // 合规: per meeting type, closed meetings held against the rules (branchCompliance, as elsewhere).
-  const complianceSheet = addSheet(workbook, "合规", [
-    { header: "会议类型", key: "type", width: 14 },
-    { header: "要求", key: "rule", width: 12 },
-    { header: "应开次数", key: "required", width: 10 },
-    { header: "已开次数", key: "held", width: 10 },
-    { header: "是否达标", key: "met", width: 10 },
-  ]);
+  const complianceSheet = addSheet(
+    workbook,
+    "合规",
+    [
+      { header: "会议类型", key: "type", width: 14 },
+      { header: "要求", key: "rule", width: 12 },
+      { header: "应开次数", key: "required", width: 10 },
+      { header: "已开次数", key: "held", width: 10 },
+      { header: "是否达标", key: "met", width: 10 },
+    ],
+    titleOf("合规"),
+  );
   const compliance = await branchCompliance(models, branchId, period);
   for (const row of compliance.rows) {
     const rule = MEETING_TYPES.find((t) => t.id === row.type)?.required ?? null;
@@ -337,6 +271,12 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     });
     rows.合规++;
   }
+  const required = compliance.rows.filter((r) => r.met !== null);
+  addTotalsRow(complianceSheet, "type", {
+    required: required.reduce((n, r) => n + (r.required ?? 0), 0),
+    held: compliance.rows.reduce((n, r) => n + r.held, 0),
+    met: `达标 ${required.filter((r) => r.met).length}/${required.length}`,
+  });
   complianceSheet.commit();
 
   await workbook.commit();

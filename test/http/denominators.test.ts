@@ -197,8 +197,11 @@ describe("denominators follow who counts, through signed webhooks", () => {
     const records = (name: string) => {
       const rows: unknown[][] = [];
       workbook.getWorksheet(name)!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
-      const [header, ...data] = rows;
-      return data.map((row) => Object.fromEntries(header!.map((h, i) => [String(h), row[i] ?? null])));
+      // Row 1 is the sheet's title, row 2 its header; the 合计 row closes it.
+      const [, header, ...data] = rows;
+      return data
+        .filter((row) => row[0] !== "合计")
+        .map((row) => Object.fromEntries(header!.map((h, i) => [String(h), row[i] ?? null])));
     };
     const roster = records("名册");
     const byName = (name: string) => roster.find((r) => r.姓名 === name);

@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import nock from "nock";
 import { beforeAll, describe, expect, it } from "vitest";
+import { exportCommands } from "../../src/commands/stats.js";
 import { larkUuid, replyKey } from "../../src/delivery/outbox.js";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
 import { contentText, LARK_BASE } from "../helpers/larkMock.js";
@@ -131,15 +132,27 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
       "身份变更",
       "会议",
       "学习",
+      "学习汇总",
+      "学时",
       "党费",
+      "党费台账",
       "合规",
     ]);
     const meetings = workbook.getWorksheet("会议")!;
-    expect(JSON.stringify(meetings.getRow(2).values)).toContain("季度党员大会");
+    // Row 1 is the title (branch, sheet, period, date made by the bot's clock), row 2 the header.
+    expect(String(meetings.getRow(1).getCell(1).value)).toMatch(/ · 会议 · 2026 · 制表日期 2026-10-08$/);
+    expect(JSON.stringify(meetings.getRow(3).values)).toContain("季度党员大会");
 
     t.lark.expectReply();
     await say(A.openId, "/导出 2026");
     expect(lastReply()).toContain("仅限支部书记");
+  });
+
+  it("names a year, a quarter and a month in the /导出 usage (all three work)", () => {
+    expect(exportCommands.subcommands[0]!.usage).toEqual([
+      "/导出 [2026 | 2026-Q4 | 2026-11]",
+      "/export [YYYY | YYYY-Qn | YYYY-MM]",
+    ]);
   });
 
   it("warns the secretary once when a quarter is two thirds through with requirements open", async () => {

@@ -6,7 +6,7 @@ import { buildLedger, buildLedgerWorkbook } from "../../src/presenters/ledger.js
 import { parsePeriod } from "../../src/domain/period.js";
 import { createSecretBox } from "../../src/domain/secretBox.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
-import { seedMeetings, seedMembers, seedStudies } from "../helpers/factories.js";
+import { seedBranch, seedMeetings, seedMembers, seedStudies } from "../helpers/factories.js";
 
 const TZ = "Asia/Shanghai";
 const B = "B1";
@@ -35,17 +35,42 @@ function rowsOf(name: string): unknown[][] {
   return rows;
 }
 
-/** A row as {header: value}. */
-function records(name: string): Record<string, unknown>[] {
-  const [header = [], ...rows] = rowsOf(name);
-  return rows.map((row) => Object.fromEntries(header.map((h, i) => [String(h), row[i] ?? null])));
+const TOTALS = new Set(["合计", "应缴合计", "实缴合计"]);
+const isTotals = (row: unknown[]) => TOTALS.has(String(row[0] ?? ""));
+
+/** The data rows as {header: value}: row 1 is the title, row 2 the header, totals rows left out. */
+function records(name: string, wb: ExcelJS.Workbook = workbook): Record<string, unknown>[] {
+  const [, header = [], ...rows] = rowsOfIn(wb, name);
+  return rows
+    .filter((row) => !isTotals(row))
+    .map((row) => Object.fromEntries(header.map((h, i) => [String(h), row[i] ?? null])));
+}
+
+/** The totals rows as {header: value}, keyed by their label (合计, 应缴合计, 实缴合计). */
+function totals(name: string, wb: ExcelJS.Workbook = workbook): Record<string, Record<string, unknown>> {
+  const [, header = [], ...rows] = rowsOfIn(wb, name);
+  return Object.fromEntries(
+    rows
+      .filter(isTotals)
+      .map((row) => [String(row[0]), Object.fromEntries(header.map((h, i) => [String(h), row[i] ?? null]))]),
+  );
+}
+
+function rowsOfIn(wb: ExcelJS.Workbook, name: string): unknown[][] {
+  const sheet = wb.getWorksheet(name);
+  if (!sheet) throw new Error(`no sheet ${name}`);
+  const rows: unknown[][] = [];
+  sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  return rows;
 }
 
 const local = (iso: string) => new Date(`${iso}+08:00`);
+const MADE = local("2026-12-02T10:00:00");
 
 beforeAll(async () => {
   db = await openTestDb("ledger_export");
   const m = db.models;
+  await seedBranch(m, { _id: B, seq: 1, name: "第一党支部", chatId: "oc_b1" });
   await seedMembers(m, [
     { branchId: B, openId: "ou_sec", name: "张书记", role: "secretary" },
     { branchId: B, openId: "ou_com", name: "李委员", role: "committee", partyGroup: "第一小组" },
@@ -188,31 +213,48 @@ beforeAll(async () => {
     { branchId: "B2", openId: "ou_other", month: "2026-01", amountFen: 999, status: "unpaid" },
   ]);
 
-  const result = await buildLedger(db.models, { branchId: B, period: year, timeZone: TZ });
+  const result = await buildLedger(db.models, { branchId: B, period: year, timeZone: TZ, now: MADE });
   rowCounts = result.rows;
   workbook = await load(result.buffer);
 });
 afterAll(async () => db?.close());
 
 describe("buildLedgerWorkbook", () => {
-  it("has the six sheets in order, each with a bold frozen header and set widths", () => {
+  it("has the nine sheets in order, each with a title row, a bold frozen header and set widths", () => {
     expect(workbook.worksheets.map((s) => s.name)).toEqual([
       "名册",
       "身份变更",
       "会议",
       "学习",
+      "学习汇总",
+      "学时",
       "党费",
+      "党费台账",
       "合规",
     ]);
     for (const sheet of workbook.worksheets) {
+      expect(sheet.getRow(1).getCell(1).value).toBe(
+        `第一党支部 · ${sheet.name} · 2026 · 制表日期 2026-12-02`,
+      );
       expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true);
-      expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+      expect(sheet.getRow(2).getCell(1).font?.bold).toBe(true);
+      expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 2 });
       expect(sheet.getColumn(1).width).toBeGreaterThan(5);
     }
   });
 
   it("reports the data rows of each sheet", () => {
-    expect(rowCounts).toEqual({ 名册: 6, 身份变更: 0, 会议: 2, 学习: 3, 党费: 4, 合规: 7 });
+    expect(rowCounts).toEqual({
+      名册: 6,
+      身份变更: 0,
+      会议: 2,
+      学习: 3,
+      学习汇总: 2,
+      学时: 6,
+      党费: 4,
+      党费台账: 3,
+      合规: 7,
+    });
   });
 
   it("lists the roster with roles, groups and 在册 status", () => {
@@ -286,7 +328,7 @@ describe("buildLedgerWorkbook", () => {
     expect(dues[1]).toMatchObject({ "应缴金额(元)": 50, 状态: "待确认", "实缴金额(元)": null });
     expect(dues[2]).toMatchObject({ "应缴金额(元)": 0, 状态: "已缴", 备注: "免交" });
     expect(dues[3]).toMatchObject({ 状态: "未缴", 缴纳日期: null });
-    const cell = workbook.getWorksheet("党费")!.getRow(2).getCell(3);
+    const cell = workbook.getWorksheet("党费")!.getRow(3).getCell(3);
     expect(cell.type).toBe(ExcelJS.ValueType.Number);
     expect(cell.numFmt).toBe("0.00");
   });
@@ -320,9 +362,236 @@ describe("buildLedgerWorkbook", () => {
     });
   });
 
+  it("ends the sheets with totals rows", () => {
+    expect(totals("名册").合计).toMatchObject({
+      "Open ID": "共 6 人",
+      状态: "在册 5 人",
+      离开时间: "不在册 1 人",
+    });
+    expect(totals("会议").合计).toMatchObject({
+      主题: "共 2 次（已结束 1，已取消 1）",
+      "时长(分钟)": 90,
+      应到: 5,
+      实到: 4,
+      请假: 1,
+      缺席: 0,
+    });
+    expect(totals("学习").合计).toMatchObject({ 主题: "2 项", 姓名: "确认 2 人次" });
+    // 127.50 + 127.50 + 50 + 0 due; only 王一's January paid.
+    expect(totals("党费").合计).toMatchObject({ "应缴金额(元)": 305, "实缴金额(元)": 127.5 });
+    expect(totals("合规").合计).toMatchObject({ 应开次数: 4 + 12 + 4 + 12 + 12 + 1, 已开次数: 1 });
+    expect(String(totals("合规").合计!.是否达标)).toMatch(/^达标 0\/\d+$/);
+  });
+
+  it("names who did NOT confirm each task, from the scope at its deadline", () => {
+    const summary = records("学习汇总");
+    expect(summary).toEqual([
+      {
+        编号: "S1",
+        主题: "学习党章",
+        截止日期: "2026-03-31",
+        学时: 2,
+        应学人数: 5,
+        已确认: 2,
+        未确认: 3,
+        完成率: 0.4,
+        // 孙四 left on 1 February, before the deadline: not counted.
+        未确认人员: "张书记、李委员、钱三",
+      },
+      {
+        编号: "S2",
+        主题: "无人学习的任务",
+        截止日期: "2026-05-31",
+        学时: 1,
+        应学人数: 5,
+        已确认: 0,
+        未确认: 5,
+        完成率: 0,
+        未确认人员: expect.stringContaining("王一"),
+      },
+    ]);
+    expect(totals("学习汇总").合计).toMatchObject({
+      主题: "2 项",
+      应学人数: 10,
+      已确认: 2,
+      未确认: 8,
+      完成率: 0.2,
+    });
+  });
+
+  it("tabulates dues member × month with paid date and status, totals per month and per member", () => {
+    const table = records("党费台账");
+    expect(table.map((r) => r.姓名)).toEqual(
+      ["王一", "赵二", "钱三"].sort((a, b) => a.localeCompare(b, "zh")),
+    );
+    expect(table.find((r) => r.姓名 === "王一")).toMatchObject({
+      "2026-01 应缴(元)": 127.5,
+      "2026-01 缴纳日期": "2026-01-20",
+      "2026-01 状态": "已缴",
+      "2026-02 应缴(元)": 127.5,
+      "2026-02 状态": "未缴",
+      "2026-03 应缴(元)": null,
+      "应缴合计(元)": 255,
+      "实缴合计(元)": 127.5,
+      未缴月数: 1,
+    });
+    expect(table.find((r) => r.姓名 === "赵二")).toMatchObject({ "2026-01 状态": "待确认", 未缴月数: 1 });
+    // 免交 reads as 免交 with no payment date, not as 已缴.
+    expect(table.find((r) => r.姓名 === "钱三")).toMatchObject({
+      "2026-01 应缴(元)": 0,
+      "2026-01 缴纳日期": null,
+      "2026-01 状态": "免交",
+      未缴月数: 0,
+    });
+    const sums = totals("党费台账");
+    expect(sums.应缴合计).toMatchObject({
+      "2026-01 应缴(元)": 177.5,
+      "2026-02 应缴(元)": 127.5,
+      "应缴合计(元)": 305,
+    });
+    expect(sums.实缴合计).toMatchObject({
+      "2026-01 应缴(元)": 127.5,
+      "2026-02 应缴(元)": 0,
+      "实缴合计(元)": 127.5,
+    });
+    // Nothing of last December or of another branch.
+    expect(Object.keys(table[0]!).some((k) => k.startsWith("2025-12"))).toBe(false);
+  });
+
+  it("gives each member's 学时 of the year, 集中 and 自学, against 32, lowest first", () => {
+    const hours = records("学时");
+    expect(hours).toHaveLength(6);
+    expect(hours.find((r) => r.姓名 === "王一")).toMatchObject({
+      "集中学习(学时)": 0,
+      "自学(学时)": 2,
+      "合计(学时)": 2,
+      "年度目标(学时)": 32,
+      是否达标: "否",
+    });
+    expect(hours.find((r) => r.姓名 === "孙四")).toMatchObject({ 备注: "已离开" });
+    expect(totals("学时").合计).toMatchObject({ "自学(学时)": 4, 是否达标: "未达标 6 人" });
+  });
+
   it("returns a loadable buffer from buildLedgerWorkbook for an empty branch", async () => {
     const buffer = await buildLedgerWorkbook(db.models, { branchId: "B9", period: year, timeZone: TZ });
     const empty = await load(buffer);
-    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([1, 1, 1, 1, 1, 8]);
+    // Title, header and totals rows; 合规 lists every meeting type; 党费台账 has two totals rows.
+    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([3, 3, 3, 3, 3, 3, 3, 4, 10]);
+  });
+});
+
+describe("the ledger of a branch whose roster changed after a closed quarter", () => {
+  const B3 = "B3";
+  let wb: ExcelJS.Workbook;
+
+  beforeAll(async () => {
+    const m = db.models;
+    await seedMembers(m, [
+      { branchId: B3, openId: "ou_3sec", name: "周书记", role: "secretary" },
+      // Left on 1 May, after the Q1 task's deadline: still counted for it.
+      { branchId: B3, openId: "ou_3left", name: "吴离", active: false, leftAt: local("2026-05-01T09:00:00") },
+      // 免于要求 from 1 January: not counted, neither for the task nor the 学时 target.
+      {
+        branchId: B3,
+        openId: "ou_3ex",
+        name: "郑免",
+        exemptions: [
+          {
+            id: "E1",
+            kind: "exempt",
+            from: local("2026-01-01T00:00:00"),
+            by: "ou_3sec",
+            at: local("2026-01-01T00:00:00"),
+          },
+        ] as never,
+      },
+      // An activist: never in a study's scope.
+      { branchId: B3, openId: "ou_3act", name: "冯积极", status: "activist" },
+    ]);
+    await seedStudies(m, [
+      {
+        _id: "S31",
+        seq: 31,
+        branchId: B3,
+        chatId: "oc_b3",
+        title: "一季度学习",
+        deadline: local("2026-03-31T23:59:59.999"),
+        hours: 2,
+        scope: "branch",
+        status: "closed",
+        createdBy: "ou_3sec",
+        sourceKey: "om_s31",
+      },
+    ]);
+    await m.StudyConfirmation.create({
+      taskId: "S31",
+      branchId: B3,
+      openId: "ou_3sec",
+      confirmedAt: local("2026-03-10T20:00:00"),
+      late: false,
+      hours: 2,
+      year: 2026,
+    });
+    await seedMeetings(m, [
+      {
+        _id: "M31",
+        seq: 31,
+        branchId: B3,
+        chatId: "oc_b3",
+        createdBy: "ou_3sec",
+        type: "lecture",
+        title: "党课",
+        startAt: local("2026-04-10T14:00:00"),
+        durationMin: 100,
+        sourceKey: "om_m31",
+        status: "closed",
+        record: { expected: ["ou_3sec", "ou_3left"], present: ["ou_3sec"], leave: ["ou_3left"], absent: [] },
+      },
+    ]);
+    await m.Attendance.insertMany([
+      { meetingId: "M31", branchId: B3, openId: "ou_3sec", checkedInAt: local("2026-04-10T14:05:00") },
+      {
+        meetingId: "M31",
+        branchId: B3,
+        openId: "ou_3left",
+        response: "leave",
+        reason: "出差",
+        respondedAt: local("2026-04-09T09:00:00"),
+      },
+    ]);
+    const buffer = await buildLedgerWorkbook(db.models, {
+      branchId: B3,
+      period: year,
+      timeZone: TZ,
+      now: MADE,
+    });
+    wb = await load(buffer);
+  });
+
+  it("counts the leaver for the task closed before they left, not the exempt or the activist", () => {
+    expect(records("学习汇总", wb)).toEqual([
+      expect.objectContaining({ 编号: "S31", 应学人数: 2, 已确认: 1, 未确认: 1, 未确认人员: "吴离" }),
+    ]);
+  });
+
+  it("gives the reasons for leave in 会议", () => {
+    expect(records("会议", wb)[0]).toMatchObject({ 编号: "M31", 请假人员: "吴离", 请假事由: "吴离：出差" });
+  });
+
+  it("counts a checked-in 党课 as 集中学习 toward 32 and marks the exempt member", () => {
+    const hours = records("学时", wb);
+    // 100 minutes → 1.5 学时; self-study does not count toward the target.
+    expect(hours[0]).toMatchObject({ 姓名: "吴离", "计入目标(学时)": 0, 备注: "已离开" });
+    expect(hours.find((r) => r.姓名 === "周书记")).toMatchObject({
+      "集中学习(学时)": 1.5,
+      "自学(学时)": 2,
+      "合计(学时)": 3.5,
+      "计入目标(学时)": 1.5,
+      "差额(学时)": 30.5,
+      是否达标: "否",
+    });
+    expect(hours.at(-1)).toMatchObject({ 姓名: "郑免", 是否达标: "—", 备注: "免于要求" });
+    expect(hours.map((r) => r.姓名)).not.toContain("冯积极");
+    expect(totals("学时", wb).合计).toMatchObject({ "集中学习(学时)": 1.5, 是否达标: "未达标 2 人" });
   });
 });
