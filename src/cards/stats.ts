@@ -57,7 +57,12 @@ export interface BranchStatsView {
   participationByMember: { name: string; expected: number; present: number; rate: number }[];
   participationByMonth: { month: string; expected: number; present: number; rate: number }[];
   study: { tasks: number; confirmed: number; expected: number; completionRate: number; hoursTotal: number };
-  dues: { total: number; paid: number; rate: number; collectedFen: number; outstandingFen: number };
+  dues: {
+    collectedFen: number;
+    outstandingFen: number;
+    /** Head-counts: members owing above zero, fully paid, owing, 免交 apart; rate null when none due. */
+    members: { due: number; paid: number; owing: number; waived: number; rate: number | null };
+  };
 }
 
 /** Every branch of an organisation over a period. */
@@ -72,7 +77,8 @@ export interface OrgStatsView {
     metTypes: number;
     requiredTypes: number;
     participationRate: number;
-    duesRate: number;
+    /** Head-count rate; null when no member owes dues in the period ("—"). */
+    duesRate: number | null;
     /** Closed meetings in the period; when 0 the participation rate shows as "—". */
     meetings?: number;
   }[];
@@ -255,12 +261,17 @@ function studyElement(study: BranchStatsView["study"]): CardElement {
 }
 
 function duesElement(dues: BranchStatsView["dues"]): CardElement {
-  const ratio = `${count(dues.paid)}/${count(dues.total)}`;
+  const m = dues.members;
+  const waivedZh = m.waived > 0 ? ` · 免交 ${count(m.waived)} 人` : "";
+  const waivedEn = m.waived > 0 ? ` · ${count(m.waived)} waived` : "";
+  const ratio = `${count(m.paid)}/${count(m.due)}`;
   return section(i18n("党费", "Party dues"), [
-    {
-      zh: `已缴 ${ratio}（缴纳率 ${formatPercent(rateOf(dues.rate, dues.total))}）`,
-      en: `Paid ${ratio} (${formatPercent(rateOf(dues.rate, dues.total))})`,
-    },
+    m.due === 0
+      ? { zh: `已缴清 —（本期无应缴党费）${waivedZh}`, en: `Paid in full — (nothing due)${waivedEn}` }
+      : {
+          zh: `已缴清 ${ratio} 人（${formatPercent(m.rate)}） · 欠缴 ${count(m.owing)} 人${waivedZh}`,
+          en: `Paid in full ${ratio} members (${formatPercent(m.rate)}) · ${count(m.owing)} owing${waivedEn}`,
+        },
     {
       zh: `已收 ${money(dues.collectedFen)} · 未缴 ${money(dues.outstandingFen)}`,
       en: `Collected ${money(dues.collectedFen)} · outstanding ${money(dues.outstandingFen)}`,
@@ -395,8 +406,8 @@ export function orgStatsCard(view: OrgStatsView): Card {
       section(i18n("按三会一课完成率从低到高", "By required meetings done, lowest first"), lines),
       markdown(
         i18n(
-          "完成率：要求的会议类型中已达标的比例；参会：实到/应到；党费：已缴人数/应缴人数。",
-          "Done: share of required meeting types held; attendance: present/expected; dues: paid/due.",
+          "完成率：要求的会议类型中已达标的比例；参会：实到/应到；党费：已缴清人数/应缴人数（免交不计，本期无应缴为 —）。",
+          "Done: share of required meeting types held; attendance: present/expected; dues: members paid in full/members owing (waived apart, — when nothing is due).",
         ),
         { textSize: "notation" },
       ),

@@ -30,7 +30,10 @@ import { countedInStudy } from "./study.js";
  *   distinct members confirmed at least one.
  * - Dues: the monthly dues of the period's months. total / paid count records (a 免交 zero due is
  *   created paid, so it counts as paid); rate = paid / total (0 with none); collectedFen = Σ
- *   paidFen of paid ones; outstandingFen = Σ amountFen of unpaid and pending ones.
+ *   paidFen of paid ones; outstandingFen = Σ amountFen of unpaid and pending ones. `members`
+ *   counts heads: members owing something above zero (due), of them those with all of it paid
+ *   (paid) or not (owing), and members whose every due is zero (waived, 免交) apart; its rate is
+ *   null when nothing is due. The roll-up's duesRate is that head-count rate.
  */
 
 export type StatsModels = Pick<Models, "Meeting" | "Member" | "StudyTask" | "StudyConfirmation" | "Due">;
@@ -81,14 +84,30 @@ export interface DuesMonthStats {
   outstandingFen: number;
 }
 
+/** Head-counts of the period's dues: members, not member-months; 免交 (a zero due) apart. */
+export interface DuesMembers {
+  /** Members with at least one due above zero in the period. */
+  due: number;
+  /** Of those, members with every such due paid. */
+  paid: number;
+  /** Members with at least one due above zero not paid (unpaid or pending). */
+  owing: number;
+  /** Members whose every due of the period is zero (免交, or 减交 to 0). */
+  waived: number;
+  /** paid / due, null when nobody owes anything in the period (shown as "—"). */
+  rate: number | null;
+}
+
 export interface DuesStats {
   /** Every month of the period, zeros included. */
   months: DuesMonthStats[];
+  /** Member-months, a 免交 zero due counted as paid. */
   total: number;
   paid: number;
   rate: number;
   collectedFen: number;
   outstandingFen: number;
+  members: DuesMembers;
 }
 
 export interface BranchStats {
@@ -113,7 +132,8 @@ export interface OrgStatsRow {
   requiredTypes: number;
   meetings: number;
   participationRate: number;
-  duesRate: number;
+  /** Head-count: members fully paid / members with dues above zero; null when none is due. */
+  duesRate: number | null;
 }
 
 /** n / d, 0 when d is 0. */
@@ -276,11 +296,58 @@ function duesGroupStage(key: string): PipelineStage.Group {
   };
 }
 
+interface DuesMembersGroup {
+  _id: string | null;
+  due: number;
+  paid: number;
+  owing: number;
+  waived: number;
+}
+
+/**
+ * Head-counts grouped by `key` ("$branchId", or null for one branch): first per member (dues
+ * above zero, and of those the unpaid ones), then per key.
+ */
+function duesMembersStages(key: string | null): PipelineStage[] {
+  const owed = { $gt: ["$amountFen", 0] };
+  return [
+    {
+      $group: {
+        _id: { key: key ?? null, openId: "$openId" },
+        owed: { $sum: { $cond: [owed, 1, 0] } },
+        unpaid: { $sum: { $cond: [{ $and: [owed, { $ne: ["$status", "paid"] }] }, 1, 0] } },
+      },
+    },
+    {
+      $group: {
+        _id: "$_id.key",
+        due: { $sum: { $cond: [{ $gt: ["$owed", 0] }, 1, 0] } },
+        paid: { $sum: { $cond: [{ $and: [{ $gt: ["$owed", 0] }, { $eq: ["$unpaid", 0] }] }, 1, 0] } },
+        owing: { $sum: { $cond: [{ $gt: ["$unpaid", 0] }, 1, 0] } },
+        waived: { $sum: { $cond: [{ $eq: ["$owed", 0] }, 1, 0] } },
+      },
+    },
+  ];
+}
+
+function duesMembersOf(group: DuesMembersGroup | undefined): DuesMembers {
+  const due = group?.due ?? 0;
+  const paid = group?.paid ?? 0;
+  return {
+    due,
+    paid,
+    owing: group?.owing ?? 0,
+    waived: group?.waived ?? 0,
+    rate: due === 0 ? null : paid / due,
+  };
+}
+
 async function duesStats(models: StatsModels, branchId: string, period: Period): Promise<DuesStats> {
   // {branchId, month $in}: the {branchId, month} index.
-  const groups = await models.Due.aggregate<DuesGroup>([
-    { $match: { branchId, month: { $in: period.months } } },
-    duesGroupStage("$month"),
+  const match = { $match: { branchId, month: { $in: period.months } } };
+  const [groups, heads] = await Promise.all([
+    models.Due.aggregate<DuesGroup>([match, duesGroupStage("$month")]),
+    models.Due.aggregate<DuesMembersGroup>([match, ...duesMembersStages(null)]),
   ]);
   const byMonth = new Map(groups.map((g) => [g._id, g]));
   const months = period.months.map((month) => {
@@ -305,6 +372,7 @@ async function duesStats(models: StatsModels, branchId: string, period: Period):
     rate: ratio(sum("paid"), sum("total")),
     collectedFen: sum("collectedFen"),
     outstandingFen: sum("outstandingFen"),
+    members: duesMembersOf(heads[0]),
   };
 }
 
@@ -420,11 +488,11 @@ export async function orgStats(
         },
       },
     ]),
-    models.Due.aggregate<DuesGroup>([
+    models.Due.aggregate<DuesMembersGroup>([
       // {branchId $in} alone uses the {branchId, month} index on the local server; months after.
       ...(all ? [] : [{ $match: { branchId: { $in: ids } } }]),
       { $match: { month: { $in: period.months } } },
-      duesGroupStage("$branchId"),
+      ...duesMembersStages("$branchId"),
     ]),
   ]);
 
@@ -451,14 +519,14 @@ export async function orgStats(
       requiredTypes: compliance.requiredTypes,
       meetings: groups.reduce((sum, g) => sum + g.held, 0),
       participationRate: ratio(present, expected),
-      duesRate: ratio(due?.paid ?? 0, due?.total ?? 0),
+      duesRate: duesMembersOf(due).rate,
     };
   });
   return rows.sort(
     (a, b) =>
       a.complianceRate - b.complianceRate ||
       a.participationRate - b.participationRate ||
-      a.duesRate - b.duesRate ||
+      (a.duesRate ?? 1) - (b.duesRate ?? 1) ||
       a.branchId.localeCompare(b.branchId),
   );
 }
