@@ -62,6 +62,7 @@ export const statsCommands: CommandFamily = {
         const period = resolvePeriod(ctx, args.period);
         const stats = await branchStats(ctx.deps.models, ctx.branch!._id, period, {
           timeZone: ctx.deps.config.TZ,
+          now: ctx.deps.clock.now(),
         });
         await ctx.replyCard(
           branchStatsCard({ ...stats, branchName: ctx.branch!.name, periodLabel: period.label }),

@@ -8,7 +8,7 @@ import { DEFAULT_TIME_ZONE } from "./attendance.js";
 import { parsePeriod, type Period } from "./period.js";
 import { trusted } from "../db/connection.js";
 import type { Member } from "../db/models/member.js";
-import { countedInStudy } from "./study.js";
+import { countedInStudy, freezeStudyScope, studyShouldFreeze } from "./study.js";
 
 /**
  * Statistics of a branch, and of many branches side by side, over a period.
@@ -22,10 +22,13 @@ import { countedInStudy } from "./study.js";
  *   expected = Σ |应到|, present = Σ |实到|, rate = present / expected (0 when nothing was
  *   expected). Per member: the meetings they were expected at and, of those, the ones they were
  *   present at; members who have left since are still listed (the records are history).
- * - Study: the tasks (open or closed) whose deadline falls in the period. expected = Σ over those
- *   tasks of max(members now active and counted in the task's scope at its deadline — Party
- *   members not exempt or away, whoCounts.ts — , confirmations of the task), so someone
- *   who confirmed and left since does not push the rate above 1; confirmed = confirmations of
+ * - Study: the tasks (open or closed) whose deadline falls in the period. A task closed or past
+ *   its deadline has its scope frozen (`expected`, like a meeting's 应到: the members counted —
+ *   Party members not exempt or away, whoCounts.ts — at its close or deadline, whichever came
+ *   first), so a closed period never changes when members leave; an open task before its
+ *   deadline counts the members now active and counted at its deadline. expected = Σ max(that
+ *   scope, the task's confirmations), so a confirmer from outside the scope does not push the
+ *   rate above 1; confirmed = confirmations of
  *   those tasks, late ones included; hoursTotal = Σ hours credited by them; members = how many
  *   distinct members confirmed at least one.
  * - Dues: the monthly dues of the period's months. total / paid count records (a 免交 zero due is
@@ -217,20 +220,31 @@ async function memberNames(models: StatsModels, branchId: string, openIds: strin
   return new Map(members.map((m) => [m.openId, m.name]));
 }
 
-async function studyStats(models: StatsModels, branchId: string, period: Period): Promise<StudyStats> {
+type StudyTaskRow = Pick<StudyTask, "_id" | "scope" | "partyGroup" | "deadline" | "status" | "closedAt"> & {
+  expected: string[] | null;
+};
+
+async function studyStats(
+  models: StatsModels,
+  branchId: string,
+  period: Period,
+  now: Date,
+): Promise<StudyStats> {
   const [tasks, roster] = await Promise.all([
     // {branchId, status $in} alone uses the {branchId, status, deadline} index on the local
     // server (a range beside it does not); the deadline is a second $match.
-    models.StudyTask.aggregate<{ _id: string; scope: string; partyGroup: string | null; deadline: Date }>([
+    models.StudyTask.aggregate<StudyTaskRow>([
       { $match: { branchId, status: { $in: [...STUDY_STATUSES] } } },
       { $match: { deadline: { $gte: period.start, $lt: period.end } } },
-      { $project: { scope: 1, partyGroup: 1, deadline: 1 } },
+      { $project: { scope: 1, partyGroup: 1, deadline: 1, status: 1, closedAt: 1, expected: 1 } },
     ]),
     // Active members with what decides whether a task counts them (whoCounts.ts).
     models.Member.find(
       { branchId, active: true },
-      { active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1 },
-    ).lean<Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions">[]>(),
+      { openId: 1, active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1 },
+    ).lean<
+      (Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions"> & { openId: string })[]
+    >(),
   ]);
   if (tasks.length === 0)
     return { tasks: 0, expected: 0, confirmed: 0, completionRate: 0, hoursTotal: 0, members: 0 };
@@ -249,18 +263,20 @@ async function studyStats(models: StatsModels, branchId: string, period: Period)
     ]),
   ]);
   const byTask = new Map(perTask.map((t) => [t._id, t]));
-  // Counted at the task's deadline: Party members in scope, not exempt or away then.
-  const scopeSize = (task: { scope: string; partyGroup: string | null; deadline: Date }) =>
-    roster.filter((member) =>
-      countedInStudy(member, task as Pick<StudyTask, "scope" | "partyGroup">, task.deadline),
-    ).length;
 
   let expected = 0;
   let confirmed = 0;
   let hoursTotal = 0;
   for (const task of tasks) {
     const row = byTask.get(task._id);
-    expected += Math.max(scopeSize(task), row?.confirmed ?? 0);
+    // A closed task, or one past its deadline, counts the scope as it was (frozen once, here if
+    // nothing froze it before); an open one the members counted now at its deadline.
+    const frozen =
+      task.expected ?? (studyShouldFreeze(task, now) ? await freezeStudyScope(models, task, roster) : null);
+    const scope =
+      frozen?.length ?? roster.filter((member) => countedInStudy(member, task, task.deadline)).length;
+    // Someone who confirmed from outside the scope (away, say) does not push the rate above 1.
+    expected += Math.max(scope, row?.confirmed ?? 0);
     confirmed += row?.confirmed ?? 0;
     hoursTotal += row?.hours ?? 0;
   }
@@ -384,12 +400,12 @@ export async function branchStats(
   models: StatsModels,
   branchId: string,
   period: Period,
-  { timeZone = DEFAULT_TIME_ZONE }: { timeZone?: string } = {},
+  { timeZone = DEFAULT_TIME_ZONE, now = new Date() }: { timeZone?: string; now?: Date } = {},
 ): Promise<BranchStats> {
   const [typeMonth, perMember, study, dues] = await Promise.all([
     meetingsByTypeAndMonth(models, branchId, period, timeZone),
     meetingsByMember(models, branchId, period),
-    studyStats(models, branchId, period),
+    studyStats(models, branchId, period, now),
     duesStats(models, branchId, period),
   ]);
 
