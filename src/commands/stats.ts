@@ -64,8 +64,11 @@ export const statsCommands: CommandFamily = {
           timeZone: ctx.deps.config.TZ,
           now: ctx.deps.clock.now(),
         });
+        // Each member's 学时 is for the secretaries (书记、支委) in a private chat, never a group.
+        const studyHours =
+          ctx.message.chatType === "p2p" ? stats.studyHours : { ...stats.studyHours, members: undefined };
         await ctx.replyCard(
-          branchStatsCard({ ...stats, branchName: ctx.branch!.name, periodLabel: period.label }),
+          branchStatsCard({ ...stats, studyHours, branchName: ctx.branch!.name, periodLabel: period.label }),
         );
       },
     }),

@@ -8,6 +8,7 @@ import { DEFAULT_TIME_ZONE } from "./attendance.js";
 import { parsePeriod, type Period } from "./period.js";
 import { trusted } from "../db/connection.js";
 import type { Member } from "../db/models/member.js";
+import { branchStudyHours, type BranchStudyHours } from "./statsStudyHours.js";
 import { countedInStudy, freezeStudyScope, studyShouldFreeze } from "./study.js";
 
 /**
@@ -39,7 +40,10 @@ import { countedInStudy, freezeStudyScope, studyShouldFreeze } from "./study.js"
  *   null when nothing is due. The roll-up's duesRate is that head-count rate.
  */
 
-export type StatsModels = Pick<Models, "Meeting" | "Member" | "StudyTask" | "StudyConfirmation" | "Due">;
+export type StatsModels = Pick<
+  Models,
+  "Meeting" | "Member" | "StudyTask" | "StudyConfirmation" | "Due" | "Attendance"
+>;
 export type OrgStatsModels = Pick<Models, "Branch" | "Meeting" | "Due">;
 
 export interface TypeParticipation {
@@ -123,6 +127,8 @@ export interface BranchStats {
   /** Every month of the period, zeros included. */
   participationByMonth: MonthParticipation[];
   study: StudyStats;
+  /** 学时: 集中学习 (党课, 主题党日 check-ins) and 自学 (study tasks), per member (statsStudyHours.ts). */
+  studyHours: BranchStudyHours;
   dues: DuesStats;
 }
 
@@ -229,7 +235,7 @@ async function studyStats(
   branchId: string,
   period: Period,
   now: Date,
-): Promise<StudyStats> {
+): Promise<{ stats: StudyStats; taskIds: string[] }> {
   const [tasks, roster] = await Promise.all([
     // {branchId, status $in} alone uses the {branchId, status, deadline} index on the local
     // server (a range beside it does not); the deadline is a second $match.
@@ -247,7 +253,10 @@ async function studyStats(
     >(),
   ]);
   if (tasks.length === 0)
-    return { tasks: 0, expected: 0, confirmed: 0, completionRate: 0, hoursTotal: 0, members: 0 };
+    return {
+      stats: { tasks: 0, expected: 0, confirmed: 0, completionRate: 0, hoursTotal: 0, members: 0 },
+      taskIds: [],
+    };
 
   const taskIds = tasks.map((t) => t._id);
   // By taskId alone: the {taskId, openId} index covers it.
@@ -281,12 +290,15 @@ async function studyStats(
     hoursTotal += row?.hours ?? 0;
   }
   return {
-    tasks: tasks.length,
-    expected,
-    confirmed,
-    completionRate: ratio(confirmed, expected),
-    hoursTotal,
-    members: perMember[0]?.members ?? 0,
+    stats: {
+      tasks: tasks.length,
+      expected,
+      confirmed,
+      completionRate: ratio(confirmed, expected),
+      hoursTotal,
+      members: perMember[0]?.members ?? 0,
+    },
+    taskIds,
   };
 }
 
@@ -402,10 +414,13 @@ export async function branchStats(
   period: Period,
   { timeZone = DEFAULT_TIME_ZONE, now = new Date() }: { timeZone?: string; now?: Date } = {},
 ): Promise<BranchStats> {
-  const [typeMonth, perMember, study, dues] = await Promise.all([
+  const [typeMonth, perMember, { study, studyHours }, dues] = await Promise.all([
     meetingsByTypeAndMonth(models, branchId, period, timeZone),
     meetingsByMember(models, branchId, period),
-    studyStats(models, branchId, period, now),
+    studyStats(models, branchId, period, now).then(async ({ stats, taskIds }) => ({
+      study: stats,
+      studyHours: await branchStudyHours(models, branchId, period, taskIds, now),
+    })),
     duesStats(models, branchId, period),
   ]);
 
@@ -460,6 +475,7 @@ export async function branchStats(
     participationByMember,
     participationByMonth,
     study,
+    studyHours,
     dues,
   };
 }
