@@ -144,7 +144,7 @@ export async function runStatsExport(options: {
         options.fail(`stats ${scale}×: orgStats returned ${rows.length} rows for ${seed.branches} branches`);
       if (new Set(rows.map((r) => r.branchId)).size !== rows.length)
         options.fail(`stats ${scale}×: orgStats returned a branch twice`);
-      if (rows.some((r) => r.meetings === 0 || r.participationRate <= 0 || r.duesRate <= 0))
+      if (rows.some((r) => r.meetings === 0 || r.participationRate <= 0 || (r.duesRate ?? 0) <= 0))
         options.fail(`stats ${scale}×: an orgStats row has no meetings, participation or dues`);
       const stats = (await calls.branchStats()) as Awaited<ReturnType<typeof branchStats>>;
       if (stats.participationByMember.length < MEMBERS_PER_BRANCH * 0.9)

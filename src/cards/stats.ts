@@ -57,7 +57,23 @@ export interface BranchStatsView {
   participationByMember: { name: string; expected: number; present: number; rate: number }[];
   participationByMonth: { month: string; expected: number; present: number; rate: number }[];
   study: { tasks: number; confirmed: number; expected: number; completionRate: number; hoursTotal: number };
-  dues: { total: number; paid: number; rate: number; collectedFen: number; outstandingFen: number };
+  /**
+   * 学时 of the period: 集中学习 (党课, 主题党日 check-ins) and 自学 (study tasks). `members`
+   * (lowest first) only where the asker is a secretary in a private chat: never in a group.
+   */
+  studyHours: {
+    fromMeetings: number;
+    fromStudies: number;
+    total: number;
+    target: number;
+    members?: { name: string; fromMeetings: number; fromStudies: number; towardTarget: number }[];
+  };
+  dues: {
+    collectedFen: number;
+    outstandingFen: number;
+    /** Head-counts: members owing above zero, fully paid, owing, 免交 apart; rate null when none due. */
+    members: { due: number; paid: number; owing: number; waived: number; rate: number | null };
+  };
 }
 
 /** Every branch of an organisation over a period. */
@@ -72,7 +88,8 @@ export interface OrgStatsView {
     metTypes: number;
     requiredTypes: number;
     participationRate: number;
-    duesRate: number;
+    /** Head-count rate; null when no member owes dues in the period ("—"). */
+    duesRate: number | null;
     /** Closed meetings in the period; when 0 the participation rate shows as "—". */
     meetings?: number;
   }[];
@@ -239,7 +256,13 @@ function lowestMembersElement(rows: BranchStatsView["participationByMember"]): C
   return section(i18n("参会率最低的党员", "Lowest attendance"), lines);
 }
 
-function studyElement(study: BranchStatsView["study"]): CardElement {
+/** Members listed in the 学时 section, lowest first. */
+export const STUDY_HOURS_MEMBERS_SHOWN = 20;
+
+function studyElement(
+  study: BranchStatsView["study"],
+  studyHours: BranchStatsView["studyHours"],
+): CardElement {
   const ratio = `${count(study.confirmed)}/${count(study.expected)}`;
   const rate = formatPercent(rateOf(study.completionRate, study.expected));
   return section(i18n("学习", "Study"), [
@@ -248,19 +271,52 @@ function studyElement(study: BranchStatsView["study"]): CardElement {
       en: `${count(study.tasks)} study tasks · confirmed ${ratio} (${rate})`,
     },
     {
-      zh: `学时合计 ${hours(study.hoursTotal)} 小时`,
-      en: `Study hours in total: ${hours(study.hoursTotal)}`,
+      zh: `学时合计 ${hours(studyHours.total)} 小时（集中学习 ${hours(studyHours.fromMeetings)} · 自学 ${hours(studyHours.fromStudies)}）`,
+      en: `Study hours in total: ${hours(studyHours.total)} (in sessions ${hours(studyHours.fromMeetings)} · self-study ${hours(studyHours.fromStudies)})`,
     },
   ]);
 }
 
+/** Per member 学时 against the yearly target, lowest first (secretaries, private chat only). */
+function studyHoursMembersElement(studyHours: BranchStatsView["studyHours"]): CardElement | null {
+  const members = studyHours.members;
+  if (!members) return null;
+  const shown = members.slice(0, STUDY_HOURS_MEMBERS_SHOWN);
+  const target = hours(studyHours.target);
+  const lines: I18nText[] = shown.map((m, i) => {
+    const name = safeName(m.name, NAME_MAX);
+    return {
+      zh: `${i + 1}. ${name}　集中学习 ${hours(m.fromMeetings)} · 自学 ${hours(m.fromStudies)} · 计入 ${hours(m.towardTarget)}/${target}`,
+      en: `${i + 1}. ${name}　sessions ${hours(m.fromMeetings)} · self-study ${hours(m.fromStudies)} · counted ${hours(m.towardTarget)}/${target}`,
+    };
+  });
+  if (lines.length === 0) lines.push(i18n("暂无数据。", "No data."));
+  else if (members.length > shown.length)
+    lines.push({
+      zh: `（共 ${count(members.length)} 名党员，仅列出最低的 ${shown.length} 名）`,
+      en: `(${count(members.length)} members; only the lowest ${shown.length} are listed)`,
+    });
+  return section(
+    i18n(
+      `党员学时（年度目标 ${target} 学时，最低的在前）`,
+      `Study hours per member (yearly target ${target})`,
+    ),
+    lines,
+  );
+}
+
 function duesElement(dues: BranchStatsView["dues"]): CardElement {
-  const ratio = `${count(dues.paid)}/${count(dues.total)}`;
+  const m = dues.members;
+  const waivedZh = m.waived > 0 ? ` · 免交 ${count(m.waived)} 人` : "";
+  const waivedEn = m.waived > 0 ? ` · ${count(m.waived)} waived` : "";
+  const ratio = `${count(m.paid)}/${count(m.due)}`;
   return section(i18n("党费", "Party dues"), [
-    {
-      zh: `已缴 ${ratio}（缴纳率 ${formatPercent(rateOf(dues.rate, dues.total))}）`,
-      en: `Paid ${ratio} (${formatPercent(rateOf(dues.rate, dues.total))})`,
-    },
+    m.due === 0
+      ? { zh: `已缴清 —（本期无应缴党费）${waivedZh}`, en: `Paid in full — (nothing due)${waivedEn}` }
+      : {
+          zh: `已缴清 ${ratio} 人（${formatPercent(m.rate)}） · 欠缴 ${count(m.owing)} 人${waivedZh}`,
+          en: `Paid in full ${ratio} members (${formatPercent(m.rate)}) · ${count(m.owing)} owing${waivedEn}`,
+        },
     {
       zh: `已收 ${money(dues.collectedFen)} · 未缴 ${money(dues.outstandingFen)}`,
       en: `Collected ${money(dues.collectedFen)} · outstanding ${money(dues.outstandingFen)}`,
@@ -326,7 +382,8 @@ export function branchStatsCard(view: BranchStatsView): Card {
     hr(),
     lowestMembersElement(view.participationByMember),
     hr(),
-    studyElement(view.study),
+    studyElement(view.study, view.studyHours),
+    ...(studyHoursMembersElement(view.studyHours) ? [studyHoursMembersElement(view.studyHours)!] : []),
     hr(),
     duesElement(view.dues),
   ];
@@ -395,8 +452,8 @@ export function orgStatsCard(view: OrgStatsView): Card {
       section(i18n("按三会一课完成率从低到高", "By required meetings done, lowest first"), lines),
       markdown(
         i18n(
-          "完成率：要求的会议类型中已达标的比例；参会：实到/应到；党费：已缴人数/应缴人数。",
-          "Done: share of required meeting types held; attendance: present/expected; dues: paid/due.",
+          "完成率：要求的会议类型中已达标的比例；参会：实到/应到；党费：已缴清人数/应缴人数（免交不计，本期无应缴为 —）。",
+          "Done: share of required meeting types held; attendance: present/expected; dues: members paid in full/members owing (waived apart, — when nothing is due).",
         ),
         { textSize: "notation" },
       ),

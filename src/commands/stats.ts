@@ -62,9 +62,13 @@ export const statsCommands: CommandFamily = {
         const period = resolvePeriod(ctx, args.period);
         const stats = await branchStats(ctx.deps.models, ctx.branch!._id, period, {
           timeZone: ctx.deps.config.TZ,
+          now: ctx.deps.clock.now(),
         });
+        // Each member's 学时 is for the secretaries (书记、支委) in a private chat, never a group.
+        const studyHours =
+          ctx.message.chatType === "p2p" ? stats.studyHours : { ...stats.studyHours, members: undefined };
         await ctx.replyCard(
-          branchStatsCard({ ...stats, branchName: ctx.branch!.name, periodLabel: period.label }),
+          branchStatsCard({ ...stats, studyHours, branchName: ctx.branch!.name, periodLabel: period.label }),
         );
       },
     }),

@@ -8,7 +8,8 @@ import { DEFAULT_TIME_ZONE } from "./attendance.js";
 import { parsePeriod, type Period } from "./period.js";
 import { trusted } from "../db/connection.js";
 import type { Member } from "../db/models/member.js";
-import { countedInStudy } from "./study.js";
+import { branchStudyHours, type BranchStudyHours } from "./statsStudyHours.js";
+import { countedInStudy, freezeStudyScope, studyShouldFreeze } from "./study.js";
 
 /**
  * Statistics of a branch, and of many branches side by side, over a period.
@@ -22,18 +23,27 @@ import { countedInStudy } from "./study.js";
  *   expected = Σ |应到|, present = Σ |实到|, rate = present / expected (0 when nothing was
  *   expected). Per member: the meetings they were expected at and, of those, the ones they were
  *   present at; members who have left since are still listed (the records are history).
- * - Study: the tasks (open or closed) whose deadline falls in the period. expected = Σ over those
- *   tasks of max(members now active and counted in the task's scope at its deadline — Party
- *   members not exempt or away, whoCounts.ts — , confirmations of the task), so someone
- *   who confirmed and left since does not push the rate above 1; confirmed = confirmations of
+ * - Study: the tasks (open or closed) whose deadline falls in the period. A task closed or past
+ *   its deadline has its scope frozen (`expected`, like a meeting's 应到: the members counted —
+ *   Party members not exempt or away, whoCounts.ts — at its close or deadline, whichever came
+ *   first), so a closed period never changes when members leave; an open task before its
+ *   deadline counts the members now active and counted at its deadline. expected = Σ max(that
+ *   scope, the task's confirmations), so a confirmer from outside the scope does not push the
+ *   rate above 1; confirmed = confirmations of
  *   those tasks, late ones included; hoursTotal = Σ hours credited by them; members = how many
  *   distinct members confirmed at least one.
  * - Dues: the monthly dues of the period's months. total / paid count records (a 免交 zero due is
  *   created paid, so it counts as paid); rate = paid / total (0 with none); collectedFen = Σ
- *   paidFen of paid ones; outstandingFen = Σ amountFen of unpaid and pending ones.
+ *   paidFen of paid ones; outstandingFen = Σ amountFen of unpaid and pending ones. `members`
+ *   counts heads: members owing something above zero (due), of them those with all of it paid
+ *   (paid) or not (owing), and members whose every due is zero (waived, 免交) apart; its rate is
+ *   null when nothing is due. The roll-up's duesRate is that head-count rate.
  */
 
-export type StatsModels = Pick<Models, "Meeting" | "Member" | "StudyTask" | "StudyConfirmation" | "Due">;
+export type StatsModels = Pick<
+  Models,
+  "Meeting" | "Member" | "StudyTask" | "StudyConfirmation" | "Due" | "Attendance"
+>;
 export type OrgStatsModels = Pick<Models, "Branch" | "Meeting" | "Due">;
 
 export interface TypeParticipation {
@@ -81,14 +91,30 @@ export interface DuesMonthStats {
   outstandingFen: number;
 }
 
+/** Head-counts of the period's dues: members, not member-months; 免交 (a zero due) apart. */
+export interface DuesMembers {
+  /** Members with at least one due above zero in the period. */
+  due: number;
+  /** Of those, members with every such due paid. */
+  paid: number;
+  /** Members with at least one due above zero not paid (unpaid or pending). */
+  owing: number;
+  /** Members whose every due of the period is zero (免交, or 减交 to 0). */
+  waived: number;
+  /** paid / due, null when nobody owes anything in the period (shown as "—"). */
+  rate: number | null;
+}
+
 export interface DuesStats {
   /** Every month of the period, zeros included. */
   months: DuesMonthStats[];
+  /** Member-months, a 免交 zero due counted as paid. */
   total: number;
   paid: number;
   rate: number;
   collectedFen: number;
   outstandingFen: number;
+  members: DuesMembers;
 }
 
 export interface BranchStats {
@@ -101,6 +127,8 @@ export interface BranchStats {
   /** Every month of the period, zeros included. */
   participationByMonth: MonthParticipation[];
   study: StudyStats;
+  /** 学时: 集中学习 (党课, 主题党日 check-ins) and 自学 (study tasks), per member (statsStudyHours.ts). */
+  studyHours: BranchStudyHours;
   dues: DuesStats;
 }
 
@@ -113,7 +141,8 @@ export interface OrgStatsRow {
   requiredTypes: number;
   meetings: number;
   participationRate: number;
-  duesRate: number;
+  /** Head-count: members fully paid / members with dues above zero; null when none is due. */
+  duesRate: number | null;
 }
 
 /** n / d, 0 when d is 0. */
@@ -197,23 +226,37 @@ async function memberNames(models: StatsModels, branchId: string, openIds: strin
   return new Map(members.map((m) => [m.openId, m.name]));
 }
 
-async function studyStats(models: StatsModels, branchId: string, period: Period): Promise<StudyStats> {
+type StudyTaskRow = Pick<StudyTask, "_id" | "scope" | "partyGroup" | "deadline" | "status" | "closedAt"> & {
+  expected: string[] | null;
+};
+
+async function studyStats(
+  models: StatsModels,
+  branchId: string,
+  period: Period,
+  now: Date,
+): Promise<{ stats: StudyStats; taskIds: string[] }> {
   const [tasks, roster] = await Promise.all([
     // {branchId, status $in} alone uses the {branchId, status, deadline} index on the local
     // server (a range beside it does not); the deadline is a second $match.
-    models.StudyTask.aggregate<{ _id: string; scope: string; partyGroup: string | null; deadline: Date }>([
+    models.StudyTask.aggregate<StudyTaskRow>([
       { $match: { branchId, status: { $in: [...STUDY_STATUSES] } } },
       { $match: { deadline: { $gte: period.start, $lt: period.end } } },
-      { $project: { scope: 1, partyGroup: 1, deadline: 1 } },
+      { $project: { scope: 1, partyGroup: 1, deadline: 1, status: 1, closedAt: 1, expected: 1 } },
     ]),
     // Active members with what decides whether a task counts them (whoCounts.ts).
     models.Member.find(
       { branchId, active: true },
-      { active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1 },
-    ).lean<Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions">[]>(),
+      { openId: 1, active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1 },
+    ).lean<
+      (Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions"> & { openId: string })[]
+    >(),
   ]);
   if (tasks.length === 0)
-    return { tasks: 0, expected: 0, confirmed: 0, completionRate: 0, hoursTotal: 0, members: 0 };
+    return {
+      stats: { tasks: 0, expected: 0, confirmed: 0, completionRate: 0, hoursTotal: 0, members: 0 },
+      taskIds: [],
+    };
 
   const taskIds = tasks.map((t) => t._id);
   // By taskId alone: the {taskId, openId} index covers it.
@@ -229,28 +272,33 @@ async function studyStats(models: StatsModels, branchId: string, period: Period)
     ]),
   ]);
   const byTask = new Map(perTask.map((t) => [t._id, t]));
-  // Counted at the task's deadline: Party members in scope, not exempt or away then.
-  const scopeSize = (task: { scope: string; partyGroup: string | null; deadline: Date }) =>
-    roster.filter((member) =>
-      countedInStudy(member, task as Pick<StudyTask, "scope" | "partyGroup">, task.deadline),
-    ).length;
 
   let expected = 0;
   let confirmed = 0;
   let hoursTotal = 0;
   for (const task of tasks) {
     const row = byTask.get(task._id);
-    expected += Math.max(scopeSize(task), row?.confirmed ?? 0);
+    // A closed task, or one past its deadline, counts the scope as it was (frozen once, here if
+    // nothing froze it before); an open one the members counted now at its deadline.
+    const frozen =
+      task.expected ?? (studyShouldFreeze(task, now) ? await freezeStudyScope(models, task, roster) : null);
+    const scope =
+      frozen?.length ?? roster.filter((member) => countedInStudy(member, task, task.deadline)).length;
+    // Someone who confirmed from outside the scope (away, say) does not push the rate above 1.
+    expected += Math.max(scope, row?.confirmed ?? 0);
     confirmed += row?.confirmed ?? 0;
     hoursTotal += row?.hours ?? 0;
   }
   return {
-    tasks: tasks.length,
-    expected,
-    confirmed,
-    completionRate: ratio(confirmed, expected),
-    hoursTotal,
-    members: perMember[0]?.members ?? 0,
+    stats: {
+      tasks: tasks.length,
+      expected,
+      confirmed,
+      completionRate: ratio(confirmed, expected),
+      hoursTotal,
+      members: perMember[0]?.members ?? 0,
+    },
+    taskIds,
   };
 }
 
@@ -276,11 +324,58 @@ function duesGroupStage(key: string): PipelineStage.Group {
   };
 }
 
+interface DuesMembersGroup {
+  _id: string | null;
+  due: number;
+  paid: number;
+  owing: number;
+  waived: number;
+}
+
+/**
+ * Head-counts grouped by `key` ("$branchId", or null for one branch): first per member (dues
+ * above zero, and of those the unpaid ones), then per key.
+ */
+function duesMembersStages(key: string | null): PipelineStage[] {
+  const owed = { $gt: ["$amountFen", 0] };
+  return [
+    {
+      $group: {
+        _id: { key: key ?? null, openId: "$openId" },
+        owed: { $sum: { $cond: [owed, 1, 0] } },
+        unpaid: { $sum: { $cond: [{ $and: [owed, { $ne: ["$status", "paid"] }] }, 1, 0] } },
+      },
+    },
+    {
+      $group: {
+        _id: "$_id.key",
+        due: { $sum: { $cond: [{ $gt: ["$owed", 0] }, 1, 0] } },
+        paid: { $sum: { $cond: [{ $and: [{ $gt: ["$owed", 0] }, { $eq: ["$unpaid", 0] }] }, 1, 0] } },
+        owing: { $sum: { $cond: [{ $gt: ["$unpaid", 0] }, 1, 0] } },
+        waived: { $sum: { $cond: [{ $eq: ["$owed", 0] }, 1, 0] } },
+      },
+    },
+  ];
+}
+
+function duesMembersOf(group: DuesMembersGroup | undefined): DuesMembers {
+  const due = group?.due ?? 0;
+  const paid = group?.paid ?? 0;
+  return {
+    due,
+    paid,
+    owing: group?.owing ?? 0,
+    waived: group?.waived ?? 0,
+    rate: due === 0 ? null : paid / due,
+  };
+}
+
 async function duesStats(models: StatsModels, branchId: string, period: Period): Promise<DuesStats> {
   // {branchId, month $in}: the {branchId, month} index.
-  const groups = await models.Due.aggregate<DuesGroup>([
-    { $match: { branchId, month: { $in: period.months } } },
-    duesGroupStage("$month"),
+  const match = { $match: { branchId, month: { $in: period.months } } };
+  const [groups, heads] = await Promise.all([
+    models.Due.aggregate<DuesGroup>([match, duesGroupStage("$month")]),
+    models.Due.aggregate<DuesMembersGroup>([match, ...duesMembersStages(null)]),
   ]);
   const byMonth = new Map(groups.map((g) => [g._id, g]));
   const months = period.months.map((month) => {
@@ -305,6 +400,7 @@ async function duesStats(models: StatsModels, branchId: string, period: Period):
     rate: ratio(sum("paid"), sum("total")),
     collectedFen: sum("collectedFen"),
     outstandingFen: sum("outstandingFen"),
+    members: duesMembersOf(heads[0]),
   };
 }
 
@@ -316,12 +412,15 @@ export async function branchStats(
   models: StatsModels,
   branchId: string,
   period: Period,
-  { timeZone = DEFAULT_TIME_ZONE }: { timeZone?: string } = {},
+  { timeZone = DEFAULT_TIME_ZONE, now = new Date() }: { timeZone?: string; now?: Date } = {},
 ): Promise<BranchStats> {
-  const [typeMonth, perMember, study, dues] = await Promise.all([
+  const [typeMonth, perMember, { study, studyHours }, dues] = await Promise.all([
     meetingsByTypeAndMonth(models, branchId, period, timeZone),
     meetingsByMember(models, branchId, period),
-    studyStats(models, branchId, period),
+    studyStats(models, branchId, period, now).then(async ({ stats, taskIds }) => ({
+      study: stats,
+      studyHours: await branchStudyHours(models, branchId, period, taskIds, now),
+    })),
     duesStats(models, branchId, period),
   ]);
 
@@ -376,6 +475,7 @@ export async function branchStats(
     participationByMember,
     participationByMonth,
     study,
+    studyHours,
     dues,
   };
 }
@@ -420,11 +520,11 @@ export async function orgStats(
         },
       },
     ]),
-    models.Due.aggregate<DuesGroup>([
+    models.Due.aggregate<DuesMembersGroup>([
       // {branchId $in} alone uses the {branchId, month} index on the local server; months after.
       ...(all ? [] : [{ $match: { branchId: { $in: ids } } }]),
       { $match: { month: { $in: period.months } } },
-      duesGroupStage("$branchId"),
+      ...duesMembersStages("$branchId"),
     ]),
   ]);
 
@@ -451,14 +551,14 @@ export async function orgStats(
       requiredTypes: compliance.requiredTypes,
       meetings: groups.reduce((sum, g) => sum + g.held, 0),
       participationRate: ratio(present, expected),
-      duesRate: ratio(due?.paid ?? 0, due?.total ?? 0),
+      duesRate: duesMembersOf(due).rate,
     };
   });
   return rows.sort(
     (a, b) =>
       a.complianceRate - b.complianceRate ||
       a.participationRate - b.participationRate ||
-      a.duesRate - b.duesRate ||
+      (a.duesRate ?? 1) - (b.duesRate ?? 1) ||
       a.branchId.localeCompare(b.branchId),
   );
 }

@@ -98,6 +98,37 @@ export async function studyScopeMembers(
   return roster.filter((member) => countedInStudy(member, study, at));
 }
 
+/** When a task's scope freezes: its close or its deadline, whichever came first. */
+export function studyFreezeAt(study: Pick<StudyTask, "deadline" | "closedAt">): Date {
+  const closedAt = study.closedAt ?? null;
+  return closedAt && closedAt.getTime() < study.deadline.getTime() ? closedAt : study.deadline;
+}
+
+/** A task is frozen once it is closed or its deadline has passed. */
+export function studyShouldFreeze(study: Pick<StudyTask, "status" | "deadline">, now: Date): boolean {
+  return study.status === "closed" || now.getTime() > study.deadline.getTime();
+}
+
+/**
+ * Freezes a task's scope (`expected`, the openIds it counts at studyFreezeAt) from `roster` (the
+ * branch's active members); idempotent: only a task not frozen yet is written, and the list
+ * written first stays. Returns the frozen list.
+ */
+export async function freezeStudyScope(
+  models: StudyModels,
+  study: Pick<StudyTask, "_id" | "scope" | "partyGroup" | "deadline" | "closedAt">,
+  roster: readonly (Parameters<typeof countedInStudy>[0] & { openId: string })[],
+): Promise<string[]> {
+  const at = studyFreezeAt(study);
+  const expected = roster.filter((member) => countedInStudy(member, study, at)).map((m) => m.openId);
+  const result = await models.StudyTask.updateOne({ _id: study._id, expected: null }, { $set: { expected } });
+  if (result.matchedCount > 0) return expected;
+  const frozen = await models.StudyTask.findById(study._id, { expected: 1 }).lean<
+    Pick<StudyTask, "expected">
+  >();
+  return frozen?.expected ?? expected;
+}
+
 export interface CreateStudyInput {
   branchId: string;
   chatId: string;
@@ -327,7 +358,7 @@ export async function confirmStudy(
 }
 
 /** open → closed; closing a closed task is refused. */
-export async function closeStudy(models: StudyModels, clock: Clock, studyId: string): Promise<StudyTask> {
+export async function closeStudy(models: StudyDeps, clock: Clock, studyId: string): Promise<StudyTask> {
   const study = await requireStudy(models, studyId);
   const refuse = () => new UserError(`学习任务 ${study._id} 已结束`);
   if (study.status !== "open") throw refuse();
@@ -336,6 +367,12 @@ export async function closeStudy(models: StudyModels, clock: Clock, studyId: str
     { $set: { status: "closed", closedAt: clock.now() } },
   );
   if (result.matchedCount === 0) throw refuse();
+  // The scope as it was at the close (or the deadline, if that came first) stays the task's.
+  await freezeStudyScope(
+    models,
+    { ...study, closedAt: clock.now() },
+    await models.Member.find({ branchId: study.branchId, active: true }).lean<MemberDoc[]>(),
+  );
   const closed = await models.StudyTask.findById(study._id).lean<StudyTask>();
   if (!closed) throw new Error(`study ${study._id} vanished`);
   return closed;

@@ -1,12 +1,15 @@
 import { STUDY_REMINDER_MINUTES_BEFORE } from "../../config/study.js";
-import type { StudyTask } from "../domain/study.js";
+import { freezeStudyScope, type StudyTask } from "../domain/study.js";
+import type { MemberDoc } from "../domain/attendance.js";
 import { remindStudy } from "../delivery/studyReminders.js";
 import { forEachIsolated, type Job } from "./types.js";
 
 /**
  * Before a study deadline (STUDY_REMINDER_MINUTES_BEFORE), remind everyone in scope who has not
  * confirmed: one group message with mentions and a DM each. Keys make it once per task; people
- * who confirmed in the meantime are not in the pending list when it runs.
+ * who confirmed in the meantime are not in the pending list when it runs. An open task whose
+ * deadline has passed gets its scope frozen (`expected`, idempotently), so statistics count the
+ * members as they were even if nobody reads them before someone leaves.
  */
 export const studyRemindersJob: Job = {
   name: "study-reminders",
@@ -31,6 +34,19 @@ export const studyRemindersJob: Job = {
       due,
       (s) => s._id,
       (study) => remindStudy(deps, study, `study:${study._id}:remind:auto`).then(() => undefined),
+    );
+    const toFreeze = open.filter((s) => s.deadline <= now && !s.expected);
+    await forEachIsolated(
+      ctx,
+      this.name,
+      toFreeze,
+      (s) => s._id,
+      async (study) => {
+        const roster = await deps.models.Member.find({ branchId: study.branchId, active: true }).lean<
+          MemberDoc[]
+        >();
+        await freezeStudyScope(deps.models, study, roster);
+      },
     );
   },
 };

@@ -57,7 +57,12 @@ function view(overrides: Partial<BranchStatsView> = {}): BranchStatsView {
       rate: (40 + (i % 5)) / 50,
     })),
     study: { tasks: 6, confirmed: 250, expected: 300, completionRate: 250 / 300, hoursTotal: 123.456 },
-    dues: { total: 50, paid: 45, rate: 0.9, collectedFen: 1_234_567, outstandingFen: 8_050 },
+    studyHours: { fromMeetings: 40, fromStudies: 123.456, total: 163.456, target: 32 },
+    dues: {
+      collectedFen: 1_234_567,
+      outstandingFen: 8_050,
+      members: { due: 48, paid: 45, owing: 3, waived: 2, rate: 45 / 48 },
+    },
     ...overrides,
   };
 }
@@ -245,10 +250,31 @@ describe("branchStatsCard: content", () => {
   it("shows study completion and hours, and dues rate and amounts", () => {
     const text = markdownText(branchStatsCard(view()));
     expect(text.zh).toContain("学习任务 6 项 · 已确认 250/300（83.3%）");
-    expect(text.zh).toContain("学时合计 123.5 小时");
-    expect(text.zh).toContain("已缴 45/50（缴纳率 90%）");
+    // 学时 includes the 党课 / 主题党日 hours (集中学习), not only study tasks.
+    expect(text.zh).toContain("学时合计 163.5 小时（集中学习 40 · 自学 123.5）");
+    // No per-member list unless the command passes one (private chat).
+    expect(text.zh).not.toContain("党员学时");
+    // Head-counts, not member-months; 免交 apart.
+    expect(text.zh).toContain("已缴清 45/48 人（93.8%） · 欠缴 3 人 · 免交 2 人");
+    expect(text.en).toContain("Paid in full 45/48 members (93.8%) · 3 owing · 2 waived");
     expect(text.zh).toContain("已收 12345.67 元 · 未缴 80.50 元");
     expect(text.en).toContain("Collected 12345.67 元 · outstanding 80.50 元");
+  });
+
+  it("lists each member's 学时 against the yearly target, lowest first, when given", () => {
+    const members = Array.from({ length: 25 }, (_, i) => ({
+      name: i === 0 ? "*粗*" : `党员${i}`,
+      fromMeetings: i,
+      fromStudies: 2,
+      towardTarget: i,
+    }));
+    const base = view();
+    const text = markdownText(branchStatsCard(view({ studyHours: { ...base.studyHours, members } }))).zh;
+    expect(text).toContain("党员学时（年度目标 32 学时，最低的在前）");
+    expect(text).toContain("1. \\*粗\\*　集中学习 0 · 自学 2 · 计入 0/32");
+    expect(text).toContain("20. 党员19　集中学习 19 · 自学 2 · 计入 19/32");
+    expect(text).not.toContain("21. ");
+    expect(text).toContain("（共 25 名党员，仅列出最低的 20 名）");
   });
 
   it("shows — for study and dues rates with nothing expected, and says when nothing is required", () => {
@@ -258,13 +284,18 @@ describe("branchStatsCard: content", () => {
         view({
           compliance: { rows: base.compliance.rows.slice(4), requiredTypes: 0, metTypes: 0, rate: 1 },
           study: { tasks: 0, confirmed: 0, expected: 0, completionRate: 0, hoursTotal: 0 },
-          dues: { total: 0, paid: 0, rate: 0, collectedFen: 0, outstandingFen: 0 },
+          dues: {
+            collectedFen: 0,
+            outstandingFen: 0,
+            members: { due: 0, paid: 0, owing: 0, waived: 1, rate: null },
+          },
         }),
       ),
     ).zh;
     expect(text).toContain("**本期没有要求召开的三会一课**");
     expect(text).toContain("学习任务 0 项 · 已确认 0/0（—）");
-    expect(text).toContain("已缴 0/0（缴纳率 —）");
+    expect(text).toContain("已缴清 —（本期无应缴党费） · 免交 1 人");
+    expect(text).not.toContain("欠缴");
     expect(text).toContain("已收 0.00 元 · 未缴 0.00 元");
   });
 
@@ -342,6 +373,14 @@ describe("orgStatsCard", () => {
       "第1支部　三会一课 2/4（50%） · 参会 — · 党费 95%",
     );
     expect(markdownText(orgStatsCard(org(0))).zh).toContain("暂无支部。");
+  });
+
+  it("shows — for a branch with no dues due, not 0%", () => {
+    const input = org(2);
+    input.rows[1]!.duesRate = null;
+    const text = markdownText(orgStatsCard(input)).zh;
+    expect(text).toContain("第1支部　三会一课 2/4（50%） · 参会 80% · 党费 —");
+    expect(text).not.toContain("党费 0%");
   });
 });
 

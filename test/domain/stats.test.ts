@@ -357,6 +357,8 @@ describe("branchStats", () => {
       collectedFen: 1000,
       outstandingFen: 600,
     });
+    // Heads: a, b, c owe above zero (a paid all, b pending, c unpaid); d is 免交, apart.
+    expect(stats.dues.members).toEqual({ due: 3, paid: 1, owing: 2, waived: 1, rate: 1 / 3 });
     expect(stats.dues.months).toEqual([
       { month: "2026-04", total: 4, paid: 2, rate: 0.5, collectedFen: 500, outstandingFen: 600 },
       { month: "2026-05", total: 1, paid: 1, rate: 1, collectedFen: 500, outstandingFen: 0 },
@@ -373,6 +375,7 @@ describe("branchStats", () => {
     ]);
     expect(stats.study).toMatchObject({ tasks: 0, expected: 0, completionRate: 0 });
     expect(stats.dues).toMatchObject({ total: 0, rate: 0 });
+    expect(stats.dues.members).toEqual({ due: 0, paid: 0, owing: 0, waived: 0, rate: null });
     expect(stats.compliance).toMatchObject({ requiredTypes: 3, metTypes: 0, rate: 0 });
   });
 });
@@ -415,6 +418,8 @@ describe("orgStats", () => {
     await db.models.Due.insertMany([
       { branchId: "O1", openId: "1", month: "2026-04", amountFen: 100, status: "paid", paidFen: 100 },
       { branchId: "O1", openId: "2", month: "2026-04", amountFen: 100, status: "unpaid" },
+      // 免交: not in the head-count rate (1 of 2 paid), whereas member-months would say 2/3.
+      { branchId: "O1", openId: "3", month: "2026-04", amountFen: 0, status: "paid", paidFen: 0 },
       { branchId: "O3", openId: "1", month: "2026-04", amountFen: 100, status: "paid", paidFen: 100 },
       { branchId: "O3", openId: "1", month: "2026-03", amountFen: 100, status: "unpaid" },
     ]);
@@ -429,10 +434,17 @@ describe("orgStats", () => {
       metTypes: 1,
       requiredTypes: 3,
       participationRate: 0.25,
-      duesRate: 0,
+      // No dues at all in O4: no rate ("—"), not 0 (the old reading said nobody paid).
+      duesRate: null,
     });
     expect(rows[0]!.complianceRate).toBeCloseTo(1 / 3);
-    expect(rows[1]).toMatchObject({ branchId: "O2", metTypes: 1, participationRate: 1, meetings: 1 });
+    expect(rows[1]).toMatchObject({
+      branchId: "O2",
+      metTypes: 1,
+      participationRate: 1,
+      meetings: 1,
+      duesRate: null,
+    });
     expect(rows[2]).toMatchObject({
       branchId: "O1",
       complianceRate: 1,

@@ -79,6 +79,22 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
     const chart = JSON.stringify(card).match(/"tag":"chart"/);
     expect(chart).not.toBeNull();
     expect(text).toContain('"month":"2026-10"');
+    // Each member's 学时 never goes to the group.
+    expect(text).not.toContain("党员学时");
+    expect(t.lark.pending()).toEqual([]);
+  });
+
+  it("lists each member's 学时 to a secretary in a private chat", async () => {
+    t.lark.expectReply();
+    await t.say({
+      sender: SECRETARY.openId,
+      chatId: `oc_p2p_${SECRETARY.openId}`,
+      chatType: "p2p",
+      text: "/统计 2026-Q4",
+    });
+    const text = String(t.lark.replies.at(-1)!.body.content);
+    expect(text).toContain("党员学时（年度目标 32 学时，最低的在前）");
+    expect(text).toContain("许一");
     expect(t.lark.pending()).toEqual([]);
   });
 

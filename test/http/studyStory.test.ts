@@ -137,6 +137,16 @@ describe("study tasks through signed webhooks", () => {
     });
   });
 
+  it("freezes the task's scope once its deadline has passed, when the reminder job runs", async () => {
+    expect((await t.db.models.StudyTask.findById("S1").lean())!.expected).toBeNull();
+    const scheduler = createScheduler({ deps: t.bot.deps, jobs: createJobs(), instanceId: "test" });
+    const job = createJobs().find((j) => j.name === "study-reminders")!;
+    expect(await scheduler.runOccurrence(job, t.clock.now())).toBe("ran");
+    const frozen = (await t.db.models.StudyTask.findById("S1").lean())!.expected!;
+    expect([...frozen].sort()).toEqual([SECRETARY.openId, A.openId, B.openId, C.openId].sort());
+    expect(t.lark.pending()).toEqual([]);
+  });
+
   it("shows reflections to the secretary only", async () => {
     t.lark.expectReply(2);
     // In a private chat: in the group the reflections go to the secretary by DM (privacy.test.ts).

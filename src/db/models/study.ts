@@ -27,6 +27,11 @@ const studyTaskSchema = new Schema(
     /** Idempotency key of the command that created it (the message id), so a redelivery creates nothing. */
     sourceKey: { type: String, required: true, unique: true },
     closedAt: { type: Date, default: null },
+    /**
+     * The scope as it was, frozen (like a meeting's 应到): the openIds the task counted when it
+     * was closed or its deadline passed, whichever came first; null until then. Written once.
+     */
+    expected: { type: [String], default: null },
   },
   { timestamps: true, versionKey: false },
 );
