@@ -62,6 +62,7 @@ export const statsCommands: CommandFamily = {
         const period = resolvePeriod(ctx, args.period);
         const stats = await branchStats(ctx.deps.models, ctx.branch!._id, period, {
           timeZone: ctx.deps.config.TZ,
+          now: ctx.deps.clock.now(),
         });
         await ctx.replyCard(
           branchStatsCard({ ...stats, branchName: ctx.branch!.name, periodLabel: period.label }),
@@ -136,6 +137,7 @@ export const exportCommands: CommandFamily = {
           branchId: branch!._id,
           period,
           timeZone: deps.config.TZ,
+          now: deps.clock.now(),
         });
         const fileKey = await deps.lark.uploadFile(
           `台账-${branch!.name}-${period.label}.xlsx`,

@@ -26,6 +26,8 @@ export interface LedgerExportOptions {
   branchId: string;
   period: Period;
   timeZone: string;
+  /** The clock's now: meetings started before it and not closed count as held (default: now). */
+  now?: Date;
 }
 
 export type LedgerModels = Pick<Models, "Member" | "Meeting" | "StudyTask" | "StudyConfirmation" | "Due">;
@@ -325,7 +327,10 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     { header: "已开次数", key: "held", width: 10 },
     { header: "是否达标", key: "met", width: 10 },
   ]);
-  const compliance = await branchCompliance(models, branchId, period);
+  const compliance = await branchCompliance(models, branchId, period, {
+    now: options.now ?? new Date(),
+    timeZone,
+  });
   for (const row of compliance.rows) {
     const rule = MEETING_TYPES.find((t) => t.id === row.type)?.required ?? null;
     addRow(complianceSheet, {
