@@ -45,12 +45,18 @@ export interface BranchStatsView {
       /** Meetings of this type required in the period; null when not required. */
       required: number | null;
       held: number;
-      /** null when not required. */
+      /** null when not required; true when every month (quarter) of the rule is met. */
       met: boolean | null;
+      /** The months ("2026-02"), quarters ("2026-Q1") or year the rule is checked in. */
+      units?: { label: string; required: number; held: number; state: "met" | "missed" | "open" }[];
+      /** Meetings started but not closed yet ("M7"), counted in `held`. */
+      pending?: string[];
     }[];
     requiredTypes: number;
     metTypes: number;
     rate: number;
+    /** Types with a month (quarter) that ended unmet; absent: judged by met/required. */
+    overdueTypes?: number;
   };
   participationByType: { zh: string; meetings: number; expected: number; present: number; rate: number }[];
   /** Lowest rate first. */
@@ -171,28 +177,109 @@ function rowStatus(row: ComplianceRow): "not-required" | "met" | "open" {
   return met ? "met" : "open";
 }
 
-/** "支部党员大会：✅ 已完成 1/1" / "⚠️ 未完成 0/1" / "— 不要求". */
+type Unit = NonNullable<ComplianceRow["units"]>[number];
+
+/** "2026-02" → "2月", "2026-Q2" → "第2季度", "2026" → "2026年". */
+function unitName(label: string): I18nText {
+  const quarter = /^\d{4}-Q(\d)$/.exec(label);
+  if (quarter) return { zh: `第${quarter[1]}季度`, en: `Q${quarter[1]}` };
+  const month = /^\d{4}-(\d{2})$/.exec(label);
+  if (month) return { zh: `${Number(month[1])}月`, en: MONTHS_EN[Number(month[1]) - 1] ?? label };
+  return { zh: `${label}年`, en: label };
+}
+
+function unitsWord(units: Unit[]): I18nText {
+  return units[0] && /-Q/.test(units[0].label)
+    ? { zh: "个季度", en: "quarters" }
+    : { zh: "个月", en: "months" };
+}
+
+/** "，其中 M7 已召开、待结束 (/会议 结束 M7)". */
+function pendingText(row: ComplianceRow): I18nText {
+  const pending = row.pending ?? [];
+  if (pending.length === 0) return { zh: "", en: "" };
+  return {
+    zh: `；${pending.map((id) => `${escapeMarkdown(id)} 已召开、待结束 (/会议 结束 ${escapeMarkdown(id)})`).join("、")}`,
+    en: `; ${pending.map((id) => `${escapeMarkdown(id)} held, not closed (/meeting close ${escapeMarkdown(id)})`).join(", ")}`,
+  };
+}
+
+/**
+ * A rule checked month by month (quarter by quarter): "✅ 已完成 3/3 个月", "⚠️ 达标 1/3 个月，
+ * 未达标：2月、3月", "⏳ 至今达标 3/3 个月，还有 9 个月未到", with the meetings held in all.
+ */
+function unitsStatus(row: ComplianceRow, units: Unit[]): I18nText {
+  const word = unitsWord(units);
+  const met = units.filter((u) => u.state === "met").length;
+  const missed = units.filter((u) => u.state === "missed");
+  const open = units.filter((u) => u.state === "open").length;
+  const held = { zh: `（共开 ${count(row.held)} 次）`, en: ` (${count(row.held)} held)` };
+  const later =
+    open > 0
+      ? { zh: `，还有 ${open} ${word.zh}未到`, en: `, ${open} ${word.en} still to come` }
+      : { zh: "", en: "" };
+  if (missed.length > 0) {
+    const names = missed.map((u) => unitName(u.label));
+    return {
+      zh: `⚠️ 达标 ${met}/${units.length} ${word.zh}，未达标：${names.map((n) => n.zh).join("、")}${later.zh}${held.zh}`,
+      en: `⚠️ met in ${met}/${units.length} ${word.en}, missed: ${names.map((n) => n.en).join(", ")}${later.en}${held.en}`,
+    };
+  }
+  if (open === 0)
+    return {
+      zh: `✅ 已完成 ${met}/${units.length} ${word.zh}${held.zh}`,
+      en: `✅ done in ${met}/${units.length} ${word.en}${held.en}`,
+    };
+  return {
+    zh: `⏳ 至今达标 ${met}/${met} ${word.zh}${later.zh}${held.zh}`,
+    en: `⏳ on schedule, met in ${met}/${met} ${word.en}${later.en}${held.en}`,
+  };
+}
+
+/** "支部党员大会：✅ 已完成 1/1" / "⚠️ 未完成 0/1" / "⏳ 进行中 0/1（未到期）" / "— 不要求". */
 function complianceLine(row: ComplianceRow): I18nText {
   const name = safeName(row.zh, TYPE_NAME_MAX);
   const status = rowStatus(row);
+  const pending = pendingText(row);
   if (status === "not-required") {
     const held =
       row.held > 0 ? { zh: `（已开 ${count(row.held)} 次）`, en: ` (${count(row.held)} held)` } : null;
-    return { zh: `${name}：— 不要求${held?.zh ?? ""}`, en: `${name}: — not required${held?.en ?? ""}` };
+    return {
+      zh: `${name}：— 不要求${held?.zh ?? ""}${pending.zh}`,
+      en: `${name}: — not required${held?.en ?? ""}${pending.en}`,
+    };
+  }
+  const units = row.units ?? [];
+  if (units.length > 1) {
+    const text = unitsStatus(row, units);
+    return { zh: `${name}：${text.zh}${pending.zh}`, en: `${name}: ${text.en}${pending.en}` };
   }
   const ratio = `${count(row.held)}/${count(row.required ?? 0)}`;
+  if (status === "open" && units[0]?.state === "open")
+    return {
+      zh: `${name}：⏳ 进行中 ${ratio}（未到期）${pending.zh}`,
+      en: `${name}: ⏳ in progress ${ratio} (not yet due)${pending.en}`,
+    };
   return status === "met"
-    ? { zh: `${name}：✅ 已完成 ${ratio}`, en: `${name}: ✅ done ${ratio}` }
-    : { zh: `${name}：⚠️ 未完成 ${ratio}`, en: `${name}: ⚠️ not done ${ratio}` };
+    ? { zh: `${name}：✅ 已完成 ${ratio}${pending.zh}`, en: `${name}: ✅ done ${ratio}${pending.en}` }
+    : { zh: `${name}：⚠️ 未完成 ${ratio}${pending.zh}`, en: `${name}: ⚠️ not done ${ratio}${pending.en}` };
 }
 
 function complianceSummary(compliance: BranchStatsView["compliance"]): I18nText {
   if (compliance.requiredTypes === 0)
     return { zh: "本期没有要求召开的三会一课", en: "No meetings are required in this period" };
   const rate = formatPercent(compliance.rate);
+  const overdue = compliance.overdueTypes;
+  const open = compliance.requiredTypes - compliance.metTypes;
+  const tail =
+    overdue === undefined || open === 0
+      ? { zh: "", en: "" }
+      : overdue > 0
+        ? { zh: `，${count(overdue)} 项逾期`, en: `, ${count(overdue)} overdue` }
+        : { zh: "，无逾期（其余尚未到期）", en: ", none overdue (the rest not yet due)" };
   return {
-    zh: `三会一课完成 ${count(compliance.metTypes)}/${count(compliance.requiredTypes)} 项（${rate}）`,
-    en: `${count(compliance.metTypes)}/${count(compliance.requiredTypes)} required meeting types done (${rate})`,
+    zh: `三会一课完成 ${count(compliance.metTypes)}/${count(compliance.requiredTypes)} 项（${rate}）${tail.zh}`,
+    en: `${count(compliance.metTypes)}/${count(compliance.requiredTypes)} required meeting types done (${rate})${tail.en}`,
   };
 }
 
@@ -305,8 +392,11 @@ function chartElements(months: BranchStatsView["participationByMonth"]): CardEle
   return [markdown({ zh: `**${title.zh}**`, en: `**${title.en}**` }), participationChart(months)];
 }
 
-function complianceTemplate(metTypes: number, requiredTypes: number): HeaderTemplate {
-  return metTypes >= requiredTypes ? "green" : "orange";
+/** Orange only for what is overdue: green when all is met, blue when the rest is merely not yet due. */
+function complianceTemplate(compliance: BranchStatsView["compliance"]): HeaderTemplate {
+  if (compliance.metTypes >= compliance.requiredTypes) return "green";
+  if (compliance.overdueTypes === undefined) return "orange";
+  return compliance.overdueTypes > 0 ? "orange" : "blue";
 }
 
 /**
@@ -331,11 +421,7 @@ export function branchStatsCard(view: BranchStatsView): Card {
     duesElement(view.dues),
   ];
   return card({
-    header: header(
-      title,
-      complianceTemplate(view.compliance.metTypes, view.compliance.requiredTypes),
-      summary,
-    ),
+    header: header(title, complianceTemplate(view.compliance), summary),
     elements,
     summary: { zh: `${title.zh}：${summary.zh}`, en: `${title.en}: ${summary.en}` },
   });
@@ -414,27 +500,59 @@ function plainType(text: string): string {
   return truncate(text.replace(/\s+/g, " ").trim().replace(/</g, "＜").replace(/>/g, "＞"), TYPE_NAME_MAX);
 }
 
-/** "支部党员大会 0/1、支部委员会 1/3": the required types not yet met. */
+/** Whether a row still needs meetings: a missed month (quarter), or its only unit not yet met. */
+function needsMeetings(row: ComplianceRow): boolean {
+  if (rowStatus(row) !== "open") return false;
+  const units = row.units ?? [];
+  if (units.length <= 1) return true;
+  return units.some((u) => u.state === "missed");
+}
+
+/** "支部党员大会 0/1、支委会 1/3 个月（缺 2月、3月）": the required types not met. */
 function openRowsText(rows: ComplianceRow[]): string {
   return rows
-    .filter((row) => rowStatus(row) === "open")
-    .map((row) => `${plainType(row.zh)} ${count(row.held)}/${count(row.required ?? 0)}`)
+    .filter(needsMeetings)
+    .map((row) => {
+      const units = row.units ?? [];
+      if (units.length <= 1) return `${plainType(row.zh)} ${count(row.held)}/${count(row.required ?? 0)}`;
+      const met = units.filter((u) => u.state === "met").length;
+      const missed = units.filter((u) => u.state === "missed").map((u) => unitName(u.label).zh);
+      return `${plainType(row.zh)} 达标 ${met}/${units.length} ${unitsWord(units).zh}（缺 ${missed.join("、")}）`;
+    })
     .join("、");
+}
+
+/** "党课 M7 已召开、待结束 (/会议 结束 M7)": meetings held and not closed. */
+function pendingRowsText(rows: ComplianceRow[]): string {
+  return rows
+    .flatMap((row) =>
+      (row.pending ?? []).map(
+        (id) => `${plainType(row.zh)} ${plainType(id)} 已召开、待结束 (/会议 结束 ${plainType(id)})`,
+      ),
+    )
+    .join("、");
+}
+
+/** "以下会议已召开、待结束，请及时结束会议以记录到会情况：…。" or "". */
+function pendingSentence(rows: ComplianceRow[]): string {
+  const pending = pendingRowsText(rows);
+  return pending ? `以下会议已召开、待结束，请及时结束会议以记录到会情况：${pending}。` : "";
 }
 
 /**
  * The DM to a secretary when two thirds of a period have passed and required meetings are not yet
  * held: "「一支部」2026 年第 4 季度已过三分之二，以下组织生活尚未完成：支部党员大会 0/1、… 请及时安排。"
- * Null when every requirement is met (nothing to send).
+ * A monthly rule in a quarter or year is listed only for a month it missed (not for months to
+ * come); meetings held but not closed are listed with the command that closes them. Null when
+ * there is nothing to do (nothing to send).
  */
 export function complianceWarningText(input: ComplianceMessageInput): string | null {
   const open = openRowsText(input.compliance.rows);
-  if (!open) return null;
+  const pending = pendingSentence(input.compliance.rows);
+  if (!open && !pending) return null;
   const period = periodText(input.periodLabel).zh;
-  return (
-    `「${plainName(input.branchName)}」${period}已过三分之二，以下组织生活尚未完成：${open}。` +
-    `请及时安排。`
-  );
+  const head = `「${plainName(input.branchName)}」${period}已过三分之二，`;
+  return open ? `${head}以下组织生活尚未完成：${open}。请及时安排。${pending}` : `${head}${pending}`;
 }
 
 /**
@@ -446,6 +564,7 @@ export function complianceReportText(input: ComplianceMessageInput): string {
   const summary = complianceSummary(input.compliance).zh;
   const open = openRowsText(input.compliance.rows);
   const head = `「${plainName(input.branchName)}」${period}组织生活情况：${summary}。`;
-  if (open) return `${head}未完成：${open}。`;
-  return input.compliance.requiredTypes > 0 ? `${head}要求的组织生活已全部完成。` : head;
+  const pending = pendingSentence(input.compliance.rows);
+  if (open) return `${head}未完成：${open}。${pending}`;
+  return (input.compliance.requiredTypes > 0 ? `${head}要求的组织生活已全部完成。` : head) + pending;
 }
