@@ -4,15 +4,21 @@
  * meetings held but not closed.
  */
 import { escapeMarkdown, MONTHS_EN, type I18nText } from "./common.js";
-import type { BranchStatsView } from "./stats.js";
 
-type ComplianceRow = BranchStatsView["compliance"]["rows"][number];
+/** What these texts read of a compliance row (cards/stats.ts's BranchStatsView rows). */
+interface ComplianceRow {
+  held: number;
+  pending?: string[];
+}
 
 function count(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString("en-US") : "—";
 }
 
-export type Unit = NonNullable<ComplianceRow["units"]>[number];
+export interface Unit {
+  label: string;
+  state: "met" | "missed" | "open";
+}
 
 /** "2026-02" → "2月", "2026-Q2" → "第2季度", "2026" → "2026年". */
 export function unitName(label: string): I18nText {
