@@ -18,6 +18,7 @@
  * total) is 0, shows as "—" — the domain reports 0 for those.
  */
 import { formatFen } from "../domain/duesRules.js";
+import { pendingText, unitName, unitsStatus, unitsWord } from "./complianceUnits.js";
 import {
   card,
   escapeMarkdown,
@@ -45,12 +46,18 @@ export interface BranchStatsView {
       /** Meetings of this type required in the period; null when not required. */
       required: number | null;
       held: number;
-      /** null when not required. */
+      /** null when not required; true when every month (quarter) of the rule is met. */
       met: boolean | null;
+      /** The months ("2026-02"), quarters ("2026-Q1") or year the rule is checked in. */
+      units?: { label: string; required: number; held: number; state: "met" | "missed" | "open" }[];
+      /** Meetings started but not closed yet ("M7"), counted in `held`. */
+      pending?: string[];
     }[];
     requiredTypes: number;
     metTypes: number;
     rate: number;
+    /** Types with a month (quarter) that ended unmet; absent: judged by met/required. */
+    overdueTypes?: number;
   };
   participationByType: { zh: string; meetings: number; expected: number; present: number; rate: number }[];
   /** Lowest rate first. */
@@ -188,28 +195,50 @@ function rowStatus(row: ComplianceRow): "not-required" | "met" | "open" {
   return met ? "met" : "open";
 }
 
-/** "支部党员大会：✅ 已完成 1/1" / "⚠️ 未完成 0/1" / "— 不要求". */
+/** "支部党员大会：✅ 已完成 1/1" / "⚠️ 未完成 0/1" / "⏳ 进行中 0/1（未到期）" / "— 不要求". */
 function complianceLine(row: ComplianceRow): I18nText {
   const name = safeName(row.zh, TYPE_NAME_MAX);
   const status = rowStatus(row);
+  const pending = pendingText(row);
   if (status === "not-required") {
     const held =
       row.held > 0 ? { zh: `（已开 ${count(row.held)} 次）`, en: ` (${count(row.held)} held)` } : null;
-    return { zh: `${name}：— 不要求${held?.zh ?? ""}`, en: `${name}: — not required${held?.en ?? ""}` };
+    return {
+      zh: `${name}：— 不要求${held?.zh ?? ""}${pending.zh}`,
+      en: `${name}: — not required${held?.en ?? ""}${pending.en}`,
+    };
+  }
+  const units = row.units ?? [];
+  if (units.length > 1) {
+    const text = unitsStatus(row, units);
+    return { zh: `${name}：${text.zh}${pending.zh}`, en: `${name}: ${text.en}${pending.en}` };
   }
   const ratio = `${count(row.held)}/${count(row.required ?? 0)}`;
+  if (status === "open" && units[0]?.state === "open")
+    return {
+      zh: `${name}：⏳ 进行中 ${ratio}（未到期）${pending.zh}`,
+      en: `${name}: ⏳ in progress ${ratio} (not yet due)${pending.en}`,
+    };
   return status === "met"
-    ? { zh: `${name}：✅ 已完成 ${ratio}`, en: `${name}: ✅ done ${ratio}` }
-    : { zh: `${name}：⚠️ 未完成 ${ratio}`, en: `${name}: ⚠️ not done ${ratio}` };
+    ? { zh: `${name}：✅ 已完成 ${ratio}${pending.zh}`, en: `${name}: ✅ done ${ratio}${pending.en}` }
+    : { zh: `${name}：⚠️ 未完成 ${ratio}${pending.zh}`, en: `${name}: ⚠️ not done ${ratio}${pending.en}` };
 }
 
 function complianceSummary(compliance: BranchStatsView["compliance"]): I18nText {
   if (compliance.requiredTypes === 0)
     return { zh: "本期没有要求召开的三会一课", en: "No meetings are required in this period" };
   const rate = formatPercent(compliance.rate);
+  const overdue = compliance.overdueTypes;
+  const open = compliance.requiredTypes - compliance.metTypes;
+  const tail =
+    overdue === undefined || open === 0
+      ? { zh: "", en: "" }
+      : overdue > 0
+        ? { zh: `，${count(overdue)} 项逾期`, en: `, ${count(overdue)} overdue` }
+        : { zh: "，无逾期（其余尚未到期）", en: ", none overdue (the rest not yet due)" };
   return {
-    zh: `三会一课完成 ${count(compliance.metTypes)}/${count(compliance.requiredTypes)} 项（${rate}）`,
-    en: `${count(compliance.metTypes)}/${count(compliance.requiredTypes)} required meeting types done (${rate})`,
+    zh: `三会一课完成 ${count(compliance.metTypes)}/${count(compliance.requiredTypes)} 项（${rate}）${tail.zh}`,
+    en: `${count(compliance.metTypes)}/${count(compliance.requiredTypes)} required meeting types done (${rate})${tail.en}`,
   };
 }
 
@@ -361,8 +390,11 @@ function chartElements(months: BranchStatsView["participationByMonth"]): CardEle
   return [markdown({ zh: `**${title.zh}**`, en: `**${title.en}**` }), participationChart(months)];
 }
 
-function complianceTemplate(metTypes: number, requiredTypes: number): HeaderTemplate {
-  return metTypes >= requiredTypes ? "green" : "orange";
+/** Orange only for what is overdue: green when all is met, blue when the rest is merely not yet due. */
+function complianceTemplate(compliance: BranchStatsView["compliance"]): HeaderTemplate {
+  if (compliance.metTypes >= compliance.requiredTypes) return "green";
+  if (compliance.overdueTypes === undefined) return "orange";
+  return compliance.overdueTypes > 0 ? "orange" : "blue";
 }
 
 /**
@@ -388,11 +420,7 @@ export function branchStatsCard(view: BranchStatsView): Card {
     duesElement(view.dues),
   ];
   return card({
-    header: header(
-      title,
-      complianceTemplate(view.compliance.metTypes, view.compliance.requiredTypes),
-      summary,
-    ),
+    header: header(title, complianceTemplate(view.compliance), summary),
     elements,
     summary: { zh: `${title.zh}：${summary.zh}`, en: `${title.en}: ${summary.en}` },
   });
@@ -471,27 +499,59 @@ function plainType(text: string): string {
   return truncate(text.replace(/\s+/g, " ").trim().replace(/</g, "＜").replace(/>/g, "＞"), TYPE_NAME_MAX);
 }
 
-/** "支部党员大会 0/1、支部委员会 1/3": the required types not yet met. */
+/** Whether a row still needs meetings: a missed month (quarter), or its only unit not yet met. */
+function needsMeetings(row: ComplianceRow): boolean {
+  if (rowStatus(row) !== "open") return false;
+  const units = row.units ?? [];
+  if (units.length <= 1) return true;
+  return units.some((u) => u.state === "missed");
+}
+
+/** "支部党员大会 0/1、支委会 1/3 个月（缺 2月、3月）": the required types not met. */
 function openRowsText(rows: ComplianceRow[]): string {
   return rows
-    .filter((row) => rowStatus(row) === "open")
-    .map((row) => `${plainType(row.zh)} ${count(row.held)}/${count(row.required ?? 0)}`)
+    .filter(needsMeetings)
+    .map((row) => {
+      const units = row.units ?? [];
+      if (units.length <= 1) return `${plainType(row.zh)} ${count(row.held)}/${count(row.required ?? 0)}`;
+      const met = units.filter((u) => u.state === "met").length;
+      const missed = units.filter((u) => u.state === "missed").map((u) => unitName(u.label).zh);
+      return `${plainType(row.zh)} 达标 ${met}/${units.length} ${unitsWord(units).zh}（缺 ${missed.join("、")}）`;
+    })
     .join("、");
+}
+
+/** "党课 M7 已召开、待结束 (/会议 结束 M7)": meetings held and not closed. */
+function pendingRowsText(rows: ComplianceRow[]): string {
+  return rows
+    .flatMap((row) =>
+      (row.pending ?? []).map(
+        (id) => `${plainType(row.zh)} ${plainType(id)} 已召开、待结束 (/会议 结束 ${plainType(id)})`,
+      ),
+    )
+    .join("、");
+}
+
+/** "以下会议已召开、待结束，请及时结束会议以记录到会情况：…。" or "". */
+function pendingSentence(rows: ComplianceRow[]): string {
+  const pending = pendingRowsText(rows);
+  return pending ? `以下会议已召开、待结束，请及时结束会议以记录到会情况：${pending}。` : "";
 }
 
 /**
  * The DM to a secretary when two thirds of a period have passed and required meetings are not yet
  * held: "「一支部」2026 年第 4 季度已过三分之二，以下组织生活尚未完成：支部党员大会 0/1、… 请及时安排。"
- * Null when every requirement is met (nothing to send).
+ * A monthly rule in a quarter or year is listed only for a month it missed (not for months to
+ * come); meetings held but not closed are listed with the command that closes them. Null when
+ * there is nothing to do (nothing to send).
  */
 export function complianceWarningText(input: ComplianceMessageInput): string | null {
   const open = openRowsText(input.compliance.rows);
-  if (!open) return null;
+  const pending = pendingSentence(input.compliance.rows);
+  if (!open && !pending) return null;
   const period = periodText(input.periodLabel).zh;
-  return (
-    `「${plainName(input.branchName)}」${period}已过三分之二，以下组织生活尚未完成：${open}。` +
-    `请及时安排。`
-  );
+  const head = `「${plainName(input.branchName)}」${period}已过三分之二，`;
+  return open ? `${head}以下组织生活尚未完成：${open}。请及时安排。${pending}` : `${head}${pending}`;
 }
 
 /**
@@ -503,6 +563,7 @@ export function complianceReportText(input: ComplianceMessageInput): string {
   const summary = complianceSummary(input.compliance).zh;
   const open = openRowsText(input.compliance.rows);
   const head = `「${plainName(input.branchName)}」${period}组织生活情况：${summary}。`;
-  if (open) return `${head}未完成：${open}。`;
-  return input.compliance.requiredTypes > 0 ? `${head}要求的组织生活已全部完成。` : head;
+  const pending = pendingSentence(input.compliance.rows);
+  if (open) return `${head}未完成：${open}。${pending}`;
+  return (input.compliance.requiredTypes > 0 ? `${head}要求的组织生活已全部完成。` : head) + pending;
 }

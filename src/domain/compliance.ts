@@ -3,34 +3,51 @@ import type { PipelineStage } from "mongoose";
 import { MEETING_TYPES } from "../../config/meetings.js";
 import type { Models } from "../db/models/index.js";
 import type { MeetingTypeId } from "./meetingTypes.js";
-import { periodContaining, type Period } from "./period.js";
+import { trusted } from "../db/connection.js";
+import { parsePeriod, periodContaining, type Period } from "./period.js";
 
 /**
  * 三会一课 compliance: how many meetings of each type a branch held in a period against the
  * minimum the rules in config/meetings.ts require.
  *
  * Decisions:
- * - Only CLOSED meetings count: a cancelled one was not held, and one still scheduled has no
- *   record yet (closing it later makes it count). A meeting counts in the period containing its
- *   start, in the branch's zone (the period's bounds are already local), so one spanning midnight
- *   counts on the day it began.
- * - The required number is a count over the whole period: "month" × the months in it, "quarter" ×
- *   the quarters fully inside it (none in a month: not due, `required` null), "year" only for a
- *   year. A type is met when `held >= required`; types with no requirement (其他) are listed with
- *   `required` and `met` null and are left out of the rate.
+ * - A meeting counts by its start: closed ones, and scheduled ones whose start has passed (held,
+ *   only not closed yet: listed in `pending` so the secretary is asked to close them). A cancelled
+ *   one was not held. It counts in the local month of its start.
+ * - A rule is checked unit by unit: a monthly rule in each month of the period, a quarterly rule
+ *   in each quarter (not due in a month, `required` null), a yearly one only in a year. A type is
+ *   met when every unit is; three meetings in January do not make up for February and March.
+ *   `required` is still the total asked for (count × units), `held` the total held.
+ * - A unit not ended by `now` and not yet met is "open" (still to come), not "missed":
+ *   `overdueTypes` counts the types with a missed unit, which is what a card colours by.
  * - rate = met types / required types, 1 when nothing is required in the period.
+ * - complianceFromHeld (totals only) is kept for the roll-up across branches.
  */
 
 export type ComplianceModels = Pick<Models, "Meeting">;
+
+/** One month (or quarter, or year) a rule is checked in: "2026-02", "2026-Q1", "2026". */
+export interface ComplianceUnit {
+  label: string;
+  required: number;
+  held: number;
+  /** met: held enough; missed: ended without; open: not yet ended and not yet held enough. */
+  state: "met" | "missed" | "open";
+}
 
 export interface ComplianceRow {
   type: MeetingTypeId;
   zh: string;
   /** null: the type is not due in this period. */
   required: number | null;
+  /** Meetings counted by their start: closed ones and started ones not yet closed. */
   held: number;
-  /** null when not required. */
+  /** null when not required; true when every unit (month, quarter) is met. */
   met: boolean | null;
+  /** The months (quarters, year) the rule is checked in; empty when not required. */
+  units?: ComplianceUnit[];
+  /** Meetings that started but are not closed yet ("M7"), counted in `held`. */
+  pending?: string[];
 }
 
 export interface Compliance {
@@ -39,6 +56,8 @@ export interface Compliance {
   metTypes: number;
   /** metTypes / requiredTypes; 1 when none is required. */
   rate: number;
+  /** Required types with a unit that ended unmet (what is overdue, not what is merely not yet due). */
+  overdueTypes?: number;
 }
 
 type Requirement = { per: "month" | "quarter" | "year"; count: number } | null;
@@ -94,17 +113,98 @@ export function closedMeetingsStages(branchId: string | string[], period: Period
     : [{ $match: { branchId: { $in: branchId } } }, { $match: { status: "closed", startAt: range } }];
 }
 
-/** 三会一课 compliance of one branch in a period, counted in the database by type. */
+/** The units a rule is checked in within a period: its months, quarters or the year. */
+function unitLabels(per: "month" | "quarter" | "year", period: Pick<Period, "kind" | "label" | "months">) {
+  if (per === "month") return period.months;
+  if (per === "quarter") {
+    if (period.kind === "month") return [];
+    return [
+      ...new Set(period.months.map((m) => `${m.slice(0, 4)}-Q${Math.ceil(Number(m.slice(5, 7)) / 3)}`)),
+    ];
+  }
+  return period.kind === "year" ? [period.label] : [];
+}
+
+/** Meetings counted for compliance: per type, the local months of their starts, and the open ones. */
+export interface HeldMeeting {
+  id: string;
+  type: string;
+  /** "YYYY-MM" of the start, local. */
+  month: string;
+  /** Started but not closed yet. */
+  pending: boolean;
+}
+
+/**
+ * Compliance checked unit by unit (pure): a monthly rule is met in a quarter or a year only when it
+ * is met in each of its months, a quarterly rule in a year only in each quarter. A unit that has
+ * not ended by `now` and is not yet met is "open" (still to come), not missed.
+ */
+export function complianceFromMeetings(
+  meetings: readonly HeldMeeting[],
+  period: Pick<Period, "kind" | "label" | "months">,
+  { now, timeZone }: { now: Date; timeZone: string },
+): Compliance {
+  const rows: ComplianceRow[] = MEETING_TYPES.map((type) => {
+    const mine = meetings.filter((m) => m.type === type.id);
+    const required = requiredCount(type.required, period);
+    const pending = mine.filter((m) => m.pending).map((m) => m.id);
+    if (!type.required || required === null)
+      return { type: type.id, zh: type.zh, required: null, held: mine.length, met: null, units: [], pending };
+    const per = type.required.per;
+    const units = unitLabels(per, period).map((label): ComplianceUnit => {
+      const unit = parsePeriod(label, timeZone)!;
+      const held = mine.filter((m) => unit.months.includes(m.month)).length;
+      const state = held >= type.required.count ? "met" : unit.end <= now ? "missed" : "open";
+      return { label, required: type.required.count, held, state };
+    });
+    return {
+      type: type.id,
+      zh: type.zh,
+      required,
+      held: mine.length,
+      met: units.every((u) => u.state === "met"),
+      units,
+      pending,
+    };
+  });
+  const requiredTypes = rows.filter((r) => r.required !== null).length;
+  const metTypes = rows.filter((r) => r.met === true).length;
+  const overdueTypes = rows.filter((r) => r.units?.some((u) => u.state === "missed")).length;
+  return {
+    rows,
+    requiredTypes,
+    metTypes,
+    rate: requiredTypes === 0 ? 1 : metTypes / requiredTypes,
+    overdueTypes,
+  };
+}
+
+/**
+ * 三会一课 compliance of one branch in a period, month by month. A meeting counts by its start:
+ * closed ones, and scheduled ones whose start is before `now` (held, not yet closed: listed as
+ * pending so the secretary can close them); cancelled ones never.
+ */
 export async function branchCompliance(
   models: ComplianceModels,
   branchId: string,
   period: Period,
+  { now, timeZone }: { now: Date; timeZone: string },
 ): Promise<Compliance> {
-  const groups = await models.Meeting.aggregate<{ _id: string; held: number }>([
-    ...closedMeetingsStages(branchId, period),
-    { $group: { _id: "$type", held: { $sum: 1 } } },
-  ]);
-  return complianceFromHeld(new Map(groups.map((g) => [g._id, g.held])), period);
+  const found = await models.Meeting.find(
+    { branchId, startAt: trusted({ $gte: period.start, $lt: period.end }) },
+    { type: 1, startAt: 1, status: 1 },
+  ).lean<{ _id: string; type: string; startAt: Date; status: string }[]>();
+  const meetings: HeldMeeting[] = found
+    .filter((m) => m.status === "closed" || (m.status === "scheduled" && m.startAt < now))
+    .sort((a, b) => a.startAt.getTime() - b.startAt.getTime())
+    .map((m) => ({
+      id: m._id,
+      type: m.type,
+      month: DateTime.fromJSDate(m.startAt, { zone: timeZone }).toFormat("yyyy-MM"),
+      pending: m.status !== "closed",
+    }));
+  return complianceFromMeetings(meetings, period, { now, timeZone });
 }
 
 const KINDS: Period["kind"][] = ["month", "quarter", "year"];

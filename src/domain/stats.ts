@@ -2,7 +2,7 @@ import type { PipelineStage } from "mongoose";
 import { MEETING_TYPES } from "../../config/meetings.js";
 import type { Models } from "../db/models/index.js";
 import { STUDY_STATUSES, type StudyTask } from "../db/models/study.js";
-import { closedMeetingsStages, complianceFromHeld, type Compliance } from "./compliance.js";
+import { branchCompliance, closedMeetingsStages, complianceFromHeld, type Compliance } from "./compliance.js";
 import type { MeetingTypeId } from "./meetingTypes.js";
 import { DEFAULT_TIME_ZONE } from "./attendance.js";
 import { parsePeriod, type Period } from "./period.js";
@@ -414,7 +414,8 @@ export async function branchStats(
   period: Period,
   { timeZone = DEFAULT_TIME_ZONE, now = new Date() }: { timeZone?: string; now?: Date } = {},
 ): Promise<BranchStats> {
-  const [typeMonth, perMember, { study, studyHours }, dues] = await Promise.all([
+  const [compliance, typeMonth, perMember, { study, studyHours }, dues] = await Promise.all([
+    branchCompliance(models, branchId, period, { now, timeZone }),
     meetingsByTypeAndMonth(models, branchId, period, timeZone),
     meetingsByMember(models, branchId, period),
     studyStats(models, branchId, period, now).then(async ({ stats, taskIds }) => ({
@@ -439,10 +440,6 @@ export async function branchStats(
     }
   }
 
-  const compliance = complianceFromHeld(
-    new Map([...byType].map(([type, acc]) => [type, acc.meetings])),
-    period,
-  );
   const participationByType = MEETING_TYPES.flatMap((type) => {
     const acc = byType.get(type.id);
     if (!acc) return [];

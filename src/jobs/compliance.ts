@@ -29,9 +29,10 @@ export const complianceJob: Job = {
           role: "secretary",
           active: true,
         }).lean();
+        const opts = { now: deps.clock.now(), timeZone: deps.config.TZ };
         const notes: { kind: string; period: string; text: string | null }[] = [];
         for (const period of warn) {
-          const compliance = await branchCompliance(deps.models, branch._id, period);
+          const compliance = await branchCompliance(deps.models, branch._id, period, opts);
           notes.push({
             kind: "warn",
             period: period.label,
@@ -39,7 +40,7 @@ export const complianceJob: Job = {
           });
         }
         for (const period of ended) {
-          const compliance = await branchCompliance(deps.models, branch._id, period);
+          const compliance = await branchCompliance(deps.models, branch._id, period, opts);
           notes.push({
             kind: "report",
             period: period.label,

@@ -33,7 +33,7 @@ export interface LedgerExportOptions {
   branchId: string;
   period: Period;
   timeZone: string;
-  /** When the workbook is made (the title's 制表日期; 学时 exemptions): now by default. */
+  /** When the workbook is made (the title's 制表日期; 学时 exemptions; meetings started before it and not closed count as held): now by default. */
   now?: Date;
 }
 
@@ -259,7 +259,7 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     ],
     titleOf("合规"),
   );
-  const compliance = await branchCompliance(models, branchId, period);
+  const compliance = await branchCompliance(models, branchId, period, { now, timeZone });
   for (const row of compliance.rows) {
     const rule = MEETING_TYPES.find((t) => t.id === row.type)?.required ?? null;
     addRow(complianceSheet, {

@@ -6,6 +6,7 @@ import {
   compliancePeriodsDue,
   complianceFromHeld,
   requiredCount,
+  type ComplianceRow,
 } from "../../src/domain/compliance.js";
 import type { MeetingTypeId } from "../../src/domain/meetingTypes.js";
 import { parsePeriod, type Period } from "../../src/domain/period.js";
@@ -14,6 +15,8 @@ import { seedBranches, seedMeetings, seedMembers, seedStudies } from "../helpers
 
 const TZ = "Asia/Shanghai";
 const period = (label: string): Period => parsePeriod(label, TZ)!;
+/** A clock after every period the tests read: all of them have ended. */
+const LATER = { now: new Date("2027-06-01T00:00:00Z"), timeZone: TZ };
 
 let db: TestDb;
 beforeAll(async () => {
@@ -113,25 +116,26 @@ describe("branchCompliance", () => {
   });
 
   it("counts closed meetings by their local start month", async () => {
-    const march = await branchCompliance(db.models, B, period("2026-03"));
+    const march = await branchCompliance(db.models, B, period("2026-03"), LATER);
     expect(rowOf(march.rows, "committee")).toMatchObject({ held: 0, required: 1, met: false });
     expect(rowOf(march.rows, "group")).toMatchObject({ held: 1, required: 1, met: true });
-    const april = await branchCompliance(db.models, B, period("2026-04"));
+    const april = await branchCompliance(db.models, B, period("2026-04"), LATER);
     expect(rowOf(april.rows, "committee")).toMatchObject({ held: 1, met: true });
     expect(rowOf(april.rows, "group")).toMatchObject({ held: 0, met: false });
-    const feb = await branchCompliance(db.models, B, period("2026-02"));
+    const feb = await branchCompliance(db.models, B, period("2026-02"), LATER);
     expect(rowOf(feb.rows, "theme-day")).toMatchObject({ held: 1, met: true });
   });
 
-  it("ignores cancelled and still scheduled meetings", async () => {
-    const march = await branchCompliance(db.models, B, period("2026-03"));
+  it("ignores cancelled meetings and scheduled ones not yet started", async () => {
+    const before = { now: new Date("2026-03-12T01:00:00Z"), timeZone: TZ };
+    const march = await branchCompliance(db.models, B, period("2026-03"), before);
     expect(rowOf(march.rows, "theme-day")).toMatchObject({ held: 0, required: 1, met: false });
     expect(march).toMatchObject({ requiredTypes: 3, metTypes: 1 });
     expect(march.rate).toBeCloseTo(1 / 3);
   });
 
   it("lists every type with quarter and year requirements null in a month", async () => {
-    const march = await branchCompliance(db.models, B, period("2026-03"));
+    const march = await branchCompliance(db.models, B, period("2026-03"), LATER);
     expect(march.rows.map((r) => r.type)).toEqual([
       "branch-assembly",
       "committee",
@@ -156,7 +160,7 @@ describe("branchCompliance", () => {
     await meeting({ branchId: Q, type: "branch-assembly", startAt: "2026-03-20T02:00:00Z" });
     await meeting({ branchId: Q, type: "life-meeting", startAt: "2026-01-20T02:00:00Z" });
 
-    const q1 = await branchCompliance(db.models, Q, period("2026-Q1"));
+    const q1 = await branchCompliance(db.models, Q, period("2026-Q1"), LATER);
     expect(rowOf(q1.rows, "committee")).toMatchObject({ required: 3, held: 3, met: true });
     expect(rowOf(q1.rows, "group")).toMatchObject({ required: 3, held: 2, met: false });
     expect(rowOf(q1.rows, "branch-assembly")).toMatchObject({ required: 1, held: 1, met: true });
@@ -164,16 +168,75 @@ describe("branchCompliance", () => {
     expect(rowOf(q1.rows, "life-meeting")).toMatchObject({ required: null, held: 1, met: null });
     expect(q1).toMatchObject({ requiredTypes: 5, metTypes: 3, rate: 3 / 5 });
 
-    const year = await branchCompliance(db.models, Q, period("2026"));
+    const year = await branchCompliance(db.models, Q, period("2026"), LATER);
     expect(rowOf(year.rows, "committee")).toMatchObject({ required: 12, held: 3, met: false });
     expect(rowOf(year.rows, "branch-assembly")).toMatchObject({ required: 4, held: 1, met: false });
     expect(rowOf(year.rows, "life-meeting")).toMatchObject({ required: 1, held: 1, met: true });
     expect(year).toMatchObject({ requiredTypes: 6, metTypes: 1 });
   });
+
+  it("checks a monthly rule month by month: three 支委会 in January do not cover February and March", async () => {
+    const M = "BMONTHS";
+    for (const day of ["05", "08", "20"])
+      await meeting({ branchId: M, type: "committee", startAt: `2026-01-${day}T02:00:00Z` });
+    const q1 = await branchCompliance(db.models, M, period("2026-Q1"), LATER);
+    const committee = rowOf(q1.rows, "committee") as ComplianceRow;
+    expect(committee).toMatchObject({ required: 3, held: 3, met: false });
+    expect(committee.units!.map((u) => [u.label, u.held, u.state])).toEqual([
+      ["2026-01", 3, "met"],
+      ["2026-02", 0, "missed"],
+      ["2026-03", 0, "missed"],
+    ]);
+    // A quarterly rule in a year: per quarter.
+    await meeting({ branchId: M, type: "lecture", startAt: "2026-02-10T02:00:00Z" });
+    await meeting({ branchId: M, type: "lecture", startAt: "2026-03-10T02:00:00Z" });
+    const year = await branchCompliance(db.models, M, period("2026"), LATER);
+    const lecture = rowOf(year.rows, "lecture") as ComplianceRow;
+    expect(lecture).toMatchObject({ required: 4, held: 2, met: false });
+    expect(lecture.units!.map((u) => [u.label, u.state])).toEqual([
+      ["2026-Q1", "met"],
+      ["2026-Q2", "missed"],
+      ["2026-Q3", "missed"],
+      ["2026-Q4", "missed"],
+    ]);
+  });
+
+  it("in a period half through, what is not yet due is open, not missed", async () => {
+    const H = "BHALF";
+    for (const month of ["01", "02", "03"])
+      await meeting({ branchId: H, type: "committee", startAt: `2026-${month}-10T02:00:00Z` });
+    const mid = { now: new Date("2026-04-15T02:00:00Z"), timeZone: TZ };
+    const april = await branchCompliance(db.models, H, period("2026-04"), mid);
+    expect(rowOf(april.rows, "committee")).toMatchObject({ held: 0, met: false });
+    expect((rowOf(april.rows, "committee") as ComplianceRow).units![0]!.state).toBe("open");
+    expect(april.overdueTypes).toBe(0);
+    const year = await branchCompliance(db.models, H, period("2026"), mid);
+    const committee = rowOf(year.rows, "committee") as ComplianceRow;
+    expect(committee.units!.filter((u) => u.state === "met")).toHaveLength(3);
+    expect(committee.units!.filter((u) => u.state === "open")).toHaveLength(9);
+    expect(committee.units!.filter((u) => u.state === "missed")).toHaveLength(0);
+    // 党小组会 and 主题党日 were missed in January to March: those are overdue.
+    expect(rowOf(year.rows, "group")!).toMatchObject({ met: false });
+    expect(year.overdueTypes).toBe(4); // 党小组会, 主题党日; 支部党员大会 and 党课 in Q1
+  });
+
+  it("counts a meeting held but not closed by its start, and names it", async () => {
+    const P = "BPEND";
+    await meeting({ branchId: P, type: "lecture", startAt: "2026-05-10T02:00:00Z", status: "scheduled" });
+    const id = `M${seq}`;
+    await meeting({ branchId: P, type: "lecture", startAt: "2026-05-20T02:00:00Z", status: "cancelled" });
+    const after = { now: new Date("2026-05-11T02:00:00Z"), timeZone: TZ };
+    const q2 = await branchCompliance(db.models, P, period("2026-Q2"), after);
+    expect(rowOf(q2.rows, "lecture")).toMatchObject({ held: 1, met: true, pending: [id] });
+    const before = { now: new Date("2026-05-10T01:00:00Z"), timeZone: TZ };
+    const early = await branchCompliance(db.models, P, period("2026-Q2"), before);
+    expect(rowOf(early.rows, "lecture")).toMatchObject({ held: 0, met: false, pending: [] });
+  });
 });
 
 describe("branchStats", () => {
   const B = "BS";
+  let seqOf6 = 0;
   const Q2 = () => period("2026-Q2");
   beforeAll(async () => {
     await seedMembers(db.models, [
@@ -216,6 +279,7 @@ describe("branchStats", () => {
       present: [],
     });
     await meeting({ branchId: B, type: "committee", startAt: "2026-06-20T02:00:00Z", status: "scheduled" });
+    seqOf6 = seq;
     // Outside the quarter (2026-03-31 23:30 local) and another branch.
     await meeting({
       branchId: B,
@@ -302,7 +366,11 @@ describe("branchStats", () => {
   });
 
   it("computes participation per type from closed meetings' records", async () => {
-    const stats = await branchStats(db.models, B, Q2(), { timeZone: TZ });
+    // Before the scheduled 支委会 of 20 June starts.
+    const stats = await branchStats(db.models, B, Q2(), {
+      timeZone: TZ,
+      now: new Date("2026-06-01T00:00:00Z"),
+    });
     expect(stats.participationByType).toEqual([
       { type: "branch-assembly", zh: "支部党员大会", meetings: 2, expected: 9, present: 6, rate: 6 / 9 },
       { type: "committee", zh: "支委会", meetings: 1, expected: 2, present: 1, rate: 0.5 },
@@ -313,6 +381,13 @@ describe("branchStats", () => {
       held: 2,
       met: true,
     });
+    // Once it has started it counts (held, not yet closed), though it has no record for participation.
+    const later = await branchStats(db.models, B, Q2(), {
+      timeZone: TZ,
+      now: new Date("2026-07-01T00:00:00Z"),
+    });
+    expect(rowOf(later.compliance.rows, "committee")).toMatchObject({ held: 2, pending: [`M${seqOf6}`] });
+    expect(later.participationByType).toEqual(stats.participationByType);
   });
 
   it("splits participation by local month, empty months included", async () => {
