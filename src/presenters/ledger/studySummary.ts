@@ -5,15 +5,17 @@ import { addRow, addSheet, addTotalsRow, type Writer } from "./sheet.js";
 
 /**
  * 学习汇总: one row per task of the period — who was to study it (应学), who confirmed, and who did
- * NOT, by name. 应学 is the scope as it was (whoCounts.ts studyStanding) at the deadline, or now
- * while the deadline is ahead: a member who left after that moment still counts, one who joined
- * or became exempt later does not, so a closed period reads the same tomorrow.
+ * NOT, by name. 应学 is the task's frozen scope (`expected`, written at close or once the deadline
+ * passed, as /统计 reads it); for a task not frozen yet, the scope as it was (whoCounts.ts
+ * studyStanding) at the deadline, or now while the deadline is ahead: a member who left after
+ * that moment still counts, one who joined or became exempt later does not, so a closed period
+ * reads the same tomorrow.
  */
 export const STUDY_SUMMARY_SHEET = "学习汇总";
 
 export interface StudySummaryWriter {
   add(
-    task: Pick<StudyTask, "_id" | "title" | "deadline" | "hours" | "scope" | "partyGroup">,
+    task: Pick<StudyTask, "_id" | "title" | "deadline" | "hours" | "scope" | "partyGroup" | "expected">,
     confirmed: Set<string>,
   ): void;
   /** Tasks added so far. */
@@ -42,8 +44,8 @@ export function studySummary(
   return {
     add(task, confirmed) {
       const at = task.deadline.getTime() < now.getTime() ? task.deadline : now;
-      const expected = members.filter((m) => countedAt(m, task, at));
-      const missing = expected.filter((m) => !confirmed.has(m.openId));
+      const expected = task.expected ?? members.filter((m) => countedAt(m, task, at)).map((m) => m.openId);
+      const missing = expected.filter((openId) => !confirmed.has(openId));
       const done = expected.length - missing.length;
       rows.push({
         id: task._id,
@@ -54,7 +56,7 @@ export function studySummary(
         done,
         missing: missing.length,
         rate: expected.length === 0 ? null : done / expected.length,
-        missingNames: missing.map((m) => nameOf(m.openId)).join("、"),
+        missingNames: missing.map(nameOf).join("、"),
       });
       sum.expected += expected.length;
       sum.done += done;
