@@ -125,3 +125,22 @@ export function contentText(body: Body): string {
   const content = JSON.parse(String(body.content ?? "{}")) as { text?: string };
   return body.msg_type === "text" ? (content.text ?? "") : String(body.content ?? "");
 }
+
+/**
+ * Intercepts one file upload and keeps its multipart body as bytes (nock hands a binary body
+ * over as a hex string). `body()` gives what was uploaded so far.
+ */
+export function captureFileUpload(fileKey: string): { body(): Buffer } {
+  let upload: Buffer = Buffer.alloc(0);
+  nock(LARK_BASE)
+    .post("/open-apis/im/v1/files", (body: unknown) => {
+      upload = Buffer.isBuffer(body)
+        ? body
+        : /^[0-9a-f]+$/i.test(String(body))
+          ? Buffer.from(String(body), "hex")
+          : Buffer.from(String(body), "latin1");
+      return true;
+    })
+    .reply(200, { code: 0, msg: "success", data: { file_key: fileKey } });
+  return { body: () => upload };
+}

@@ -1,9 +1,8 @@
 import ExcelJS from "exceljs";
-import nock from "nock";
 import { beforeAll, describe, expect, it } from "vitest";
 import { trusted } from "../../src/db/connection.js";
 import type { TestBot } from "../helpers/testBot.js";
-import { contentText, LARK_BASE } from "../helpers/larkMock.js";
+import { contentText, captureFileUpload } from "../helpers/larkMock.js";
 import { buildMember, seedMembers } from "../helpers/factories.js";
 import { useBot } from "./harness.js";
 
@@ -175,25 +174,15 @@ describe("denominators follow who counts, through signed webhooks", () => {
   });
 
   it("exports the ledger: 名册 with status and roster fields, the phone masked, and 身份变更", async () => {
-    let upload: Buffer = Buffer.alloc(0);
-    nock(LARK_BASE)
-      .post("/open-apis/im/v1/files", (body: unknown) => {
-        upload = Buffer.isBuffer(body)
-          ? body
-          : /^[0-9a-f]+$/i.test(String(body))
-            ? Buffer.from(String(body), "hex")
-            : Buffer.from(String(body), "latin1");
-        return true;
-      })
-      .reply(200, { code: 0, msg: "success", data: { file_key: "file_v2_counts" } });
+    const uploaded = captureFileUpload("file_v2_counts");
     t.lark.expectReply();
     await say(SECRETARY.openId, "/导出 2026");
     expect(t.lark.pending()).toEqual([]);
-    expect(upload.includes(Buffer.from("13812345678"))).toBe(false);
-    const start = upload.indexOf(Buffer.from("PK\u0003\u0004", "latin1"));
-    const end = upload.lastIndexOf(Buffer.from("\r\n--", "latin1"));
+    expect(uploaded.body().includes(Buffer.from("13812345678"))).toBe(false);
+    const start = uploaded.body().indexOf(Buffer.from("PK\u0003\u0004", "latin1"));
+    const end = uploaded.body().lastIndexOf(Buffer.from("\r\n--", "latin1"));
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(upload.subarray(start, end) as unknown as ArrayBuffer);
+    await workbook.xlsx.load(uploaded.body().subarray(start, end) as unknown as ArrayBuffer);
     const records = (name: string) => {
       const rows: unknown[][] = [];
       workbook.getWorksheet(name)!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));

@@ -1,10 +1,9 @@
 import ExcelJS from "exceljs";
-import nock from "nock";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exportCommands } from "../../src/commands/stats.js";
 import { larkUuid, replyKey } from "../../src/delivery/outbox.js";
 import { createJobs, createScheduler } from "../../src/jobs/index.js";
-import { contentText, LARK_BASE } from "../helpers/larkMock.js";
+import { contentText, captureFileUpload } from "../helpers/larkMock.js";
 import { cardButtons, confirmSyncedAsFull } from "../helpers/roles.js";
 import type { TestBot } from "../helpers/testBot.js";
 import { useBot } from "./harness.js";
@@ -109,18 +108,7 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
   });
 
   it("exports the ledger as an .xlsx uploaded to Lark and sent in the chat", async () => {
-    let upload: Buffer = Buffer.alloc(0);
-    nock(LARK_BASE)
-      .post("/open-apis/im/v1/files", (body: unknown) => {
-        // nock hands a binary body over as a hex string.
-        upload = Buffer.isBuffer(body)
-          ? body
-          : /^[0-9a-f]+$/i.test(String(body))
-            ? Buffer.from(String(body), "hex")
-            : Buffer.from(String(body), "latin1");
-        return true;
-      })
-      .reply(200, { code: 0, msg: "success", data: { file_key: "file_v2_ledger" } });
+    const uploaded = captureFileUpload("file_v2_ledger");
     t.lark.expectReply();
     await say(SECRETARY.openId, "/导出 2026");
     expect(t.lark.pending()).toEqual([]);
@@ -139,10 +127,10 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
     });
     expect(reply.uuid).toBe(larkUuid(replyKey(command, 1)));
     // The multipart body carries the workbook: read it back.
-    const start = upload.indexOf(Buffer.from("PK\u0003\u0004", "latin1"));
-    const end = upload.lastIndexOf(Buffer.from("\r\n--", "latin1"));
+    const start = uploaded.body().indexOf(Buffer.from("PK\u0003\u0004", "latin1"));
+    const end = uploaded.body().lastIndexOf(Buffer.from("\r\n--", "latin1"));
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(upload.subarray(start, end) as unknown as ArrayBuffer);
+    await workbook.xlsx.load(uploaded.body().subarray(start, end) as unknown as ArrayBuffer);
     expect(workbook.worksheets.map((w) => w.name)).toEqual([
       "名册",
       "身份变更",
