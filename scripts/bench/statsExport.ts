@@ -28,7 +28,8 @@ import { startLocalDb } from "../../src/db/localServer.js";
 import { createModels } from "../../src/db/models/index.js";
 import { buildLedgerWorkbook } from "../../src/presenters/ledger.js";
 import { parsePeriod } from "../../src/domain/period.js";
-import { branchStats, orgStats } from "../../src/domain/stats.js";
+import { branchStats } from "../../src/domain/stats.js";
+import { orgStats } from "../../src/domain/orgStats.js";
 import { seedDemo, type SeedDemoCounts } from "../seed-demo.js";
 import { median } from "./stats.js";
 
@@ -133,7 +134,7 @@ export async function runStatsExport(options: {
       const models = createModels(connection);
       const branchId = seed.branchIds[0]!;
       const calls: Record<StatsOp, () => Promise<unknown>> = {
-        orgStats: () => orgStats(models, { orgId: null }, period),
+        orgStats: () => orgStats(models, { orgId: null }, period, { now: new Date(), timeZone: TIME_ZONE }),
         branchStats: () => branchStats(models, branchId, period, { timeZone: TIME_ZONE }),
         ledger: () => buildLedgerWorkbook(models, { branchId, period, timeZone: TIME_ZONE }),
       };

@@ -4,7 +4,7 @@
  * - branchStatsCard: one branch's 组织生活 over a period — 三会一课 compliance per meeting type,
  *   participation per type, the members with the lowest participation, study, dues, and a chart of
  *   the participation rate per month;
- * - orgStatsCard: every branch of an organisation, lowest compliance first;
+ * - the organisation roll-up is cards/orgStats.ts;
  * - complianceWarningText / complianceReportText: DMs to a secretary.
  *
  * The chart is the card JSON 2.0 图表 component (open.feishu.cn/document/feishu-cards/
@@ -83,32 +83,11 @@ export interface BranchStatsView {
   };
 }
 
-/** Every branch of an organisation over a period. */
-export interface OrgStatsView {
-  orgName: string;
-  periodLabel: string;
-  /** Lowest compliance first. */
-  rows: {
-    branchId: string;
-    name: string;
-    complianceRate: number;
-    metTypes: number;
-    requiredTypes: number;
-    participationRate: number;
-    /** Head-count rate; null when no member owes dues in the period ("—"). */
-    duesRate: number | null;
-    /** Closed meetings in the period; when 0 the participation rate shows as "—". */
-    meetings?: number;
-  }[];
-}
-
 /** What the compliance messages need: the branch, the period and its compliance. */
 export type ComplianceMessageInput = Pick<BranchStatsView, "branchName" | "periodLabel" | "compliance">;
 
 /** Members listed on the branch card (lowest participation first). */
 export const LOWEST_MEMBERS_SHOWN = 10;
-/** Branches listed on the organisation card (lowest compliance first). */
-export const BRANCHES_SHOWN = 30;
 /** Months drawn in the chart (the latest ones, should a period ever be longer). */
 export const CHART_MONTHS_MAX = 24;
 
@@ -117,7 +96,7 @@ const BRANCH_NAME_MAX = 30;
 const TYPE_NAME_MAX = 20;
 
 /** True when `rate` is a number that can be shown. */
-function isRate(rate: unknown): rate is number {
+export function isRate(rate: unknown): rate is number {
   return typeof rate === "number" && Number.isFinite(rate);
 }
 
@@ -125,7 +104,7 @@ function isRate(rate: unknown): rate is number {
  * A rate, or NaN when its denominator is 0: the domain reports 0 when no one was expected, which
  * would read as "nobody came" rather than "no data".
  */
-function rateOf(rate: number, denominator: number): number {
+export function rateOf(rate: number, denominator: number): number {
   return denominator > 0 ? rate : NaN;
 }
 
@@ -141,7 +120,7 @@ export function formatPercent(rate: number | null | undefined): string {
 }
 
 /** A rate as a number for the chart: percent with one decimal, or null when not a finite number. */
-function percentValue(rate: number): number | null {
+export function percentValue(rate: number): number | null {
   return isRate(rate) ? Math.round(rate * 1000) / 10 : null;
 }
 
@@ -160,12 +139,12 @@ export function periodText(label: string): I18nText {
 }
 
 /** A count for display: integers as is with thousands separators. */
-function count(n: number): string {
+export function count(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString("en-US") : "—";
 }
 
 /** Hours with at most one decimal: 12 → "12", 12.25 → "12.3". */
-function hours(h: number): string {
+export function hours(h: number): string {
   return Number.isFinite(h) ? String(Math.round(h * 10) / 10) : "—";
 }
 
@@ -174,7 +153,7 @@ function money(fen: number): string {
 }
 
 /** User text (a name) for a markdown element: shortened and escaped. */
-function safeName(text: string, max: number): string {
+export function safeName(text: string, max: number): string {
   return escapeMarkdown(truncate(text.replace(/\s+/g, " ").trim(), max));
 }
 
@@ -182,7 +161,7 @@ function join(lines: I18nText[]): I18nText {
   return { zh: lines.map((l) => l.zh).join("\n"), en: lines.map((l) => l.en).join("\n") };
 }
 
-function section(title: I18nText, lines: I18nText[]): CardElement {
+export function section(title: I18nText, lines: I18nText[]): CardElement {
   return markdown(join([{ zh: `**${title.zh}**`, en: `**${title.en}**` }, ...lines]));
 }
 
@@ -423,70 +402,6 @@ export function branchStatsCard(view: BranchStatsView): Card {
     header: header(title, complianceTemplate(view.compliance), summary),
     elements,
     summary: { zh: `${title.zh}：${summary.zh}`, en: `${title.en}: ${summary.en}` },
-  });
-}
-
-type OrgRow = OrgStatsView["rows"][number];
-
-/** Lowest compliance first (stable); branches without a rate last. */
-function byCompliance(rows: OrgRow[]): OrgRow[] {
-  const key = (row: OrgRow) => (isRate(row.complianceRate) ? row.complianceRate : Infinity);
-  return [...rows].sort((a, b) => key(a) - key(b));
-}
-
-function branchLine(row: OrgRow, index: number): I18nText {
-  const name = safeName(row.name, BRANCH_NAME_MAX);
-  const ratio = `${count(row.metTypes)}/${count(row.requiredTypes)}`;
-  const mark = row.metTypes >= row.requiredTypes ? "✅" : "⚠️";
-  const participation = formatPercent(rateOf(row.participationRate, row.meetings ?? 1));
-  return {
-    zh:
-      `${index + 1}. ${mark} ${name}　三会一课 ${ratio}（${formatPercent(row.complianceRate)}）` +
-      ` · 参会 ${participation} · 党费 ${formatPercent(row.duesRate)}`,
-    en:
-      `${index + 1}. ${mark} ${name}　meetings ${ratio} (${formatPercent(row.complianceRate)})` +
-      ` · attendance ${participation} · dues ${formatPercent(row.duesRate)}`,
-  };
-}
-
-/**
- * The statistics card of an organisation: its branches, lowest compliance first, the first
- * BRANCHES_SHOWN listed with compliance, participation and dues rates, then "等 K 个支部".
- */
-export function orgStatsCard(view: OrgStatsView): Card {
-  const period = periodText(view.periodLabel);
-  const name = truncate(view.orgName.trim(), BRANCH_NAME_MAX);
-  const title = {
-    zh: `「${name}」${period.zh} 各支部组织生活统计`,
-    en: `${name}: branch activities ${period.en}`,
-  };
-  const rows = byCompliance(view.rows);
-  const done = rows.filter((row) => row.metTypes >= row.requiredTypes).length;
-  const overview = {
-    zh: `共 ${count(rows.length)} 个支部，三会一课全部完成 ${count(done)} 个`,
-    en: `${count(rows.length)} branches, ${count(done)} with all required meetings held`,
-  };
-  const shown = rows.slice(0, BRANCHES_SHOWN);
-  const lines = shown.map(branchLine);
-  if (lines.length === 0) lines.push(i18n("暂无支部。", "No branches."));
-  else if (rows.length > shown.length)
-    lines.push({
-      zh: `…… 等 ${count(rows.length)} 个支部（仅列出完成率最低的 ${shown.length} 个）`,
-      en: `… ${count(rows.length)} branches in all (only the lowest ${shown.length} are listed)`,
-    });
-  return card({
-    header: header(title, done === rows.length ? "green" : "orange", overview),
-    elements: [
-      section(i18n("按三会一课完成率从低到高", "By required meetings done, lowest first"), lines),
-      markdown(
-        i18n(
-          "完成率：要求的会议类型中已达标的比例；参会：实到/应到；党费：已缴清人数/应缴人数（免交不计，本期无应缴为 —）。",
-          "Done: share of required meeting types held; attendance: present/expected; dues: members paid in full/members owing (waived apart, — when nothing is due).",
-        ),
-        { textSize: "notation" },
-      ),
-    ],
-    summary: { zh: `${title.zh}：${overview.zh}`, en: `${title.en}: ${overview.en}` },
   });
 }
 

@@ -1,11 +1,13 @@
 import { z } from "zod";
-import { branchStatsCard, orgStatsCard } from "../cards/stats.js";
+import { branchStatsCard } from "../cards/stats.js";
+import { orgStatsCard } from "../cards/orgStats.js";
 import { buildLedgerWorkbook } from "../presenters/ledger.js";
 import { UserError } from "../domain/errors.js";
 import { findOrg, orgsOfSecretary } from "../domain/orgs.js";
 import type { Organisation } from "../db/models/organisation.js";
 import { parsePeriod, periodContaining, type Period } from "../domain/period.js";
-import { branchStats, orgStats } from "../domain/stats.js";
+import { branchStats } from "../domain/stats.js";
+import { orgStats, orgTrend } from "../domain/orgStats.js";
 import { commandInput } from "./args.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 
@@ -76,7 +78,7 @@ export const statsCommands: CommandFamily = {
       name: "org",
       aliases: ["组织", "党委"],
       usage: ["/统计 党委 [组织名称] [期间]（私聊）", "/stats org [organisation] [YYYY | YYYY-Qn | YYYY-MM]"],
-      summary: "上级组织下各支部的统计，完成率最低的在前（组织书记、管理员，私聊）",
+      summary: "上级组织下各支部的对比：需关注的在前并写明原因（组织书记、管理员，私聊）",
       permission: "org",
       needsBranch: false,
       // Other branches' figures are for the organisation's secretaries, never for a group.
@@ -86,9 +88,17 @@ export const statsCommands: CommandFamily = {
       async run(ctx, args) {
         const period = resolvePeriod(ctx, args.period);
         const org = await statsOrg(ctx, args.org);
-        const rows = await orgStats(ctx.deps.models, { orgId: org?._id ?? null }, period);
+        const rows = await orgStats(ctx.deps.models, { orgId: org?._id ?? null }, period, {
+          now: ctx.deps.clock.now(),
+          timeZone: ctx.deps.config.TZ,
+        });
         await ctx.replyCard(
-          orgStatsCard({ orgName: org?.name ?? "全部支部", periodLabel: period.label, rows }),
+          orgStatsCard({
+            orgName: org?.name ?? "全部支部",
+            periodLabel: period.label,
+            rows,
+            trend: orgTrend(rows, period),
+          }),
         );
       },
     }),

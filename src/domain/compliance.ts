@@ -21,7 +21,6 @@ import { parsePeriod, periodContaining, type Period } from "./period.js";
  * - A unit not ended by `now` and not yet met is "open" (still to come), not "missed":
  *   `overdueTypes` counts the types with a missed unit, which is what a card colours by.
  * - rate = met types / required types, 1 when nothing is required in the period.
- * - complianceFromHeld (totals only) is kept for the roll-up across branches.
  */
 
 export type ComplianceModels = Pick<Models, "Meeting">;
@@ -76,27 +75,6 @@ export function requiredCount(
     return quarters === 0 ? null : requirement.count * quarters;
   }
   return period.kind === "year" ? requirement.count * Math.floor(months / 12) : null;
-}
-
-/** Compliance from the number of closed meetings per type in the period (pure). */
-export function complianceFromHeld(
-  held: ReadonlyMap<string, number>,
-  period: Pick<Period, "kind" | "months">,
-): Compliance {
-  const rows: ComplianceRow[] = MEETING_TYPES.map((type) => {
-    const required = requiredCount(type.required, period);
-    const count = held.get(type.id) ?? 0;
-    return {
-      type: type.id,
-      zh: type.zh,
-      required,
-      held: count,
-      met: required === null ? null : count >= required,
-    };
-  });
-  const requiredTypes = rows.filter((r) => r.required !== null).length;
-  const metTypes = rows.filter((r) => r.met === true).length;
-  return { rows, requiredTypes, metTypes, rate: requiredTypes === 0 ? 1 : metTypes / requiredTypes };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { PipelineStage } from "mongoose";
 import { MEETING_TYPES } from "../../config/meetings.js";
 import type { Models } from "../db/models/index.js";
 import { STUDY_STATUSES, type StudyTask } from "../db/models/study.js";
-import { branchCompliance, closedMeetingsStages, complianceFromHeld, type Compliance } from "./compliance.js";
+import { branchCompliance, closedMeetingsStages, type Compliance } from "./compliance.js";
 import type { MeetingTypeId } from "./meetingTypes.js";
 import { DEFAULT_TIME_ZONE } from "./attendance.js";
 import { parsePeriod, type Period } from "./period.js";
@@ -44,7 +44,6 @@ export type StatsModels = Pick<
   Models,
   "Meeting" | "Member" | "StudyTask" | "StudyConfirmation" | "Due" | "Attendance"
 >;
-export type OrgStatsModels = Pick<Models, "Branch" | "Meeting" | "Due">;
 
 export interface TypeParticipation {
   type: MeetingTypeId;
@@ -132,31 +131,18 @@ export interface BranchStats {
   dues: DuesStats;
 }
 
-export interface OrgStatsRow {
-  branchId: string;
-  name: string;
-  orgId: string | null;
-  complianceRate: number;
-  metTypes: number;
-  requiredTypes: number;
-  meetings: number;
-  participationRate: number;
-  /** Head-count: members fully paid / members with dues above zero; null when none is due. */
-  duesRate: number | null;
-}
-
 /** n / d, 0 when d is 0. */
-const ratio = (n: number, d: number) => (d === 0 ? 0 : n / d);
+export const ratio = (n: number, d: number) => (d === 0 ? 0 : n / d);
 
 /** `{$size: record.<field>}`, 0 when the record or the list is missing. */
-const sizeOf = (field: string) => ({ $size: { $ifNull: [`$record.${field}`, []] } });
+export const sizeOf = (field: string) => ({ $size: { $ifNull: [`$record.${field}`, []] } });
 
 /**
  * The local month ("YYYY-MM") of `startAt`, computed in the database by comparing with the
  * local starts of the period's months (so the server needs no time-zone support). Only
  * meaningful for meetings already matched to [start, end).
  */
-function monthOfStart(period: Period, timeZone: string): unknown {
+export function monthOfStart(period: Period, timeZone: string): unknown {
   const months = period.months;
   if (months.length === 1) return months[0];
   return {
@@ -324,7 +310,7 @@ function duesGroupStage(key: string): PipelineStage.Group {
   };
 }
 
-interface DuesMembersGroup {
+export interface DuesMembersGroup {
   _id: string | null;
   due: number;
   paid: number;
@@ -336,7 +322,7 @@ interface DuesMembersGroup {
  * Head-counts grouped by `key` ("$branchId", or null for one branch): first per member (dues
  * above zero, and of those the unpaid ones), then per key.
  */
-function duesMembersStages(key: string | null): PipelineStage[] {
+export function duesMembersStages(key: string | null): PipelineStage[] {
   const owed = { $gt: ["$amountFen", 0] };
   return [
     {
@@ -358,7 +344,7 @@ function duesMembersStages(key: string | null): PipelineStage[] {
   ];
 }
 
-function duesMembersOf(group: DuesMembersGroup | undefined): DuesMembers {
+export function duesMembersOf(group: DuesMembersGroup | undefined): DuesMembers {
   const due = group?.due ?? 0;
   const paid = group?.paid ?? 0;
   return {
@@ -475,87 +461,4 @@ export async function branchStats(
     studyHours,
     dues,
   };
-}
-
-/**
- * One row per branch (of the organisation `orgId`, or every branch when null), lowest compliance first (ties:
- * lowest participation, then lowest dues rate, then branch id). Three queries whatever the number
- * of branches: the branches, closed meetings grouped by branch and type, dues grouped by branch.
- */
-export async function orgStats(
-  models: OrgStatsModels,
-  { orgId }: { orgId: string | null },
-  period: Period,
-): Promise<OrgStatsRow[]> {
-  const branches = await models.Branch.find(orgId === null ? {} : { orgId }, {
-    name: 1,
-    orgId: 1,
-  }).lean<{ _id: string; name: string; orgId: string | null }[]>();
-  if (branches.length === 0) return [];
-  const ids = branches.map((b) => b._id);
-  // Every branch: no branch filter at all. A long `$in` of ids costs the local server one index
-  // probe per id, and the whole collection is wanted anyway.
-  const all = orgId === null;
-
-  const [meetings, dues] = await Promise.all([
-    models.Meeting.aggregate<{
-      _id: { branchId: string; type: string };
-      held: number;
-      expected: number;
-      present: number;
-    }>([
-      ...(all
-        ? [{ $match: { status: "closed", startAt: { $gte: period.start, $lt: period.end } } }]
-        : closedMeetingsStages(ids, period)),
-      { $project: { branchId: 1, type: 1, expected: sizeOf("expected"), present: sizeOf("present") } },
-      {
-        $group: {
-          _id: { branchId: "$branchId", type: "$type" },
-          held: { $sum: 1 },
-          expected: { $sum: "$expected" },
-          present: { $sum: "$present" },
-        },
-      },
-    ]),
-    models.Due.aggregate<DuesMembersGroup>([
-      // {branchId $in} alone uses the {branchId, month} index on the local server; months after.
-      ...(all ? [] : [{ $match: { branchId: { $in: ids } } }]),
-      { $match: { month: { $in: period.months } } },
-      ...duesMembersStages("$branchId"),
-    ]),
-  ]);
-
-  const meetingsOf = new Map<string, typeof meetings>();
-  for (const g of meetings) {
-    const list = meetingsOf.get(g._id.branchId) ?? [];
-    list.push(g);
-    meetingsOf.set(g._id.branchId, list);
-  }
-  const duesOf = new Map(dues.map((d) => [d._id, d]));
-
-  const rows = branches.map((branch) => {
-    const groups = meetingsOf.get(branch._id) ?? [];
-    const compliance = complianceFromHeld(new Map(groups.map((g) => [g._id.type, g.held])), period);
-    const expected = groups.reduce((sum, g) => sum + g.expected, 0);
-    const present = groups.reduce((sum, g) => sum + g.present, 0);
-    const due = duesOf.get(branch._id);
-    return {
-      branchId: branch._id,
-      name: branch.name,
-      orgId: branch.orgId ?? null,
-      complianceRate: compliance.rate,
-      metTypes: compliance.metTypes,
-      requiredTypes: compliance.requiredTypes,
-      meetings: groups.reduce((sum, g) => sum + g.held, 0),
-      participationRate: ratio(present, expected),
-      duesRate: duesMembersOf(due).rate,
-    };
-  });
-  return rows.sort(
-    (a, b) =>
-      a.complianceRate - b.complianceRate ||
-      a.participationRate - b.participationRate ||
-      (a.duesRate ?? 1) - (b.duesRate ?? 1) ||
-      a.branchId.localeCompare(b.branchId),
-  );
 }

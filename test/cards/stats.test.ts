@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { CARD_MAX_BYTES, CARD_MAX_ELEMENTS, CARD_TARGET_BYTES, cardSize } from "../../src/cards/common.js";
 import {
-  BRANCHES_SHOWN,
   LOWEST_MEMBERS_SHOWN,
   branchStatsCard,
   complianceReportText,
   complianceWarningText,
   formatPercent,
-  orgStatsCard,
   periodText,
   type BranchStatsView,
-  type OrgStatsView,
 } from "../../src/cards/stats.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
 
@@ -64,22 +61,6 @@ function view(overrides: Partial<BranchStatsView> = {}): BranchStatsView {
       members: { due: 48, paid: 45, owing: 3, waived: 2, rate: 45 / 48 },
     },
     ...overrides,
-  };
-}
-
-function org(count: number, nameOf: (i: number) => string = (i) => `第${i}支部`): OrgStatsView {
-  return {
-    orgName: "机关党委",
-    periodLabel: "2026-Q4",
-    rows: Array.from({ length: count }, (_, i) => ({
-      branchId: `b${i}`,
-      name: nameOf(i),
-      complianceRate: i / Math.max(1, count),
-      metTypes: Math.floor((i * 4) / Math.max(1, count)),
-      requiredTypes: 4,
-      participationRate: 0.8,
-      duesRate: 0.95,
-    })),
   };
 }
 
@@ -328,59 +309,6 @@ describe("branchStatsCard: content", () => {
     expect(cardSize(card)).toBeLessThanOrEqual(CARD_TARGET_BYTES);
     expect(cardSize(card)).toBeLessThan(CARD_MAX_BYTES);
     expect(tagged(card).length).toBeLessThanOrEqual(CARD_MAX_ELEMENTS);
-  });
-});
-
-describe("orgStatsCard", () => {
-  it("lists branches lowest compliance first with their rates", () => {
-    const input = org(3);
-    input.rows.reverse(); // the card orders them itself
-    const card = orgStatsCard(input);
-    expect(card.schema).toBe("2.0");
-    expect((card.header as { title: { content: string } }).title.content).toBe(
-      "「机关党委」2026 年第 4 季度 各支部组织生活统计",
-    );
-    expect((card.header as { subtitle: { content: string } }).subtitle.content).toBe(
-      "共 3 个支部，三会一课全部完成 0 个",
-    );
-    const text = markdownText(card).zh;
-    expect(text).toContain("1. ⚠️ 第0支部　三会一课 0/4（0%） · 参会 80% · 党费 95%");
-    expect(text).toContain("2. ⚠️ 第1支部　三会一课 1/4（33.3%）");
-    expect(text).toContain("3. ⚠️ 第2支部　三会一课 2/4（66.7%）");
-    expect(text.indexOf("第0支部")).toBeLessThan(text.indexOf("第2支部"));
-    expect(text).not.toContain("等 ");
-  });
-
-  it("shows the first 30 of 500 branches, then 等 K 个支部, within Lark's limits", () => {
-    const card = orgStatsCard(org(500, (i) => `${"非常长的支部名称".repeat(10)}${i}`));
-    const text = markdownText(card).zh;
-    expect(text).toContain(`${BRANCHES_SHOWN}. `);
-    expect(text).not.toContain(`${BRANCHES_SHOWN + 1}. `);
-    expect(text).toContain("等 500 个支部（仅列出完成率最低的 30 个）");
-    expect(cardSize(card)).toBeLessThanOrEqual(CARD_TARGET_BYTES);
-    expect(tagged(card).length).toBeLessThanOrEqual(CARD_MAX_ELEMENTS);
-  });
-
-  it("puts branches without a rate last and says so when there are none", () => {
-    const input = org(2);
-    input.rows[0]!.complianceRate = NaN;
-    const text = markdownText(orgStatsCard(input)).zh;
-    expect(text.indexOf("第1支部")).toBeLessThan(text.indexOf("第0支部"));
-    expect(text).toContain("（—）");
-    // No closed meetings: participation is no data, not 0%.
-    input.rows[1]!.meetings = 0;
-    expect(markdownText(orgStatsCard(input)).zh).toContain(
-      "第1支部　三会一课 2/4（50%） · 参会 — · 党费 95%",
-    );
-    expect(markdownText(orgStatsCard(org(0))).zh).toContain("暂无支部。");
-  });
-
-  it("shows — for a branch with no dues due, not 0%", () => {
-    const input = org(2);
-    input.rows[1]!.duesRate = null;
-    const text = markdownText(orgStatsCard(input)).zh;
-    expect(text).toContain("第1支部　三会一课 2/4（50%） · 参会 80% · 党费 —");
-    expect(text).not.toContain("党费 0%");
   });
 });
 

@@ -1,17 +1,17 @@
 import type { StudyScope } from "../../src/db/models/study.js";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import {
   branchCompliance,
   compliancePeriodsDue,
-  complianceFromHeld,
+  complianceFromMeetings,
   requiredCount,
   type ComplianceRow,
 } from "../../src/domain/compliance.js";
 import type { MeetingTypeId } from "../../src/domain/meetingTypes.js";
 import { parsePeriod, type Period } from "../../src/domain/period.js";
-import { branchStats, orgStats } from "../../src/domain/stats.js";
-import { seedBranches, seedMeetings, seedMembers, seedStudies } from "../helpers/factories.js";
+import { branchStats } from "../../src/domain/stats.js";
+import { seedMeetings, seedMembers, seedStudies } from "../helpers/factories.js";
 
 const TZ = "Asia/Shanghai";
 const period = (label: string): Period => parsePeriod(label, TZ)!;
@@ -87,13 +87,14 @@ describe("requiredCount", () => {
   });
 
   it("rates met types over required types, 1 when none is required", () => {
-    const c = complianceFromHeld(new Map([["committee", 1]]), period("2026-03"));
+    const held = [{ id: "M1", type: "committee", month: "2026-03", pending: false }];
+    const c = complianceFromMeetings(held, period("2026-03"), LATER);
     expect(c.requiredTypes).toBe(3); // 支委会, 党小组会, 主题党日
     expect(c.metTypes).toBe(1);
     expect(c.rate).toBeCloseTo(1 / 3);
     const other = c.rows.find((r) => r.type === "other")!;
     expect(other).toMatchObject({ required: null, met: null });
-    const none = complianceFromHeld(new Map(), { kind: "month", months: [] });
+    const none = complianceFromMeetings([], { kind: "month", label: "-", months: [] }, LATER);
     expect(none).toMatchObject({ requiredTypes: 0, metTypes: 0, rate: 1 });
   });
 });
@@ -452,107 +453,6 @@ describe("branchStats", () => {
     expect(stats.dues).toMatchObject({ total: 0, rate: 0 });
     expect(stats.dues.members).toEqual({ due: 0, paid: 0, owing: 0, waived: 0, rate: null });
     expect(stats.compliance).toMatchObject({ requiredTypes: 3, metTypes: 0, rate: 0 });
-  });
-});
-
-describe("orgStats", () => {
-  beforeAll(async () => {
-    const branch = (id: string, seqNo: number, orgId: string | null) => ({
-      _id: id,
-      seq: seqNo,
-      name: `${id}支部`,
-      chatId: `oc_${id}`,
-      orgId,
-      createdBy: "ou_sec",
-    });
-    await seedBranches(db.models, [
-      branch("O1", 1, "P1"),
-      branch("O2", 2, "P1"),
-      branch("O4", 4, "P1"),
-      branch("O3", 3, "P2"),
-    ]);
-    const day = "2026-04-10T02:00:00Z";
-    const four = ["1", "2", "3", "4"];
-    // O1 meets every monthly requirement.
-    for (const type of ["committee", "group", "theme-day"] as const) {
-      await meeting({ branchId: "O1", type, startAt: day, expected: ["1", "2"], present: ["1"] });
-    }
-    // O2 and O4 one of three, O4 with lower participation; cancelled ones do not count.
-    await meeting({ branchId: "O2", type: "committee", startAt: day, expected: four, present: four });
-    await meeting({ branchId: "O2", type: "group", startAt: day, status: "cancelled" });
-    await meeting({ branchId: "O2", type: "theme-day", startAt: day, status: "scheduled" });
-    await meeting({ branchId: "O4", type: "committee", startAt: day, expected: four, present: ["1"] });
-    // O3: none this month (one in March).
-    await meeting({
-      branchId: "O3",
-      type: "committee",
-      startAt: "2026-03-10T02:00:00Z",
-      expected: four,
-      present: four,
-    });
-    await db.models.Due.insertMany([
-      { branchId: "O1", openId: "1", month: "2026-04", amountFen: 100, status: "paid", paidFen: 100 },
-      { branchId: "O1", openId: "2", month: "2026-04", amountFen: 100, status: "unpaid" },
-      // 免交: not in the head-count rate (1 of 2 paid), whereas member-months would say 2/3.
-      { branchId: "O1", openId: "3", month: "2026-04", amountFen: 0, status: "paid", paidFen: 0 },
-      { branchId: "O3", openId: "1", month: "2026-04", amountFen: 100, status: "paid", paidFen: 100 },
-      { branchId: "O3", openId: "1", month: "2026-03", amountFen: 100, status: "unpaid" },
-    ]);
-  });
-
-  it("rows per branch of an organisation, lowest compliance first", async () => {
-    const rows = await orgStats(db.models, { orgId: "P1" }, period("2026-04"));
-    expect(rows.map((r) => r.branchId)).toEqual(["O4", "O2", "O1"]);
-    expect(rows[0]).toMatchObject({
-      branchId: "O4",
-      name: "O4支部",
-      metTypes: 1,
-      requiredTypes: 3,
-      participationRate: 0.25,
-      // No dues at all in O4: no rate ("—"), not 0 (the old reading said nobody paid).
-      duesRate: null,
-    });
-    expect(rows[0]!.complianceRate).toBeCloseTo(1 / 3);
-    expect(rows[1]).toMatchObject({
-      branchId: "O2",
-      metTypes: 1,
-      participationRate: 1,
-      meetings: 1,
-      duesRate: null,
-    });
-    expect(rows[2]).toMatchObject({
-      branchId: "O1",
-      complianceRate: 1,
-      participationRate: 0.5,
-      duesRate: 0.5,
-    });
-  });
-
-  it("covers every branch with a null organisation", async () => {
-    const rows = await orgStats(db.models, { orgId: null }, period("2026-04"));
-    expect(rows.map((r) => r.branchId)).toEqual(["O3", "O4", "O2", "O1"]);
-    expect(rows[0]).toMatchObject({
-      complianceRate: 0,
-      metTypes: 0,
-      meetings: 0,
-      participationRate: 0,
-      duesRate: 1,
-    });
-    expect(await orgStats(db.models, { orgId: "nobody" }, period("2026-04"))).toEqual([]);
-  });
-
-  it("uses a constant number of queries", async () => {
-    const spies = [
-      vi.spyOn(db.models.Branch, "find"),
-      vi.spyOn(db.models.Meeting, "aggregate"),
-      vi.spyOn(db.models.Due, "aggregate"),
-    ];
-    try {
-      await orgStats(db.models, { orgId: null }, period("2026"));
-      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 1, 1]);
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
   });
 });
 

@@ -1,0 +1,387 @@
+import type { PipelineStage } from "mongoose";
+import { MEETING_TYPES } from "../../config/meetings.js";
+import { MEETING_TYPES_COUNTING_AS_STUDY } from "../../config/study.js";
+import { ATTENTION } from "../../config/statistics.js";
+import type { Models } from "../db/models/index.js";
+import type { MemberStatus } from "../db/models/member.js";
+import { STUDY_STATUSES } from "../db/models/study.js";
+import { complianceFromMeetings, type HeldMeeting } from "./compliance.js";
+import type { Period } from "./period.js";
+import {
+  duesMembersOf,
+  duesMembersStages,
+  monthOfStart,
+  ratio,
+  sizeOf,
+  type DuesMembers,
+  type DuesMembersGroup,
+} from "./stats.js";
+import { meetingStudyHours } from "./studyHours.js";
+
+/**
+ * The organisation roll-up (`/统计 党委`): what a 党委 compares across its branches over a period,
+ * in a fixed number of queries whatever the number of branches (each groups in the database).
+ *
+ * Per branch, with the same definitions as one branch's statistics (stats.ts, compliance.ts):
+ * - 三会一课 checked unit by unit (a monthly rule in each month, complianceFromMeetings); a meeting
+ *   counts by its start (closed ones, and started ones not yet closed, `pending`);
+ * - meetings held per type; participation Σ实到/Σ应到 of closed meetings, month by month;
+ * - study: tasks due in the period whose scope is frozen (closed or past their deadline: a task
+ *   still open is not judged yet), completion = confirmations / max(scope, confirmations);
+ *   学时 = 自学 (confirmations of the tasks due in the period) + 集中 (check-ins at 党课 and
+ *   主题党日 started in the period), and per head of the Party members on the roll now;
+ * - dues as head-counts (免交 apart, rate null when nothing is due);
+ * - members on the roll by status.
+ *
+ * Branches are sorted by what needs attention, each with its reasons (`attention`): rules missed
+ * (months named), meetings held but not closed, members owing dues, low participation or study.
+ * The order is for the organisation's secretaries to act on; it is not a ranking to publish.
+ */
+
+export type OrgStatsModels = Pick<
+  Models,
+  "Branch" | "Meeting" | "Due" | "Member" | "StudyTask" | "StudyConfirmation" | "Attendance"
+>;
+
+/** Why a branch needs attention, in order of weight. */
+export type AttentionReason =
+  | { kind: "missed"; zh: string; units: string[] }
+  | { kind: "pending"; count: number }
+  | { kind: "dues"; owing: number }
+  | { kind: "participation"; rate: number }
+  | { kind: "study"; rate: number };
+
+export interface OrgBranchMonth {
+  /** "YYYY-MM". */
+  month: string;
+  /** Every monthly rule met that month; null while the month is open and not met yet. */
+  met: boolean | null;
+  /** Closed meetings that started in the month and their Σ应到 / Σ实到. */
+  meetings: number;
+  expected: number;
+  present: number;
+}
+
+export interface OrgStatsRow {
+  branchId: string;
+  name: string;
+  orgId: string | null;
+  complianceRate: number;
+  metTypes: number;
+  requiredTypes: number;
+  /** Required types with a month (quarter) that ended unmet. */
+  overdueTypes: number;
+  /** Meetings counted by their start, per type in config order (types with none left out). */
+  heldByType: { type: string; zh: string; held: number }[];
+  /** Meetings started and not closed yet. */
+  pending: number;
+  /** Closed meetings: participation comes from their frozen records. */
+  meetings: number;
+  participationRate: number;
+  months: OrgBranchMonth[];
+  study: { tasks: number; expected: number; confirmed: number; rate: number | null };
+  studyHours: { fromMeetings: number; fromStudies: number; perMember: number | null };
+  dues: DuesMembers;
+  /** Head-count: members fully paid / members with dues above zero; null when none is due. */
+  duesRate: number | null;
+  /** Members on the roll (active) by status; `partyMembers` = 正式 + 预备. */
+  members: Partial<Record<MemberStatus, number>>;
+  partyMembers: number;
+  attention: AttentionReason[];
+}
+
+/** The stages selecting meetings of the branches (all when `ids` is null) started in a period. */
+function meetingsStages(
+  ids: string[] | null,
+  period: Period,
+  extra: Record<string, unknown>,
+): PipelineStage[] {
+  // {branchId $in} alone uses the {branchId, startAt} index on the local server; the rest after.
+  const range = { startAt: { $gte: period.start, $lt: period.end }, ...extra };
+  return ids === null ? [{ $match: range }] : [{ $match: { branchId: { $in: ids } } }, { $match: range }];
+}
+
+interface MeetingGroup {
+  _id: { branchId: string; type: string; month: string; closed: boolean; started: boolean };
+  held: number;
+  expected: number;
+  present: number;
+}
+
+function meetingGroups(models: OrgStatsModels, ids: string[] | null, period: Period, now: Date, tz: string) {
+  // A scheduled meeting counts once its start has passed; the rest is dropped by the caller.
+  return models.Meeting.aggregate<MeetingGroup>([
+    // Closed meetings, and scheduled ones whose start has passed (held, not closed yet).
+    ...meetingsStages(ids, period, { status: { $in: ["closed", "scheduled"] } }),
+    {
+      $project: {
+        branchId: 1,
+        type: 1,
+        closed: { $eq: ["$status", "closed"] },
+        started: { $lt: ["$startAt", now] },
+        month: monthOfStart(period, tz),
+        expected: sizeOf("expected"),
+        present: sizeOf("present"),
+      },
+    },
+    {
+      $group: {
+        _id: {
+          branchId: "$branchId",
+          type: "$type",
+          month: "$month",
+          closed: "$closed",
+          started: "$started",
+        },
+        held: { $sum: 1 },
+        expected: { $sum: "$expected" },
+        present: { $sum: "$present" },
+      },
+    },
+  ]);
+}
+
+/** 集中学时 per branch: check-ins at 党课 / 主题党日 (not cancelled) started in the period. */
+async function meetingHours(models: OrgStatsModels, ids: string[] | null, period: Period) {
+  const meetings = await models.Meeting.aggregate<{ _id: string; branchId: string; durationMin: number }>([
+    ...meetingsStages(ids, period, {
+      type: { $in: [...MEETING_TYPES_COUNTING_AS_STUDY] },
+      status: { $in: ["closed", "scheduled"] },
+    }),
+    { $project: { branchId: 1, durationMin: 1 } },
+  ]);
+  const hours = new Map<string, number>();
+  if (meetings.length === 0) return hours;
+  const checkIns = await models.Attendance.aggregate<{ _id: string; n: number }>([
+    { $match: { meetingId: { $in: meetings.map((m) => m._id) } } },
+    { $match: { checkedInAt: { $ne: null } } },
+    { $group: { _id: "$meetingId", n: { $sum: 1 } } },
+  ]);
+  const checkedIn = new Map(checkIns.map((c) => [c._id, c.n]));
+  for (const m of meetings) {
+    const h = (checkedIn.get(m._id) ?? 0) * meetingStudyHours(m.durationMin);
+    hours.set(m.branchId, (hours.get(m.branchId) ?? 0) + h);
+  }
+  return hours;
+}
+
+/** Study per branch: frozen tasks' completion; 自学 hours of every task due in the period. */
+async function studyOf(models: OrgStatsModels, ids: string[] | null, period: Period) {
+  const tasks = await models.StudyTask.aggregate<{ _id: string; branchId: string; scope: number | null }>([
+    ...(ids === null ? [] : [{ $match: { branchId: { $in: ids } } }]),
+    { $match: { status: { $in: [...STUDY_STATUSES] }, deadline: { $gte: period.start, $lt: period.end } } },
+    {
+      $project: {
+        branchId: 1,
+        // The frozen scope's size; null while the task is not frozen (still open).
+        scope: {
+          $cond: [{ $eq: [{ $ifNull: ["$expected", null] }, null] }, null, { $size: "$expected" }],
+        },
+      },
+    },
+  ]);
+  const byBranch = new Map<string, { tasks: number; expected: number; confirmed: number; hours: number }>();
+  if (tasks.length === 0) return byBranch;
+  const confirmations = await models.StudyConfirmation.aggregate<{ _id: string; n: number; hours: number }>([
+    { $match: { taskId: { $in: tasks.map((t) => t._id) } } },
+    { $group: { _id: "$taskId", n: { $sum: 1 }, hours: { $sum: "$hours" } } },
+  ]);
+  const confirmed = new Map(confirmations.map((c) => [c._id, c]));
+  for (const task of tasks) {
+    const acc = byBranch.get(task.branchId) ?? { tasks: 0, expected: 0, confirmed: 0, hours: 0 };
+    const c = confirmed.get(task._id);
+    acc.hours += c?.hours ?? 0;
+    if (task.scope !== null) {
+      acc.tasks += 1;
+      acc.expected += Math.max(task.scope, c?.n ?? 0);
+      acc.confirmed += c?.n ?? 0;
+    }
+    byBranch.set(task.branchId, acc);
+  }
+  return byBranch;
+}
+
+function membersOf(models: OrgStatsModels, ids: string[] | null) {
+  return models.Member.aggregate<{ _id: { branchId: string; status: MemberStatus }; n: number }>([
+    ...(ids === null ? [] : [{ $match: { branchId: { $in: ids } } }]),
+    { $match: { active: true } },
+    // A document written before statuses existed is a 正式党员 (whoCounts.ts statusOf).
+    { $group: { _id: { branchId: "$branchId", status: { $ifNull: ["$status", "full"] } }, n: { $sum: 1 } } },
+  ]);
+}
+
+/** The reasons a branch needs attention (config/statistics.ts sets the thresholds). */
+function attentionOf(row: Omit<OrgStatsRow, "attention">, missed: AttentionReason[]): AttentionReason[] {
+  const reasons = [...missed];
+  if (row.pending > 0) reasons.push({ kind: "pending", count: row.pending });
+  if (row.dues.owing > 0) reasons.push({ kind: "dues", owing: row.dues.owing });
+  if (row.meetings > 0 && row.participationRate < ATTENTION.participationBelow)
+    reasons.push({ kind: "participation", rate: row.participationRate });
+  if (row.study.rate !== null && row.study.rate < ATTENTION.studyBelow)
+    reasons.push({ kind: "study", rate: row.study.rate });
+  return reasons;
+}
+
+const weight = (row: OrgStatsRow) => [
+  -row.overdueTypes,
+  -row.pending,
+  -(row.dues.due === 0 ? 0 : row.dues.owing / row.dues.due),
+  row.meetings > 0 ? row.participationRate : 1,
+  row.study.rate ?? 1,
+];
+
+/** Most attention first; ties by branch id (a stable order, not a ranking). */
+function byAttention(a: OrgStatsRow, b: OrgStatsRow): number {
+  const wa = weight(a);
+  const wb = weight(b);
+  for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return wa[i]! - wb[i]!;
+  return a.branchId.localeCompare(b.branchId);
+}
+
+/**
+ * One row per branch (of the organisation `orgId`, or every branch when null), most attention
+ * first. `now` decides which months have ended (missed, not merely open) and which meetings have
+ * started; `timeZone` splits the period into local months.
+ */
+export async function orgStats(
+  models: OrgStatsModels,
+  { orgId }: { orgId: string | null },
+  period: Period,
+  { now, timeZone }: { now: Date; timeZone: string },
+): Promise<OrgStatsRow[]> {
+  const branches = await models.Branch.find(orgId === null ? {} : { orgId }, {
+    name: 1,
+    orgId: 1,
+  }).lean<{ _id: string; name: string; orgId: string | null }[]>();
+  if (branches.length === 0) return [];
+  // Every branch: no branch filter at all (a long $in costs the local server one probe per id).
+  const ids = orgId === null ? null : branches.map((b) => b._id);
+
+  const [meetings, hours, study, members, dues] = await Promise.all([
+    meetingGroups(models, ids, period, now, timeZone),
+    meetingHours(models, ids, period),
+    studyOf(models, ids, period),
+    membersOf(models, ids),
+    models.Due.aggregate<DuesMembersGroup>([
+      // {branchId $in} alone uses the {branchId, month} index on the local server; months after.
+      ...(ids === null ? [] : [{ $match: { branchId: { $in: ids } } }]),
+      { $match: { month: { $in: period.months } } },
+      ...duesMembersStages("$branchId"),
+    ]),
+  ]);
+  const group = <V>(items: V[], key: (v: V) => string) => {
+    const map = new Map<string, V[]>();
+    for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
+    return map;
+  };
+  const counted = meetings.filter((g) => g._id.closed || g._id.started);
+  const meetingsOf = group(counted, (g) => g._id.branchId);
+  const membersByBranch = group(members, (g) => g._id.branchId);
+  const duesOf = new Map(dues.map((d) => [d._id, d]));
+
+  const rows = branches.map((branch): OrgStatsRow => {
+    const groups = meetingsOf.get(branch._id) ?? [];
+    const held: HeldMeeting[] = groups.flatMap((g) =>
+      Array.from({ length: g.held }, () => ({
+        id: "",
+        type: g._id.type,
+        month: g._id.month,
+        pending: !g._id.closed,
+      })),
+    );
+    const compliance = complianceFromMeetings(held, period, { now, timeZone });
+    const closed = groups.filter((g) => g._id.closed);
+    const sum = (list: MeetingGroup[], field: "held" | "expected" | "present") =>
+      list.reduce((total, g) => total + g[field], 0);
+    // The monthly rules (their units are months): a month is met when each of them is.
+    const monthlyRows = compliance.rows.filter(
+      (r) => r.required !== null && /^\d{4}-\d{2}$/.test(r.units?.[0]?.label ?? ""),
+    );
+    const months = period.months.map((month): OrgBranchMonth => {
+      const inMonth = closed.filter((g) => g._id.month === month);
+      const states = monthlyRows.map((r) => r.units!.find((u) => u.label === month)?.state);
+      return {
+        month,
+        met:
+          states.length === 0
+            ? null
+            : states.every((s) => s === "met")
+              ? true
+              : states.some((s) => s === "missed")
+                ? false
+                : null,
+        meetings: sum(inMonth, "held"),
+        expected: sum(inMonth, "expected"),
+        present: sum(inMonth, "present"),
+      };
+    });
+    const missed: AttentionReason[] = compliance.rows.flatMap((r) => {
+      const units = (r.units ?? []).filter((u) => u.state === "missed").map((u) => u.label);
+      return units.length > 0 ? [{ kind: "missed" as const, zh: r.zh, units }] : [];
+    });
+    const s = study.get(branch._id);
+    const statusCounts: Partial<Record<MemberStatus, number>> = {};
+    for (const m of membersByBranch.get(branch._id) ?? []) statusCounts[m._id.status] = m.n;
+    const partyMembers = (statusCounts.full ?? 0) + (statusCounts.probationary ?? 0);
+    const fromMeetings = hours.get(branch._id) ?? 0;
+    const fromStudies = s?.hours ?? 0;
+    const duesMembers = duesMembersOf(duesOf.get(branch._id));
+    const row: Omit<OrgStatsRow, "attention"> = {
+      branchId: branch._id,
+      name: branch.name,
+      orgId: branch.orgId ?? null,
+      complianceRate: compliance.rate,
+      metTypes: compliance.metTypes,
+      requiredTypes: compliance.requiredTypes,
+      overdueTypes: compliance.overdueTypes ?? 0,
+      heldByType: MEETING_TYPES.flatMap((type) => {
+        const n = compliance.rows.find((r) => r.type === type.id)?.held ?? 0;
+        return n > 0 ? [{ type: type.id, zh: type.zh, held: n }] : [];
+      }),
+      pending: sum(groups, "held") - sum(closed, "held"),
+      meetings: sum(closed, "held"),
+      participationRate: ratio(sum(closed, "present"), sum(closed, "expected")),
+      months,
+      study: {
+        tasks: s?.tasks ?? 0,
+        expected: s?.expected ?? 0,
+        confirmed: s?.confirmed ?? 0,
+        rate: s && s.expected > 0 ? s.confirmed / s.expected : null,
+      },
+      studyHours: {
+        fromMeetings,
+        fromStudies,
+        perMember: partyMembers === 0 ? null : (fromMeetings + fromStudies) / partyMembers,
+      },
+      dues: duesMembers,
+      duesRate: duesMembers.rate,
+      members: statusCounts,
+      partyMembers,
+    };
+    return { ...row, attention: attentionOf(row, missed) };
+  });
+  return rows.sort(byAttention);
+}
+
+/** Across the branches, month by month: branches that met every monthly rule, and participation. */
+export interface OrgTrendMonth {
+  month: string;
+  /** Branches whose month has ended (or is met) and has a monthly rule. */
+  judged: number;
+  met: number;
+  expected: number;
+  present: number;
+}
+
+export function orgTrend(rows: readonly OrgStatsRow[], period: Pick<Period, "months">): OrgTrendMonth[] {
+  return period.months.map((month) => {
+    const cells = rows.map((r) => r.months.find((m) => m.month === month)!).filter(Boolean);
+    return {
+      month,
+      judged: cells.filter((c) => c.met !== null).length,
+      met: cells.filter((c) => c.met === true).length,
+      expected: cells.reduce((t, c) => t + c.expected, 0),
+      present: cells.reduce((t, c) => t + c.present, 0),
+    };
+  });
+}
