@@ -90,6 +90,8 @@ export interface OrgStatsRow {
   attention: AttentionReason[];
 }
 
+const DAY_MS = 24 * 3600_000;
+
 /** The stages selecting meetings of the branches (all when `ids` is null) started in a period. */
 function meetingsStages(
   ids: string[] | null,
@@ -152,9 +154,11 @@ async function meetingHours(models: OrgStatsModels, ids: string[] | null, period
   ]);
   const hours = new Map<string, number>();
   if (meetings.length === 0) return hours;
+  // Check-ins of the branches since the period began, joined to its meetings here: a long
+  // `meetingId $in` costs the local server a probe per id against every record (quadratic).
   const checkIns = await models.Attendance.aggregate<{ _id: string; n: number }>([
-    { $match: { meetingId: { $in: meetings.map((m) => m._id) } } },
-    { $match: { checkedInAt: { $ne: null } } },
+    ...(ids === null ? [] : [{ $match: { branchId: { $in: ids } } }]),
+    { $match: { checkedInAt: { $gte: new Date(period.start.getTime() - DAY_MS) } } },
     { $group: { _id: "$meetingId", n: { $sum: 1 } } },
   ]);
   const checkedIn = new Map(checkIns.map((c) => [c._id, c.n]));
@@ -182,8 +186,11 @@ async function studyOf(models: OrgStatsModels, ids: string[] | null, period: Per
   ]);
   const byBranch = new Map<string, { tasks: number; expected: number; confirmed: number; hours: number }>();
   if (tasks.length === 0) return byBranch;
+  // Confirmations of the branches from the year before the period on (a task may be confirmed
+  // early or late), joined to its tasks here rather than by a long `taskId $in` (see above).
   const confirmations = await models.StudyConfirmation.aggregate<{ _id: string; n: number; hours: number }>([
-    { $match: { taskId: { $in: tasks.map((t) => t._id) } } },
+    ...(ids === null ? [] : [{ $match: { branchId: { $in: ids } } }]),
+    { $match: { year: { $gte: period.start.getUTCFullYear() - 1 } } },
     { $group: { _id: "$taskId", n: { $sum: 1 }, hours: { $sum: "$hours" } } },
   ]);
   const confirmed = new Map(confirmations.map((c) => [c._id, c]));
