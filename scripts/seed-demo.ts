@@ -367,17 +367,13 @@ export async function seedDemo(
   };
 }
 
-const USAGE = `Usage: npm run seed-demo -- [--branches 20] [--members 40] [--year 2026] [--db-name <name>] [--force]
+const USAGE = `Usage: npm run seed-demo -- [--branches 20] [--members 40] [--year 2026] [--db-name zhibu_demo] [--reset]
   --branches  number of branches (default 20; 25 per 党委)
   --members   members per branch (default 40, at least 6)
   --year      the year of records (default 2026)
-  --db-name   the database to fill (default: the bot's own, the one npm start and npm run export use)
-  --force     drop that database first, whatever it holds (otherwise it must have no branches);
-              --reset is the same
+  --db-name   the database to fill (default zhibu_demo)
+  --reset     drop that database first (otherwise it must have no branches)
 Environment: MONGODB_URI (else the local database in ZHIBU_DATA_DIR, default ./data), TZ (default Asia/Shanghai).`;
-
-/** The database holds data already and --force was not given. */
-class SeedRefused extends Error {}
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -394,7 +390,6 @@ async function main() {
       year: { type: "string" },
       "db-name": { type: "string" },
       reset: { type: "boolean" },
-      force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -407,9 +402,7 @@ async function main() {
   const branches = positiveInt("branches", values.branches, 20);
   const members = positiveInt("members", values.members, 40);
   const year = positiveInt("year", values.year, 2026);
-  // The bot's own database by default (the URI's, "zhibu" for the local one), so that the bot
-  // and `npm run export` see the demo.
-  const dbName = values["db-name"];
+  const dbName = values["db-name"] ?? "zhibu_demo";
   const timeZone = process.env.TZ || "Asia/Shanghai";
 
   let localDb: LocalDbServer | undefined;
@@ -422,16 +415,11 @@ async function main() {
       localDb = await startLocalDb({ dataDir });
       connection = await connectDb(localDb.uri, dbName);
     }
-    const name = connection.db?.databaseName ?? dbName ?? "zhibu";
-    const existing = await createModels(connection).Branch.countDocuments({});
-    if (values.force || values.reset) await connection.dropDatabase();
-    else if (existing > 0)
-      throw new SeedRefused(
-        `database "${name}" already holds ${existing} branches: not seeding over them. ` +
-          "Pass --force to drop everything in it first, or --db-name <another> for a database of its own.",
-      );
+    if (values.reset) await connection.dropDatabase();
+    else if (await createModels(connection).Branch.exists({}))
+      throw new Error(`database "${dbName}" already has branches: pass --reset to replace them.`);
     const counts = await seedDemo(connection, { branches, membersPerBranch: members, year, timeZone });
-    console.log(`seeded database "${name}" in ${(counts.ms / 1000).toFixed(1)} s:`);
+    console.log(`seeded database "${dbName}" in ${(counts.ms / 1000).toFixed(1)} s:`);
     console.log(`  parent organisations: ${counts.parentOrgs.join("、")}`);
     for (const key of [
       "branches",
@@ -453,8 +441,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     await main();
   } catch (error) {
-    const plain = error instanceof LocalDbUnavailableError || error instanceof SeedRefused;
-    console.error(plain ? error.message : error);
+    console.error(error instanceof LocalDbUnavailableError ? error.message : error);
     process.exit(1);
   }
 }
