@@ -11,18 +11,7 @@ export interface LocalDbServer {
   stop(): Promise<void>;
 }
 
-/**
- * The checkout's root: the nearest folder above this file holding package.json. The same from
- * src/db (tsx) and dist/src/db (the compiled build), so ./.venv is found from either.
- */
-export function findProjectRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
-}
-
-const projectRoot = findProjectRoot();
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const serverBin = path.join(projectRoot, ".venv/bin/secantusd-py");
 
 export class LocalDbUnavailableError extends Error {}

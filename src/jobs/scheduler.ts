@@ -148,31 +148,8 @@ export function createScheduler({
 
   const runOccurrence = (job: Job, occurrence: Date) => track(runOccurrenceUntracked(job, occurrence));
 
-  /**
-   * When the scheduler first started on this database, recorded on the first start. A database
-   * from before the record existed takes its oldest lease (the bot ran then), else now.
-   */
-  async function firstStart(now: Date): Promise<Date> {
-    const state = deps.models.SchedulerState;
-    const recorded = await state.findById("first-start").lean<{ at: Date }>();
-    if (recorded) return recorded.at;
-    const oldest = await deps.models.JobRun.findOne({}, { startedAt: 1 })
-      .sort({ startedAt: 1 })
-      .lean<{ startedAt: Date }>();
-    const at = oldest?.startedAt ?? now;
-    try {
-      await state.create({ _id: "first-start", at });
-      return at;
-    } catch (error) {
-      // Another instance recorded it first: theirs holds.
-      if (!isDuplicateKeyError(error)) throw error;
-      return (await state.findById("first-start").lean<{ at: Date }>())?.at ?? at;
-    }
-  }
-
   async function catchUp(): Promise<void> {
     const now = deps.clock.now();
-    const since = await firstStart(now);
     for (const job of jobs) {
       if (!job.catchUp) continue;
       let occurrence: Date;
@@ -182,8 +159,6 @@ export function createScheduler({
         logger.error({ err: error, job: job.name }, "no previous occurrence to catch up");
         continue;
       }
-      // Before the bot first ran nothing was missed (a fresh install catches up nothing).
-      if (occurrence < since) continue;
       if (now.getTime() - occurrence.getTime() > CATCH_UP_MAX_AGE_MS) {
         logger.warn({ job: job.name, occurrence }, "latest occurrence too old to catch up");
         continue;

@@ -85,15 +85,6 @@ describe("runOccurrence", () => {
 });
 
 describe("catchUp", () => {
-  // The bot first ran long before these occurrences (a fresh install is firstStart.test.ts).
-  beforeAll(async () => {
-    await db.models.SchedulerState.updateOne(
-      { _id: "first-start" },
-      { $set: { at: new Date("2036-01-01T00:00:00Z") } },
-      { upsert: true },
-    );
-  });
-
   it("runs the latest missed occurrence exactly once across two instances", async () => {
     const clock = fixedClock("2036-11-24T02:00:00Z"); // 11月24日 10:00 in Shanghai
     const daily = countingJob("daily-0330", "30 3 * * *");

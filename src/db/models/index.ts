@@ -11,7 +11,6 @@ import { dueModel, duesProfileModel } from "./dues.js";
 import { organisationModel } from "./organisation.js";
 import { personModel } from "./person.js";
 import { rosterImportModel } from "./rosterImport.js";
-import { schedulerStateModel } from "./schedulerState.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -29,7 +28,6 @@ export function createModels(connection: Connection) {
     Organisation: organisationModel(connection),
     Person: personModel(connection),
     RosterImport: rosterImportModel(connection),
-    SchedulerState: schedulerStateModel(connection),
   };
 }
 
