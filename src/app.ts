@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import Router from "@koa/router";
 import Koa from "koa";
@@ -27,6 +28,20 @@ export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection:
     ctx.body = { status: up ? "ok" : "degraded", db: up ? "up" : "down" };
   });
 
+  const metrics = deps.metrics;
+  if (metrics) {
+    router.get("/metrics", async (ctx) => {
+      if (!metricsAllowed(deps.config.ZHIBU_METRICS_TOKEN, ctx.get("authorization"))) {
+        ctx.status = 401;
+        ctx.set("WWW-Authenticate", 'Bearer realm="metrics"');
+        ctx.body = { error: "unauthorized" };
+        return;
+      }
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+    });
+  }
+
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -54,6 +69,16 @@ export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection:
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+/** Without ZHIBU_METRICS_TOKEN, anyone; with it, only `Authorization: Bearer <token>`. */
+function metricsAllowed(token: string | undefined, authorization: string): boolean {
+  if (!token) return true;
+  const given = Buffer.from(authorization.replace(/^Bearer\s+/i, ""));
+  const expected = Buffer.from(token);
+  return (
+    /^Bearer\s/i.test(authorization) && given.length === expected.length && timingSafeEqual(given, expected)
+  );
 }
 
 /** True when a request failed because the client closed the connection before its body ended. */

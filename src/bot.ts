@@ -18,6 +18,8 @@ import { createInbox } from "./inbox.js";
 import { findOrgById, migrateParentOrgs } from "./domain/orgs.js";
 import { sendJoinCards } from "./usecases/organisation.js";
 import { processIdentity, takeOverOwnClaims } from "./instance.js";
+import { bindMetricSources, createMetrics, type Metrics } from "./metrics.js";
+import { instrumentLarkApi } from "./lark/instrumented.js";
 
 /** Wires the bot from its parts; main.ts, the tests and the benchmark all build it here. */
 export async function buildBot(options: {
@@ -28,15 +30,20 @@ export async function buildBot(options: {
   logger: Logger;
   /** Shared with other workers in this process (the benchmark); one per bot by default. */
   limiter?: RateLimiter;
+  /** A registry of this bot's own by default (so test bots never share series). */
+  metrics?: Metrics;
 }) {
   const models = createModels(options.connection);
   await syncIndexes(models);
+  const metrics = options.metrics ?? createMetrics();
+  bindMetricSources(metrics, { models, connection: options.connection });
   const base = {
     config: options.config,
     models,
-    lark: options.lark,
+    lark: instrumentLarkApi(options.lark, metrics),
     clock: options.clock,
     logger: options.logger,
+    metrics,
   };
   const identity = processIdentity(options.config);
   const delivery = createDeliveryWorker({
@@ -61,6 +68,7 @@ export async function buildBot(options: {
   const app = createApp(deps, dispatcher, options.connection);
   return {
     deps,
+    metrics,
     inbox,
     dispatcher,
     app,

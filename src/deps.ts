@@ -5,6 +5,7 @@ import type { Models } from "./db/models/index.js";
 import type { Clock } from "./domain/clock.js";
 import type { LarkApi } from "./lark/types.js";
 import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
 
 /** What every handler may use; built once in main.ts (or by a test) and passed down. */
 export interface AppDeps {
@@ -20,4 +21,6 @@ export interface AppDeps {
   delivery: { wake(): unknown; idle(): Promise<void>; deliverNow?(id: string): Promise<void> };
   /** The dues rule table, and the box sealing incomes (null without ZHIBU_DUES_KEY). */
   dues: { rules: DuesRules; box: SecretBox | null };
+  /** Prometheus metrics (src/metrics.ts); buildBot always sets them, hand-built deps may not. */
+  metrics?: Metrics;
 }

@@ -68,6 +68,8 @@ export const configSchema = z
           return z.NEVER;
         }
       }),
+    /** When set, GET /metrics requires `Authorization: Bearer <this token>`. */
+    ZHIBU_METRICS_TOKEN: z.string().trim().min(16, "expected at least 16 characters").optional(),
     /** Names this process's slot on its leases (default `<hostname>:<PORT>`; see src/instance.ts). */
     ZHIBU_INSTANCE_ID: z.string().trim().max(200).optional(),
     ZHIBU_INSTANCES: z.coerce

@@ -14,24 +14,33 @@ import type { CardAction } from "./lark/types.js";
  */
 export function createEventHandlers(deps: AppDeps, inbox: Pick<Inbox, "accept">): EventHandlers {
   const { logger } = deps;
+  const count = (kind: "message" | "card", outcome: string) => deps.metrics?.events.inc({ kind, outcome });
 
   async function onMessage(raw: unknown): Promise<object> {
     const message = normalizeMessage(raw);
     if (!message) {
       logger.info({ kind: "message", outcome: "invalid" }, "event handled");
+      count("message", "invalid");
       return {};
     }
     const log = logger.child({ eventId: message.eventId, messageId: message.messageId, kind: "message" });
     if (message.senderType !== "user") {
       log.info({ outcome: "ignored-bot" }, "event handled");
+      count("message", "ignored-bot");
       return {};
     }
     // A file in the private chat is a roster import (src/commands/rosterImport.ts).
     if (!message.file && (!message.addressed || !isCommandText(message.text))) {
       log.info({ outcome: "ignored-not-command" }, "event handled");
+      count("message", "ignored-not-command");
       return {};
     }
-    if (!(await inbox.accept(message))) log.info({ outcome: "duplicate" }, "event handled");
+    if (await inbox.accept(message)) {
+      count("message", "accepted");
+    } else {
+      log.info({ outcome: "duplicate" }, "event handled");
+      count("message", "duplicate");
+    }
     return {};
   }
 
@@ -47,11 +56,13 @@ export function createEventHandlers(deps: AppDeps, inbox: Pick<Inbox, "accept">)
     const action = normalizeCardAction(raw);
     if (!action) {
       logger.info({ kind: "card", outcome: "invalid" }, "event handled");
+      count("card", "invalid");
       return errorToast("无法识别的卡片操作。");
     }
     const earlier = recentCardAnswers.get(action.eventId);
     if (earlier) {
       logger.info({ eventId: action.eventId, kind: "card", outcome: "duplicate" }, "event handled");
+      count("card", "duplicate");
       return earlier;
     }
     const answer = answerCardAction(action);
@@ -65,11 +76,13 @@ export function createEventHandlers(deps: AppDeps, inbox: Pick<Inbox, "accept">)
     try {
       const { answer, outcome } = await runAction(deps, action);
       log.info({ outcome, ms: Date.now() - started }, "event handled");
+      count("card", outcome);
       return answer;
     } catch (error) {
       // Let a redelivery or a second click try again.
       recentCardAnswers.delete(action.eventId);
       log.error({ err: error, outcome: "failed" }, "event handled");
+      count("card", "failed");
       return errorToast("操作失败，请稍后重试。");
     }
   }

@@ -146,6 +146,7 @@ export function createInbox(deps: AppDeps, options: { owner?: string } = {}) {
       const outcome = await runCommand(deps, message);
       await models.InboundEvent.updateOne(ours, { $set: { status: "done" }, $unset: { payload: 1 } });
       log.info({ outcome, ms: Date.now() - started }, "event handled");
+      deps.metrics?.events.inc({ kind: "command", outcome });
     } catch (error) {
       const attempts = item.attempts;
       const finalAttempt = attempts >= MAX_ATTEMPTS;
@@ -158,6 +159,7 @@ export function createInbox(deps: AppDeps, options: { owner?: string } = {}) {
         },
       });
       log.error({ err: error, outcome: finalAttempt ? "failed" : "will-retry", attempts }, "event handled");
+      deps.metrics?.events.inc({ kind: "command", outcome: finalAttempt ? "failed" : "will-retry" });
       if (finalAttempt) {
         await reportFailure(message).catch((e) => log.error({ err: e }, "could not report failure"));
       } else {

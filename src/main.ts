@@ -71,6 +71,8 @@ async function main() {
     server.once("error", reject);
   });
   if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
+  // Webhook mode holds no connection to lose: 1 from here on. In ws mode, 1 once the socket is open.
+  bot.metrics.larkConnectionUp.set(1);
   // This process now holds the port: leases left under its instance id are a dead predecessor's.
   const tookOver = await bot.takeOverOwnClaims();
   const recovered = await bot.inbox.recover();

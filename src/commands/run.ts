@@ -10,6 +10,7 @@ import { allowed, isAdmin, REFUSALS } from "../domain/policy.js";
 import type { CommandContext, CommandFamily, Subcommand } from "./types.js";
 import { escapeText } from "../cards/escape.js";
 import { labelCard } from "../cards/common.js";
+import { secondsSince } from "../metrics.js";
 
 type Resolved =
   | { kind: "found"; family: CommandFamily; sub: Subcommand<never>; wordsUsed: number }
@@ -89,12 +90,37 @@ export async function buildContext(deps: AppDeps, message: IncomingMessage): Pro
   return ctx;
 }
 
-/** Runs one command message: resolve, check where and who, validate arguments, run. */
+/** The `command` label of a resolved command: `/<family> <subcommand>`, from the registry only. */
+function commandLabel(resolved: Resolved): string {
+  if (resolved.kind === "unknown") return "unknown";
+  return resolved.sub.name ? `/${resolved.family.name} ${resolved.sub.name}` : `/${resolved.family.name}`;
+}
+
+/**
+ * Runs one command message: resolve, check where and who, validate arguments, run. Its time goes
+ * to zhibu_command_duration_seconds by command and outcome ("error" when it threw).
+ */
 export async function runCommand(deps: AppDeps, message: IncomingMessage): Promise<string> {
+  const started = performance.now();
   // A file in the private chat is a roster import: `/党员 导入` with the file (rosterImport.ts).
   const words = message.file ? ["/党员", "导入"] : tokenize(message.text);
-  const ctx = await buildContext(deps, message);
   const resolved = resolveCommand(words);
+  let outcome = "error";
+  try {
+    outcome = await runResolved(deps, message, words, resolved);
+    return outcome;
+  } finally {
+    deps.metrics?.commandSeconds.observe({ command: commandLabel(resolved), outcome }, secondsSince(started));
+  }
+}
+
+async function runResolved(
+  deps: AppDeps,
+  message: IncomingMessage,
+  words: string[],
+  resolved: Resolved,
+): Promise<string> {
+  const ctx = await buildContext(deps, message);
   if (resolved.kind === "unknown") {
     await ctx.replyText(usageForUnknown(words, resolved));
     return "unknown-command";

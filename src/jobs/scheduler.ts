@@ -146,7 +146,13 @@ export function createScheduler({
     return "ran";
   }
 
-  const runOccurrence = (job: Job, occurrence: Date) => track(runOccurrenceUntracked(job, occurrence));
+  const runOccurrence = (job: Job, occurrence: Date) =>
+    track(
+      runOccurrenceUntracked(job, occurrence).then((outcome) => {
+        deps.metrics?.jobRuns.inc({ job: job.name, outcome });
+        return outcome;
+      }),
+    );
 
   async function catchUp(): Promise<void> {
     const now = deps.clock.now();

@@ -75,7 +75,9 @@ export function larkWebhook(dispatcher: lark.EventDispatcher, options: WebhookOp
       ctx.body = { error: "app_id mismatch" };
       return;
     }
-    const data = Object.assign(Object.create({ headers: ctx.req.headers }), body);
+    // Already decrypted and checked: the dispatcher gets the plain event (it would decrypt the
+    // body a second time, a cost every card click paid on the answer path).
+    const data = Object.assign(Object.create({ headers: ctx.req.headers }), decrypted);
     const result: unknown = await dispatcher.invoke(data, { needCheck: false });
     ctx.status = 200;
     ctx.body = result && typeof result === "object" ? result : {};
