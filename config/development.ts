@@ -186,3 +186,11 @@ export function loadDevelopmentRules(path?: string): DevelopmentRules {
   }
   return Object.freeze(table) as DevelopmentRules;
 }
+
+const loaded = new Map<string, DevelopmentRules>();
+/** {@link loadDevelopmentRules}, read once per path (the file is read at first use). */
+export function developmentRulesFor(path: string | undefined): DevelopmentRules {
+  const key = path ?? "";
+  if (!loaded.has(key)) loaded.set(key, loadDevelopmentRules(key));
+  return loaded.get(key)!;
+}

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { loadDevelopmentRules, type DevelopmentRules } from "../../config/development.js";
+import { developmentRulesFor, type DevelopmentRules } from "../../config/development.js";
 import { escapeText } from "../cards/escape.js";
 import type { Development } from "../db/models/development.js";
 import type { Member } from "../db/models/member.js";
@@ -25,13 +25,9 @@ import { subcommand, type CommandContext, type CommandFamily } from "./types.js"
 
 /** `/发展`: the 发展党员 pipeline (secretaries only: personal data to those who need it). */
 
-const cache = new Map<string, DevelopmentRules>();
-/** The rule table of this deployment (ZHIBU_DEVELOPMENT_RULES_FILE), read once per path. */
-export function developmentRules(config: Pick<Config, "ZHIBU_DEVELOPMENT_RULES_FILE">): DevelopmentRules {
-  const path = config.ZHIBU_DEVELOPMENT_RULES_FILE ?? "";
-  if (!cache.has(path)) cache.set(path, loadDevelopmentRules(path));
-  return cache.get(path)!;
-}
+/** The rule table of this deployment (ZHIBU_DEVELOPMENT_RULES_FILE). */
+const developmentRules = (config: Pick<Config, "ZHIBU_DEVELOPMENT_RULES_FILE">): DevelopmentRules =>
+  developmentRulesFor(config.ZHIBU_DEVELOPMENT_RULES_FILE);
 
 const STEP_LIST = Object.values(STEP_DEFS)
   .map((d) => d.names[0])
