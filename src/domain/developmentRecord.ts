@@ -7,6 +7,8 @@ import type { Member, MemberStatus } from "../db/models/member.js";
 import type { Clock } from "./clock.js";
 import {
   acceptedMeeting,
+  dueState,
+  nextSteps,
   orderProblem,
   ruleViolations,
   stageOf,
@@ -198,4 +200,35 @@ export async function pipeline(
   const records = await models.Development.find({ branchId }).lean<Development[]>();
   const byId = new Map(records.map((r) => [r.openId, r]));
   return members.map((member) => ({ member, record: byId.get(member.openId) ?? null }));
+}
+
+/** Per branch: people per stage and steps overdue (for the organisation's roll-up). */
+export interface DevelopmentRollUp {
+  branchId: string;
+  stages: Partial<Record<Stage, number>>;
+  overdue: number;
+}
+
+export async function developmentRollUp(
+  models: Models,
+  branchIds: readonly string[],
+  rules: DevelopmentRules,
+  today: Date,
+  timeZone: string,
+): Promise<DevelopmentRollUp[]> {
+  const out: DevelopmentRollUp[] = [];
+  for (const branchId of branchIds) {
+    const stages: Partial<Record<Stage, number>> = {};
+    let overdue = 0;
+    for (const { record } of await pipeline(models, branchId)) {
+      const steps = record?.steps ?? [];
+      const stage = stageOf(steps);
+      stages[stage] = (stages[stage] ?? 0) + 1;
+      overdue += nextSteps(steps, rules, timeZone).filter(
+        (n) => dueState(n, today, timeZone, 0) === "overdue",
+      ).length;
+    }
+    out.push({ branchId, stages, overdue });
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_DEVELOPMENT_RULES } from "../../config/development.js";
 import { fixedClock } from "../../src/domain/clock.js";
-import { recordStep } from "../../src/domain/developmentRecord.js";
+import { developmentRollUp, recordStep } from "../../src/domain/developmentRecord.js";
 import { parseDay } from "../../src/domain/roster.js";
 import { developmentRemindersJob } from "../../src/jobs/developmentReminders.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
@@ -102,5 +102,34 @@ describe("development reminders", () => {
     const notices = (await items()).filter((i) => i._id.startsWith("dev-probation:"));
     expect(notices.map((i) => i._id)).toEqual(["dev-probation:B1:ou_pro:2026-12-26:ou_sec"]);
     expect(notices[0]!.content?.text).toContain("预备期于 2026-12-26 期满");
+  });
+  it("the person when a 思想汇报 is due, only where the branch switched it on", async () => {
+    await run("2026-08-28T01:00:00Z"); // 小周's first report due by 2026-09-01 (3 months after 2026-06-01)
+    expect((await items()).some((i) => i._id.startsWith("dev-report:"))).toBe(false);
+    await db.models.Branch.updateOne({ _id: "B1" }, { $set: { "settings.thoughtReportReminders": true } });
+    await run("2026-08-28T01:00:00Z");
+    await run("2026-08-29T01:00:00Z");
+    const reports = (await items()).filter((i) => i._id.startsWith("dev-report:"));
+    // 小吴 (预备党员 since 2025-12-26) has handed in none: overdue since 2026-03-26, reminded once too.
+    expect(reports.map((i) => i._id)).toEqual([
+      "dev-report:B1:ou_act:2026-09-01",
+      "dev-report:B1:ou_pro:2026-03-26",
+    ]);
+    expect(reports[0]!.target).toEqual({ openId: "ou_act" });
+    await db.models.Branch.updateOne({ _id: "B1" }, { $set: { "settings.thoughtReportReminders": false } });
+  });
+  it("rolls up people per stage and overdue steps per branch", async () => {
+    const rollUp = await developmentRollUp(
+      db.models,
+      ["B1", "B2"],
+      DEFAULT_DEVELOPMENT_RULES,
+      d("2026-12-02"),
+      TZ,
+    );
+    expect(rollUp).toEqual([
+      // 小周's 考察 (due 2026-12-01) and 小吴's 谈话, never recorded (due 2024-02-05).
+      { branchId: "B1", stages: { activist: 1, probationary: 1 }, overdue: 2 },
+      { branchId: "B2", stages: { activist: 1 }, overdue: 1 },
+    ]);
   });
 });
