@@ -272,7 +272,8 @@ export function nextSteps(
   if (!application)
     return [{ step: "application", earliest: null, latest: null, note: "登记入党申请的日期" }];
   if (stage === "full" || stage === "cancelled") return [];
-  if (!has(steps, "talk")) {
+  // The talk is a next step only for an applicant (people entered later may have no talk recorded).
+  if (!has(steps, "talk") && stage === "applicant") {
     const latest = on("talk-within")
       ? plusMonths(application.date, rules["talk-within"].figure.months, zone)
       : null;

@@ -127,8 +127,8 @@ describe("development reminders", () => {
       TZ,
     );
     expect(rollUp).toEqual([
-      // 小周's 考察 (due 2026-12-01) and 小吴's 谈话, never recorded (due 2024-02-05).
-      { branchId: "B1", stages: { activist: 1, probationary: 1 }, overdue: 2 },
+      // 小周's 考察 (due 2026-12-01); 小吴's missing 谈话 is not a next step for a 预备党员.
+      { branchId: "B1", stages: { activist: 1, probationary: 1 }, overdue: 1 },
       { branchId: "B2", stages: { activist: 1 }, overdue: 1 },
     ]);
   });
