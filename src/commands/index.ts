@@ -10,6 +10,7 @@ import { exportCommands, statsCommands } from "./stats.js";
 import { orgCommands } from "./org.js";
 import { switchCommands } from "./switch.js";
 import { settingsCommands } from "./settings.js";
+import { developmentCommands } from "./development.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -29,4 +30,5 @@ export const commandFamilies: CommandFamily[] = [
   statsCommands,
   exportCommands,
   settingsCommands,
+  developmentCommands,
 ];

@@ -26,6 +26,20 @@ export const BRANCH_SETTINGS: readonly BranchSettingDef[] = [
     summary: "入党纪念日私信祝贺正式党员、预备党员",
     defaultValue: true,
   },
+  {
+    key: "developmentReminders",
+    names: ["发展提醒", "development", "development-reminders"],
+    zh: "发展提醒",
+    summary: "发展党员：每周一次私信书记到期/逾期步骤，提醒培养联系人考察、书记预备期将满",
+    defaultValue: true,
+  },
+  {
+    key: "thoughtReportReminders",
+    names: ["思想汇报提醒", "report", "thought-report"],
+    zh: "思想汇报提醒",
+    summary: "私信入党积极分子、预备党员本人思想汇报到期（默认关闭）",
+    defaultValue: false,
+  },
 ];
 
 const ON_WORDS = new Set(["开", "开启", "打开", "on", "yes"]);

@@ -5,6 +5,7 @@ import {
 } from "../../config/reminders.js";
 import { createPoliticalBirthdayJob } from "./politicalBirthday.js";
 import { awayContactsJob } from "./awayContacts.js";
+import { developmentRemindersJob } from "./developmentReminders.js";
 import { checkinOpenJob } from "./checkinOpen.js";
 import { closePromptJob } from "./closePrompt.js";
 import { studyRemindersJob } from "./studyReminders.js";
@@ -37,5 +38,6 @@ export function createJobs(options: JobsOptions = {}): Job[] {
     expireRecordsJob,
     createPoliticalBirthdayJob(options.birthdayHour ?? DEFAULT_BIRTHDAY_HOUR),
     awayContactsJob,
+    developmentRemindersJob,
   ];
 }

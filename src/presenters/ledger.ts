@@ -5,6 +5,7 @@ import { MEETING_TYPES } from "../../config/meetings.js";
 import { AUTO_SETTLED, type DueStatus } from "../db/models/dues.js";
 import type { MemberDoc } from "../domain/attendance.js";
 import { DUES_TABLE_SHEET, writeDuesTable } from "./ledger/duesTable.js";
+import { DEVELOPMENT_SHEET, writeDevelopment } from "./ledger/development.js";
 import { writeMeetings } from "./ledger/meetings.js";
 import { writeRoster, writeStatusHistory } from "./ledger/roster.js";
 import { addRow, addSheet, addTotalsRow, fenToYuan, MONEY_FORMAT } from "./ledger/sheet.js";
@@ -39,7 +40,7 @@ export interface LedgerExportOptions {
 
 export type LedgerModels = Pick<
   Models,
-  "Branch" | "Member" | "Meeting" | "Attendance" | "StudyTask" | "StudyConfirmation" | "Due"
+  "Branch" | "Member" | "Meeting" | "Attendance" | "StudyTask" | "StudyConfirmation" | "Due" | "Development"
 >;
 
 /** Sheet names, in workbook order. */
@@ -53,6 +54,7 @@ export const LEDGER_SHEETS = [
   "党费",
   DUES_TABLE_SHEET,
   "合规",
+  DEVELOPMENT_SHEET,
 ] as const;
 export type LedgerSheet = (typeof LEDGER_SHEETS)[number];
 
@@ -278,6 +280,10 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     met: `达标 ${required.filter((r) => r.met).length}/${required.length}`,
   });
   complianceSheet.commit();
+
+  // 发展: each person's development steps, overrides with their reasons.
+  const records = await models.Development.find({ branchId }).lean();
+  rows.发展 = writeDevelopment(workbook, records, titleOf(DEVELOPMENT_SHEET), local, nameOf);
 
   await workbook.commit();
   await finished;

@@ -48,6 +48,7 @@ describe("job registry", () => {
       ["expire-records", "30 3 * * *", true],
       ["political-birthday", "0 9 * * *", true],
       ["away-contacts", "0 9 * * *", true],
+      ["development-reminders", "0 9 * * *", true],
     ]);
   });
 

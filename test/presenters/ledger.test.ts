@@ -220,7 +220,7 @@ beforeAll(async () => {
 afterAll(async () => db?.close());
 
 describe("buildLedgerWorkbook", () => {
-  it("has the nine sheets in order, each with a title row, a bold frozen header and set widths", () => {
+  it("has the ten sheets in order, each with a title row, a bold frozen header and set widths", () => {
     expect(workbook.worksheets.map((s) => s.name)).toEqual([
       "名册",
       "身份变更",
@@ -231,6 +231,7 @@ describe("buildLedgerWorkbook", () => {
       "党费",
       "党费台账",
       "合规",
+      "发展",
     ]);
     for (const sheet of workbook.worksheets) {
       expect(sheet.getRow(1).getCell(1).value).toBe(
@@ -254,6 +255,7 @@ describe("buildLedgerWorkbook", () => {
       党费: 4,
       党费台账: 3,
       合规: 7,
+      发展: 0,
     });
   });
 
@@ -476,7 +478,7 @@ describe("buildLedgerWorkbook", () => {
     const buffer = await buildLedgerWorkbook(db.models, { branchId: "B9", period: year, timeZone: TZ });
     const empty = await load(buffer);
     // Title, header and totals rows; 合规 lists every meeting type; 党费台账 has two totals rows.
-    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([3, 3, 3, 3, 3, 3, 3, 4, 10]);
+    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([3, 3, 3, 3, 3, 3, 3, 4, 10, 3]);
   });
 });
 

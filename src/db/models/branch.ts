@@ -24,6 +24,8 @@ const orgRequestSchema = new Schema(
 const branchSettingsSchema = new Schema(
   {
     politicalBirthday: { type: Boolean, default: true }, // 政治生日 greetings
+    developmentReminders: { type: Boolean, default: true }, // 发展党员 digest and reminders
+    thoughtReportReminders: { type: Boolean, default: false }, // 思想汇报 reminder to the person
   },
   { _id: false },
 );

@@ -11,6 +11,7 @@ import { dueModel, duesProfileModel } from "./dues.js";
 import { organisationModel } from "./organisation.js";
 import { personModel } from "./person.js";
 import { rosterImportModel } from "./rosterImport.js";
+import { developmentModel } from "./development.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -28,6 +29,7 @@ export function createModels(connection: Connection) {
     Organisation: organisationModel(connection),
     Person: personModel(connection),
     RosterImport: rosterImportModel(connection),
+    Development: developmentModel(connection),
   };
 }
 
