@@ -16,9 +16,9 @@
  * Then scripts/bench/rosterImport.ts: a 2,000-row roster workbook imported (read, validate, diff,
  * apply; peak memory) against a bare exceljs read of the same file.
  *
- * BENCH_ONLY=part,part… runs only those parts: clicks (card callbacks, the entry point and the
- * fan-out, which share a setup), stats, burst, kill, roster. BENCH_CLICKS_ONLY=1 with it leaves out the
- * entry point and the fan-out (the card callbacks alone, for before/after comparisons).
+ * BENCH_ONLY=part,part… runs only those parts: clicks (card callbacks and the fan-out, which share
+ * a setup), entry (the tsx and the compiled entry point side by side, after `npm run build`),
+ * stats, burst, kill, roster.
  *
  * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one;
  * FANOUT_SAFETY_MS=N to try another widening of the rate limiter's windows in the fan-out)
@@ -26,6 +26,7 @@
  * Figures are printed, not asserted: the exit code is non-zero only if an answer or a record is
  * wrong (or the entry point fails to start or stop, or a fan-out message is lost or sent twice).
  */
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
@@ -47,7 +48,7 @@ import { createLarkApi, createLarkClient } from "../src/lark/api.js";
 import { createLogger } from "../src/logger.js";
 import { BASELINE_COLLECTION, startBaseline } from "./bench/baseline.js";
 import { LoadClient, type ClientResult } from "./bench/client.js";
-import { measureEntrypoint, type EntrypointResult } from "./bench/entrypoint.js";
+import { COMPILED_ENTRY, measureEntrypoint, TSX_ENTRY, type EntrypointResult } from "./bench/entrypoint.js";
 import { startFakeLark } from "./bench/fakeLark.js";
 import { reportFanout, runFanout, type FanoutResult } from "./bench/fanout.js";
 import { cardClick, signedRequest } from "./bench/payloads.js";
@@ -72,6 +73,9 @@ const ENCRYPT_KEY = "bench-encrypt-key-0123456789";
 const VERIFICATION_TOKEN = "bench-verification-token";
 const CHAT_ID = "oc_bench_branch_chat";
 
+/** Goals for the compiled entry point (without the local database). */
+const ENTRY_READY_GOAL_MS = 1_000;
+const ENTRY_RSS_GOAL_MB = 120;
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const failures: string[] = [];
 
@@ -135,14 +139,14 @@ async function main() {
       }
     }
   };
-  let entry: EntrypointResult | null = null;
+  const entries: { label: string; result: EntrypointResult }[] = [];
   let fanout: FanoutResult | null = null;
   let statsExport: StatsExportResult | null = null;
   let rosterImport: RosterImportResult | null = null;
   const only = process.env.BENCH_ONLY
     ? new Set(process.env.BENCH_ONLY.split(",").map((part) => part.trim()))
     : null;
-  const wants = (part: "clicks" | "stats" | "burst" | "kill" | "roster") => !only || only.has(part);
+  const wants = (part: "clicks" | "entry" | "stats" | "burst" | "kill" | "roster") => !only || only.has(part);
   let burst: BurstResult | null = null;
   const kills: KillResult[] = [];
   const zhibuRuns: ZhibuRun[] = [];
@@ -318,27 +322,6 @@ async function main() {
 
       // BENCH_CLICKS_ONLY=1: the card callbacks alone (before/after comparisons of the click path).
       const clicksOnly = process.env.BENCH_CLICKS_ONLY === "1";
-      // 6. The real entry point, against the same database server (another database) and fake Lark.
-      const entryDb = `${dbName}_entry`;
-      cleanups.push(() => connection.useDb(entryDb).dropDatabase());
-      try {
-        entry = clicksOnly
-          ? null
-          : await measureEntrypoint({
-              cwd: projectRoot,
-              mongoUri: withDbName(serverUri, entryDb),
-              larkDomain: fakeLark.url,
-              encryptKey: ENCRYPT_KEY,
-              verificationToken: VERIFICATION_TOKEN,
-            });
-        if (entry && entry.healthz.status !== 200)
-          fail(`entry point: /healthz answered ${entry.healthz.status}`);
-        if (entry && entry.exitCode !== 0)
-          fail(`entry point: exited with code ${entry.exitCode} after SIGTERM`);
-      } catch (error) {
-        fail(`entry point: ${error instanceof Error ? error.message : String(error)}`);
-      }
-
       // 7. Outbox fan-out: 1,000 DMs + 20 group nudges through one worker against a fake Lark that
       // enforces Lark's rate limits (another database on the same server; ~60 s by the limits alone).
       try {
@@ -353,6 +336,37 @@ async function main() {
             });
       } catch (error) {
         fail(`fan-out: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+
+    // 6. The real entry point, tsx and compiled, against the same database server (another
+    // database) and a fake Lark of its own.
+    if (wants("entry")) {
+      const fakeLark = await startFakeLark();
+      cleanups.push(() => fakeLark.close());
+      const entryDb = `${dbName}_entry`;
+      cleanups.push(() => connection.useDb(entryDb).dropDatabase());
+      const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: projectRoot, stdio: "inherit" });
+      if (build.status !== 0) fail("entry point: npm run build failed");
+      for (const [label, args] of [
+        ["node --import tsx src/main.ts", TSX_ENTRY],
+        ["node dist/src/main.js", COMPILED_ENTRY],
+      ] as const) {
+        try {
+          const result = await measureEntrypoint({
+            cwd: projectRoot,
+            args: [...args],
+            mongoUri: withDbName(serverUri, entryDb),
+            larkDomain: fakeLark.url,
+            encryptKey: ENCRYPT_KEY,
+            verificationToken: VERIFICATION_TOKEN,
+          });
+          entries.push({ label, result });
+          if (result.healthz.status !== 200) fail(`${label}: /healthz answered ${result.healthz.status}`);
+          if (result.exitCode !== 0) fail(`${label}: exited with code ${result.exitCode} after SIGTERM`);
+        } catch (error) {
+          fail(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     }
 
@@ -410,7 +424,8 @@ async function main() {
     await cleanup();
   }
 
-  report(zhibuRuns, baselineRuns, entry);
+  report(zhibuRuns, baselineRuns);
+  if (entries.length > 0) reportEntrypoints(entries);
   if (fanout) reportFanout(fanout);
   if (statsExport) reportStatsExport(statsExport);
   if (burst) reportBurst(burst);
@@ -428,7 +443,7 @@ async function main() {
   process.exit(0);
 }
 
-function report(zhibuRuns: ZhibuRun[], baselineRuns: LatencySummary[], entry: EntrypointResult | null): void {
+function report(zhibuRuns: ZhibuRun[], baselineRuns: LatencySummary[]): void {
   if (zhibuRuns.length > 0 && baselineRuns.length > 0) {
     const z = medianSummary(zhibuRuns);
     const b = medianSummary(baselineRuns);
@@ -458,25 +473,31 @@ function report(zhibuRuns: ZhibuRun[], baselineRuns: LatencySummary[], entry: En
         `${worst <= DEADLINE_MS ? "PASS" : "FAIL"}`,
     );
   }
-  if (entry) {
-    console.log(`\nEntry point (node --import tsx src/main.ts, LOG_LEVEL=info)`);
+}
+
+/** Start → ready, idle RSS and graceful stop of each entry point, side by side. */
+function reportEntrypoints(entries: { label: string; result: EntrypointResult }[]): void {
+  const col = (text: string) => text.padStart(32);
+  const row = (label: string, cell: (r: EntrypointResult) => string) =>
+    console.log(`  ${label.padEnd(26)}${entries.map((e) => col(cell(e.result))).join("")}`);
+  console.log(`\nEntry points (against MONGODB_URI, no local database; LOG_LEVEL=info)`);
+  console.log(`  ${"".padEnd(26)}${entries.map((e) => col(e.label)).join("")}`);
+  row('start → "zhibu ready"', (r) => `${r.readyMs.toFixed(0)} ms`);
+  row("main() itself", (r) => (r.selfReportedStartMs !== null ? `${r.selfReportedStartMs} ms` : "—"));
+  row("GET /healthz", (r) => String(r.healthz.status));
+  row("idle RSS after 2 s", (r) => `${r.rssMb.toFixed(1)} MB`);
+  row("SIGTERM → exit", (r) => `${r.stopMs.toFixed(0)} ms, code ${r.exitCode}`);
+  const compiled = entries.find((e) => e.label.includes("dist/"))?.result;
+  if (compiled) {
+    const ready = compiled.readyMs <= ENTRY_READY_GOAL_MS;
+    const rss = compiled.rssMb <= ENTRY_RSS_GOAL_MB;
     console.log(
-      `  start → "zhibu ready":  ${entry.readyMs.toFixed(0)} ms` +
-        (entry.selfReportedStartMs !== null ? `   (main() itself: ${entry.selfReportedStartMs} ms)` : ""),
-    );
-    console.log(`  GET /healthz:           ${entry.healthz.status} ${entry.healthz.body}`);
-    console.log(
-      `  idle RSS after 2 s:     ${entry.rssMb.toFixed(1)} MB` +
-        (Math.abs(entry.treeRssMb - entry.rssMb) > 0.05
-          ? ` (process tree ${entry.treeRssMb.toFixed(1)} MB)`
-          : ""),
-    );
-    console.log(
-      `  SIGTERM → exit:         ${entry.stopMs.toFixed(0)} ms, code ${entry.exitCode}` +
-        `${entry.exitSignal ? `, signal ${entry.exitSignal}` : ""}` +
-        `${entry.loggedStopped ? ', logged "stopped"' : ""}   ${entry.stopMs <= 10_000 && entry.exitCode === 0 ? "PASS (≤ 10 s)" : "FAIL"}`,
+      `  compiled: ready ${compiled.readyMs.toFixed(0)} ms, goal ≤ ${ENTRY_READY_GOAL_MS} ms ${ready ? "PASS" : "FAIL"}; ` +
+        `idle RSS ${compiled.rssMb.toFixed(1)} MB, goal ≤ ${ENTRY_RSS_GOAL_MB} MB ${rss ? "PASS" : "FAIL"}`,
     );
   }
+  const stops = entries.every((e) => e.result.stopMs <= 10_000 && e.result.exitCode === 0);
+  console.log(`  graceful stop ≤ 10 s with code 0: ${stops ? "PASS" : "FAIL"}`);
 }
 
 await main();

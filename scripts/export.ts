@@ -17,7 +17,7 @@ import { buildLedger, LEDGER_SHEETS } from "../src/presenters/ledger.js";
 import { parsePeriod } from "../src/domain/period.js";
 
 const USAGE = `Usage: npm run export -- --branch <branch id, e.g. B1> --period <2026 | 2026-Q4 | 2026-11> [--out <file.xlsx>]
-  --branch  the branch's id (shown by /支部 in its group)
+  --branch  the branch's id, e.g. B1 (/绑定 in the branch's group answers it; an unknown id lists them all)
   --period  a year, a quarter or a month
   --out     the file to write (default: 台账-<branch>-<period>.xlsx)
 Environment: MONGODB_URI (else the local database in ZHIBU_DATA_DIR, default ./data), TZ (default Asia/Shanghai).`;

@@ -4,10 +4,11 @@
  * branch following config/meetings.ts (with some gaps), study tasks with confirmations and
  * monthly dues (85–100 % paid). Deterministic: the same options give the same data.
  *
- *   npm run seed-demo -- [--branches 20] [--members 40] [--year 2026] [--db-name zhibu_demo] [--reset]
+ *   npm run seed-demo -- [--branches 20] [--members 40] [--year 2026] [--db-name <name>] [--force]
  *
- * Connects to MONGODB_URI, or starts the local database (data in ZHIBU_DATA_DIR) like `npm start`.
- * Refuses to write into a database that already has branches unless --reset (drops it first).
+ * Fills the bot's own database, the one `npm start` uses: MONGODB_URI's, or the local database
+ * (data in ZHIBU_DATA_DIR), started like `npm start` does. Refuses to write into a database that
+ * already has branches unless --force (drops it first).
  * `seedDemo(connection, options)` is also used by the bench (scripts/bench/statsExport.ts).
  */
 import "dotenv/config";
@@ -367,13 +368,16 @@ export async function seedDemo(
   };
 }
 
-const USAGE = `Usage: npm run seed-demo -- [--branches 20] [--members 40] [--year 2026] [--db-name zhibu_demo] [--reset]
+const USAGE = `Usage: npm run seed-demo -- [--branches 20] [--members 40] [--year 2026] [--db-name <name>] [--force]
   --branches  number of branches (default 20; 25 per 党委)
   --members   members per branch (default 40, at least 6)
   --year      the year of records (default 2026)
-  --db-name   the database to fill (default zhibu_demo)
-  --reset     drop that database first (otherwise it must have no branches)
+  --db-name   another database to fill (default: the bot's own, as npm start uses it)
+  --force     drop that database first, even if it holds data (otherwise it must have no branches)
 Environment: MONGODB_URI (else the local database in ZHIBU_DATA_DIR, default ./data), TZ (default Asia/Shanghai).`;
+
+/** The database holds data: nothing was written. */
+class SeedRefused extends Error {}
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -389,7 +393,7 @@ async function main() {
       members: { type: "string" },
       year: { type: "string" },
       "db-name": { type: "string" },
-      reset: { type: "boolean" },
+      force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -402,7 +406,7 @@ async function main() {
   const branches = positiveInt("branches", values.branches, 20);
   const members = positiveInt("members", values.members, 40);
   const year = positiveInt("year", values.year, 2026);
-  const dbName = values["db-name"] ?? "zhibu_demo";
+  const dbName = values["db-name"];
   const timeZone = process.env.TZ || "Asia/Shanghai";
 
   let localDb: LocalDbServer | undefined;
@@ -415,11 +419,14 @@ async function main() {
       localDb = await startLocalDb({ dataDir });
       connection = await connectDb(localDb.uri, dbName);
     }
-    if (values.reset) await connection.dropDatabase();
+    const name = connection.db?.databaseName ?? dbName;
+    if (values.force) await connection.dropDatabase();
     else if (await createModels(connection).Branch.exists({}))
-      throw new Error(`database "${dbName}" already has branches: pass --reset to replace them.`);
+      throw new SeedRefused(
+        `database "${name}" already has branches: not seeded. Pass --force to drop it and seed the demo.`,
+      );
     const counts = await seedDemo(connection, { branches, membersPerBranch: members, year, timeZone });
-    console.log(`seeded database "${dbName}" in ${(counts.ms / 1000).toFixed(1)} s:`);
+    console.log(`seeded database "${name}" in ${(counts.ms / 1000).toFixed(1)} s:`);
     console.log(`  parent organisations: ${counts.parentOrgs.join("、")}`);
     for (const key of [
       "branches",
@@ -441,7 +448,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     await main();
   } catch (error) {
-    console.error(error instanceof LocalDbUnavailableError ? error.message : error);
+    console.error(
+      error instanceof LocalDbUnavailableError || error instanceof SeedRefused ? error.message : error,
+    );
     process.exit(1);
   }
 }

@@ -45,15 +45,21 @@ function treeRssKb(pid: number): number {
   return vmRssKb(pid) + childPids(pid).reduce((sum, child) => sum + treeRssKb(child), 0);
 }
 
+export const TSX_ENTRY = ["--import", "tsx", "src/main.ts"];
+export const COMPILED_ENTRY = ["dist/src/main.js"];
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs the real entry point (`node --import tsx src/main.ts`, so the child pid is node itself)
+ * Runs the real entry point (`node --import tsx src/main.ts` or `node dist/src/main.js`, so the
+ * child pid is node itself)
  * against the bench database and the fake Lark server; measures start-to-ready, idle RSS and
  * graceful stop.
  */
 export async function measureEntrypoint(options: {
   cwd: string;
+  /** Node's arguments: the tsx entry point (default) or the compiled one, `["dist/src/main.js"]`. */
+  args?: string[];
   mongoUri: string;
   larkDomain: string;
   encryptKey: string;
@@ -75,7 +81,7 @@ export async function measureEntrypoint(options: {
     LOG_LEVEL: "info",
   };
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, options.args ?? TSX_ENTRY, {
     cwd: options.cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],

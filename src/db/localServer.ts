@@ -11,7 +11,18 @@ export interface LocalDbServer {
   stop(): Promise<void>;
 }
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * The project root: the nearest folder above this file holding package.json, so the same code
+ * finds ./.venv from src/db/ (tsx) and from dist/src/db/ (the compiled build).
+ */
+export function findProjectRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+const projectRoot = findProjectRoot();
 const serverBin = path.join(projectRoot, ".venv/bin/secantusd-py");
 
 export class LocalDbUnavailableError extends Error {}

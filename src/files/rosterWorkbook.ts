@@ -2,8 +2,12 @@
  * The roster workbook (名册): the template the bot sends, and the reading of a filled one into
  * header + raw rows for src/domain/rosterRows.ts. Only exceljs lives here; the rules do not.
  */
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
+
 import { IMPORT_STATUSES, ROSTER_COLUMNS, type Cell, type RawRow } from "../domain/rosterRows.js";
+
+/** exceljs is loaded on first use: it costs ~25 MB of memory the idle bot does not need. */
+const loadExcelJS = async () => (await import("exceljs")).default;
 
 export const ROSTER_SHEET = "名册";
 export const MAX_IMPORT_ROWS = 5_000;
@@ -25,7 +29,7 @@ export interface TemplateMember {
 
 /** The template: sheet 名册 (the columns, pre-filled with `members`) and sheet 填写说明. */
 export async function buildRosterTemplate(members: TemplateMember[]): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcelJS()).Workbook();
   const sheet = workbook.addWorksheet(ROSTER_SHEET);
   sheet.columns = ROSTER_COLUMNS.map((c) => ({
     header: c.header,
@@ -97,7 +101,7 @@ export class WorkbookError extends Error {}
  * by header. Throws WorkbookError for a file that is not a readable workbook or has too many rows.
  */
 export async function readRosterWorkbook(data: Buffer): Promise<{ headers: string[]; rows: RawRow[] }> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcelJS()).Workbook();
   try {
     await workbook.xlsx.load(data as unknown as ArrayBuffer);
   } catch {

@@ -1,5 +1,6 @@
 import type { Job, JobContext } from "./types.js";
 import { trusted } from "../db/connection.js";
+import { FIRST_RUN_ID } from "./scheduler.js";
 
 const DAY = 24 * 3600_000;
 
@@ -29,6 +30,7 @@ export const expireRecordsJob: Job = {
       sentAt: trusted({ $lt: before(RETENTION_DAYS.sentOutbox) }),
     });
     const jobRuns = await models.JobRun.deleteMany({
+      _id: trusted({ $ne: FIRST_RUN_ID }),
       startedAt: trusted({ $lt: before(RETENTION_DAYS.jobRuns) }),
     });
     const rosterImports = await models.RosterImport.deleteMany({

@@ -13,7 +13,10 @@ export interface Scheduler {
   stop(): Promise<void>;
   /** Leases one occurrence and runs it: "taken" if another run (any instance) had it. */
   runOccurrence(job: Job, occurrence: Date): Promise<RunResult>;
-  /** For jobs with `catchUp`, runs the latest occurrence ≤ now (a no-op if it already ran). */
+  /**
+   * For jobs with `catchUp`, runs the latest occurrence ≤ now if it lies after the bot first ran
+   * on this database (a no-op if it already ran).
+   */
   catchUp(): Promise<void>;
 }
 
@@ -37,6 +40,13 @@ export interface SchedulerOptions {
  * run, so catch-up leaves it alone rather than risk running it twice.
  */
 export const CATCH_UP_MAX_AGE_MS = 13 * 24 * 3600_000;
+
+/**
+ * The JobRun that records when the scheduler first ran on this database (kept by the
+ * expire-records job): catch-up runs only occurrences after it, so a fresh install catches up
+ * nothing it could not have missed.
+ */
+export const FIRST_RUN_ID = "scheduler:first-run";
 
 export function leaseId(job: Pick<Job, "name">, occurrence: Date): string {
   return `${job.name}:${occurrence.toISOString()}`;
@@ -154,8 +164,40 @@ export function createScheduler({
       }),
     );
 
+  let since: Date | undefined;
+  /**
+   * When the bot first ran here: the FIRST_RUN_ID record, or, on a database from before it
+   * existed, the oldest lease kept; on a fresh database, now (recorded by the first instance).
+   */
+  async function firstRun(): Promise<Date> {
+    if (since) return since;
+    const { JobRun } = deps.models;
+    const kept = await JobRun.findById(FIRST_RUN_ID).lean();
+    if (kept) return (since = kept.startedAt);
+    const oldest = await JobRun.findOne({}, { startedAt: 1 }).sort({ startedAt: 1 }).lean();
+    const now = deps.clock.now();
+    const startedAt = oldest && oldest.startedAt < now ? oldest.startedAt : now;
+    try {
+      await JobRun.create({
+        _id: FIRST_RUN_ID,
+        job: "scheduler",
+        occurrence: startedAt,
+        instance: instanceId,
+        status: "done",
+        startedAt,
+        finishedAt: startedAt,
+      });
+      return (since = startedAt);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const other = await JobRun.findById(FIRST_RUN_ID).lean();
+      return (since = other?.startedAt ?? startedAt);
+    }
+  }
+
   async function catchUp(): Promise<void> {
     const now = deps.clock.now();
+    const first = await firstRun();
     for (const job of jobs) {
       if (!job.catchUp) continue;
       let occurrence: Date;
@@ -165,6 +207,8 @@ export function createScheduler({
         logger.error({ err: error, job: job.name }, "no previous occurrence to catch up");
         continue;
       }
+      // At or before the bot first ran: nothing was missed (cron fires the minute it starts in).
+      if (occurrence.getTime() <= first.getTime()) continue;
       if (now.getTime() - occurrence.getTime() > CATCH_UP_MAX_AGE_MS) {
         logger.warn({ job: job.name, occurrence }, "latest occurrence too old to catch up");
         continue;

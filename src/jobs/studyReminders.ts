@@ -2,6 +2,7 @@ import { STUDY_REMINDER_MINUTES_BEFORE } from "../../config/study.js";
 import { freezeStudyScope, type StudyTask } from "../domain/study.js";
 import type { MemberDoc } from "../domain/attendance.js";
 import { remindStudy } from "../delivery/studyReminders.js";
+import { trusted } from "../db/connection.js";
 import { forEachIsolated, type Job } from "./types.js";
 
 /**
@@ -19,14 +20,15 @@ export const studyRemindersJob: Job = {
     const { deps } = ctx;
     const now = deps.clock.now();
     const horizon = new Date(now.getTime() + STUDY_REMINDER_MINUTES_BEFORE * 60_000);
-    const open = await deps.models.StudyTask.find({ status: "open" }).lean<StudyTask[]>();
-    const due = open.filter(
+    // The deadlines are query conditions ({status, deadline} index), not filters over every open task.
+    const upcoming = await deps.models.StudyTask.find({
+      status: "open",
+      deadline: trusted({ $gt: now, $lte: horizon }),
+    }).lean<StudyTask[]>();
+    const due = upcoming.filter(
       (s) =>
-        s.deadline > now &&
-        s.deadline <= horizon &&
         // A task created after its reminder time gets none (it was just announced).
-        (!s.createdAt ||
-          s.createdAt.getTime() < s.deadline.getTime() - STUDY_REMINDER_MINUTES_BEFORE * 60_000),
+        !s.createdAt || s.createdAt.getTime() < s.deadline.getTime() - STUDY_REMINDER_MINUTES_BEFORE * 60_000,
     );
     await forEachIsolated(
       ctx,
@@ -35,7 +37,12 @@ export const studyRemindersJob: Job = {
       (s) => s._id,
       (study) => remindStudy(deps, study, `study:${study._id}:remind:auto`).then(() => undefined),
     );
-    const toFreeze = open.filter((s) => s.deadline <= now && !s.expected);
+    // `expected: null` matches a scope not frozen yet (null or absent).
+    const toFreeze = await deps.models.StudyTask.find({
+      status: "open",
+      deadline: trusted({ $lte: now }),
+      expected: null,
+    }).lean<StudyTask[]>();
     await forEachIsolated(
       ctx,
       this.name,

@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import ExcelJS from "exceljs";
+
 import { DateTime } from "luxon";
 import { MEETING_TYPES } from "../../config/meetings.js";
 import { AUTO_SETTLED, type DueStatus } from "../db/models/dues.js";
@@ -16,6 +16,9 @@ import type { Models } from "../db/models/index.js";
 import { branchCompliance } from "../domain/compliance.js";
 import type { Period } from "../domain/period.js";
 import { trusted } from "../db/connection.js";
+
+/** exceljs is loaded on first use: it costs ~25 MB of memory the idle bot does not need. */
+const loadExcelJS = async () => (await import("exceljs")).default;
 
 /**
  * The 台账 (ledger) of one branch for one period as an .xlsx workbook: 名册, 身份变更 (each
@@ -80,7 +83,7 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
     output.on("end", resolve);
     output.on("error", reject);
   });
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+  const workbook = new (await loadExcelJS()).stream.xlsx.WorkbookWriter({
     stream: output,
     useStyles: true,
     useSharedStrings: false,

@@ -54,10 +54,9 @@ const dueSchema = new Schema(
 dueSchema.index({ branchId: 1, openId: 1, month: 1 }, { unique: true });
 dueSchema.index({ branchId: 1, month: 1 });
 dueSchema.index({ branchId: 1, openId: 1 });
-// Arrears: {branchId, status} and {branchId, openId, status}; claims: {_id, status}.
+// Arrears: {branchId, status} and {branchId, openId, status}; claims {_id, status} use _id's.
 dueSchema.index({ branchId: 1, status: 1 });
 dueSchema.index({ branchId: 1, openId: 1, status: 1 });
-dueSchema.index({ _id: 1, status: 1 });
 
 /** `recordedBy` of a zero-amount due settled automatically (not a payment anyone recorded). */
 export const AUTO_SETTLED = "system:zero";

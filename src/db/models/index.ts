@@ -38,14 +38,18 @@ export type Models = ReturnType<typeof createModels>;
 /**
  * Builds every index up front so uniqueness holds from the first request. First drops the TTL
  * indexes earlier versions made (records now expire by the expire-records job): their names are
- * those of the plain indexes that replace them, which could not be built beside them.
+ * those of the plain indexes that replace them, which could not be built beside them. Also drops
+ * the compound indexes led by `_id` that earlier versions made: the `_id` index serves those
+ * queries, and each such index cost every write.
  */
 export async function syncIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) {
     // A collection not made yet has no indexes (the server answers "ns does not exist").
     const existing = await model.collection.indexes().catch(() => []);
     for (const index of existing) {
-      if (index.expireAfterSeconds !== undefined && index.name) await model.collection.dropIndex(index.name);
+      const ledById = index.name !== "_id_" && Object.keys(index.key)[0] === "_id";
+      if ((index.expireAfterSeconds !== undefined || ledById) && index.name)
+        await model.collection.dropIndex(index.name);
     }
     await model.createIndexes();
   }

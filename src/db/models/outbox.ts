@@ -53,9 +53,8 @@ const outboxSchema = new Schema(
 outboxSchema.index({ status: 1, notBefore: 1 });
 // Due retries (attempts > 0) are taken before fresh items: both queries use this one.
 outboxSchema.index({ status: 1, notBefore: 1, attempts: 1 });
-// Claims and completions query exactly these fields: the local server uses an index only when
-// every queried field is in it.
-outboxSchema.index({ _id: 1, status: 1, attempts: 1, requested: 1, leaseUntil: 1 });
+// Claims and completions query by _id (and state): the _id index serves them, with no other.
+
 // Lease renewals: every item one instance is sending.
 outboxSchema.index({ owner: 1, status: 1, _id: 1 });
 outboxSchema.index({ branchId: 1, status: 1, notBefore: 1 });

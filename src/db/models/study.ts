@@ -35,11 +35,9 @@ const studyTaskSchema = new Schema(
   },
   { timestamps: true, versionKey: false },
 );
-// The local server uses an index only when every queried field is in it: lists query
-// {branchId, status}, deadline jobs {status}, the close claim {_id, status}.
+// Lists query {branchId, status}, deadline jobs {status}; the close claim {_id, status} uses _id's.
 studyTaskSchema.index({ branchId: 1, status: 1, deadline: 1 });
 studyTaskSchema.index({ status: 1, deadline: 1 });
-studyTaskSchema.index({ _id: 1, status: 1 });
 
 /**
  * One member's 已学习 for one task; the unique (taskId, openId) index makes a double click one
