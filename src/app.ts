@@ -19,8 +19,11 @@ export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection:
     logger: deps.logger,
   });
 
-  router.post("/webhook/event", webhook);
-  router.post("/webhook/card", webhook);
+  // In long-connection mode there is no Encrypt Key to check a POST against: no webhook routes.
+  if (deps.config.LARK_TRANSPORT === "webhook") {
+    router.post("/webhook/event", webhook);
+    router.post("/webhook/card", webhook);
+  }
   router.get("/healthz", async (ctx) => {
     const up = await pingDb(connection);
     ctx.status = up ? 200 : 503;
