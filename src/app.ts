@@ -8,7 +8,12 @@ import type { LarkDispatcher } from "./lark/dispatcher.js";
 import { larkWebhook } from "./lark/webhook.js";
 
 /** The HTTP face of the bot: webhook routes, health check, error handler. No business logic. */
-export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection: Connection): Koa {
+export function createApp(
+  deps: AppDeps,
+  dispatcher: LarkDispatcher,
+  connection: Connection,
+  larkStatus?: { up: boolean },
+): Koa {
   const app = new Koa();
   const router = new Router();
   const webhook = larkWebhook(dispatcher, {
@@ -26,8 +31,10 @@ export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection:
   }
   router.get("/healthz", async (ctx) => {
     const up = await pingDb(connection);
-    ctx.status = up ? 200 : 503;
-    ctx.body = { status: up ? "ok" : "degraded", db: up ? "up" : "down" };
+    const lark = larkStatus ? { lark: larkStatus.up ? "up" : "down" } : {};
+    const ok = up && larkStatus?.up !== false;
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? "ok" : "degraded", db: up ? "up" : "down", ...lark };
   });
 
   app.use(async (ctx, next) => {

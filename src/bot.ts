@@ -28,6 +28,8 @@ export async function buildBot(options: {
   logger: Logger;
   /** Shared with other workers in this process (the benchmark); one per bot by default. */
   limiter?: RateLimiter;
+  /** Reported by /healthz as `lark: up|down` (main.ts keeps it current). */
+  larkStatus?: { up: boolean };
 }) {
   const models = createModels(options.connection);
   await syncIndexes(models);
@@ -58,7 +60,7 @@ export async function buildBot(options: {
   await migrateParentOrgsAtStart(deps);
   const inbox = createInbox(deps, { owner: identity.owner });
   const dispatcher = createDispatcher(options.config, createEventHandlers(deps, inbox), options.logger);
-  const app = createApp(deps, dispatcher, options.connection);
+  const app = createApp(deps, dispatcher, options.connection, options.larkStatus);
   return {
     deps,
     inbox,

@@ -14,6 +14,17 @@ import { createLogger } from "./logger.js";
 import { hostname } from "node:os";
 import { DELIVERY_POLL_MS } from "../config/delivery.js";
 import { createJobs, createScheduler } from "./jobs/index.js";
+import type { Connection } from "mongoose";
+import type { Config } from "./env.js";
+import type { Logger } from "./logger.js";
+import { loadDuesRules } from "../config/dues.js";
+import {
+  checkLarkCredentials,
+  checkPortFree,
+  lockDataDir,
+  StartupError,
+  type LarkStatus,
+} from "./startup.js";
 
 /** load config → connect db → build app → start transport; stop gracefully on SIGINT/SIGTERM. */
 async function main() {
@@ -31,28 +42,75 @@ async function main() {
   process.env.TZ = config.TZ;
   const logger = createLogger(config.LOG_LEVEL);
 
+  const larkStatus: LarkStatus = { up: false };
   let localDb: LocalDbServer | undefined;
-  let uri = config.MONGODB_URI;
-  if (!uri) {
-    try {
-      localDb = await startLocalDb({ dataDir: path.resolve(config.ZHIBU_DATA_DIR, "db") });
-    } catch (error) {
-      if (error instanceof LocalDbUnavailableError) {
-        console.error(`${error.message}`);
-        process.exit(1);
-      }
-      throw error;
-    }
-    uri = localDb.uri;
-    logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
+  let releaseDataDir: (() => void) | undefined;
+  let connection: Awaited<ReturnType<typeof connectDb>> | undefined;
+  let credentialRetry: { stop(): void } | undefined;
+  // Any failed start stops what it started: the local database above all.
+  const cleanUp = async () => {
+    credentialRetry?.stop();
+    await connection?.close().catch(() => undefined);
+    await localDb?.stop();
+    releaseDataDir?.();
+  };
+  const fail = async (message: string) => {
+    console.error(message);
+    await cleanUp();
+    process.exit(1);
+  };
+  process.once("exit", () => localDb?.kill());
+  try {
+    // Everything that can be checked before the database starts.
+    loadDuesRules(config.ZHIBU_DUES_RULES_FILE);
+    await checkPortFree(config.PORT);
+    if (!config.MONGODB_URI) releaseDataDir = lockDataDir(config.ZHIBU_DATA_DIR);
+    credentialRetry = await checkLarkCredentials(
+      config,
+      logger,
+      (error) => void fail(error.message),
+      larkStatus,
+    );
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof Error) return fail(error.message);
+    throw error;
   }
-  const connection = await connectDb(uri);
+  let uri = config.MONGODB_URI;
+  try {
+    if (!uri) {
+      localDb = await startLocalDb({ dataDir: path.resolve(config.ZHIBU_DATA_DIR, "db") });
+      uri = localDb.uri;
+      logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
+    }
+    connection = await connectDb(uri);
+  } catch (error) {
+    return fail(
+      error instanceof LocalDbUnavailableError
+        ? error.message
+        : `zhibu failed to start: ${(error as Error).message}`,
+    );
+  }
+  try {
+    await run(config, logger, connection, larkStatus, startedAt, cleanUp);
+  } catch (error) {
+    return fail(`zhibu failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Builds the bot on an open database and starts the transport, jobs and signal handling. */
+async function run(
+  config: Config,
+  logger: Logger,
+  connection: Connection,
+  larkStatus: LarkStatus,
+  startedAt: number,
+  cleanUp: () => Promise<void>,
+) {
   // Incomes are sealed with ZHIBU_DUES_KEY: once any dues profile exists, the key is required.
   if (!config.ZHIBU_DUES_KEY && (await hasAnyProfile(createModels(connection)))) {
-    console.error(
+    throw new Error(
       "ZHIBU_DUES_KEY is not set, but dues profiles exist: set it to the key they were sealed with (see .env.example).",
     );
-    process.exit(1);
   }
   const bot = await buildBot({
     config,
@@ -60,6 +118,7 @@ async function main() {
     lark: createLarkApi(createLarkClient(config, logger)),
     clock: systemClock,
     logger,
+    larkStatus,
   });
 
   let ws: { close(): void } | undefined;
@@ -70,7 +129,15 @@ async function main() {
     server.once("listening", () => resolve());
     server.once("error", reject);
   });
-  if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
+  if (config.LARK_TRANSPORT === "ws") {
+    ws = await startWsTransport(config, bot.dispatcher, logger, {
+      onUp: (up) => (larkStatus.up = up),
+      onGaveUp: (reason) => {
+        console.error(`the Lark long connection failed for good: ${reason}`);
+        void cleanUp().then(() => process.exit(1));
+      },
+    });
+  }
   // This process now holds the port: leases left under its instance id are a dead predecessor's.
   const tookOver = await bot.takeOverOwnClaims();
   const recovered = await bot.inbox.recover();
@@ -111,8 +178,7 @@ async function main() {
     bot.inbox.stop();
     bot.delivery.stop();
     await bot.inbox.idle();
-    await connection.close();
-    await localDb?.stop();
+    await cleanUp();
     logger.info("stopped");
     process.exit(0);
   };
