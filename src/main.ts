@@ -24,6 +24,7 @@ import {
   lockDataDir,
   StartupError,
   type LarkStatus,
+  watchParents,
 } from "./startup.js";
 
 /** load config → connect db → build app → start transport; stop gracefully on SIGINT/SIGTERM. */
@@ -91,7 +92,7 @@ async function main() {
     );
   }
   try {
-    await run(config, logger, connection, larkStatus, startedAt, cleanUp);
+    await run(config, logger, connection, larkStatus, startedAt, cleanUp, () => localDb?.kill());
   } catch (error) {
     return fail(`zhibu failed to start: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -105,6 +106,7 @@ async function run(
   larkStatus: LarkStatus,
   startedAt: number,
   cleanUp: () => Promise<void>,
+  localDbKill: () => void,
 ) {
   // Incomes are sealed with ZHIBU_DUES_KEY: once any dues profile exists, the key is required.
   if (!config.ZHIBU_DUES_KEY && (await hasAnyProfile(createModels(connection)))) {
@@ -168,6 +170,12 @@ async function run(
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // A stop that hangs (a request that never ends, a database gone first) still ends the process
+    // and its local database.
+    setTimeout(() => {
+      localDbKill();
+      process.exit(1);
+    }, 10_000).unref();
     logger.info({ signal }, "stopping");
     ws?.close();
     await new Promise<void>((resolve) => {
@@ -184,6 +192,7 @@ async function run(
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  watchParents(() => void stop("parent exited"));
 }
 
 main().catch((error: unknown) => {

@@ -100,3 +100,29 @@ export async function checkLarkCredentials(
   retry(first.reason);
   return { stop: () => clearTimeout(timer) };
 }
+
+function parentOf(pid: number): number {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * `kill <pid of npm start>`: npm does not pass the signal on, and the tsx launcher between npm and
+ * this process outlives it. So watch the parent and grandparent (Linux /proc): when one is gone,
+ * `onGone` stops the bot and its local database.
+ */
+export function watchParents(onGone: () => void, everyMs = 1_000): void {
+  const watched = [process.ppid, parentOf(process.ppid)].filter((pid) => pid > 1);
+  const timer = setInterval(() => {
+    if (watched.some((pid) => !alive(pid))) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, everyMs);
+  timer.unref();
+}
