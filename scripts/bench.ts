@@ -176,7 +176,7 @@ async function main() {
       cleanups.push(() => fakeLark.close());
       const config = loadConfig({
         NODE_ENV: "development",
-        LARK_APP_ID: "cli_bench_app",
+        LARK_APP_ID: "cli_be0c0000000000a1",
         LARK_APP_SECRET: "bench-app-secret",
         LARK_ENCRYPT_KEY: ENCRYPT_KEY,
         LARK_VERIFICATION_TOKEN: VERIFICATION_TOKEN,

@@ -9,7 +9,12 @@ import type { LarkDispatcher } from "./lark/dispatcher.js";
 import { larkWebhook } from "./lark/webhook.js";
 
 /** The HTTP face of the bot: webhook routes, health check, error handler. No business logic. */
-export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection: Connection): Koa {
+export function createApp(
+  deps: AppDeps,
+  dispatcher: LarkDispatcher,
+  connection: Connection,
+  larkStatus?: { up: boolean },
+): Koa {
   const app = new Koa();
   const router = new Router();
   const webhook = larkWebhook(dispatcher, {
@@ -20,12 +25,17 @@ export function createApp(deps: AppDeps, dispatcher: LarkDispatcher, connection:
     logger: deps.logger,
   });
 
-  router.post("/webhook/event", webhook);
-  router.post("/webhook/card", webhook);
+  // In long-connection mode there is no Encrypt Key to check a POST against: no webhook routes.
+  if (deps.config.LARK_TRANSPORT === "webhook") {
+    router.post("/webhook/event", webhook);
+    router.post("/webhook/card", webhook);
+  }
   router.get("/healthz", async (ctx) => {
     const up = await pingDb(connection);
-    ctx.status = up ? 200 : 503;
-    ctx.body = { status: up ? "ok" : "degraded", db: up ? "up" : "down" };
+    const lark = larkStatus ? { lark: larkStatus.up ? "up" : "down" } : {};
+    const ok = up && larkStatus?.up !== false;
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? "ok" : "degraded", db: up ? "up" : "down", ...lark };
   });
 
   const metrics = deps.metrics;

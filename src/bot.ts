@@ -32,6 +32,8 @@ export async function buildBot(options: {
   limiter?: RateLimiter;
   /** A registry of this bot's own by default (so test bots never share series). */
   metrics?: Metrics;
+  /** Reported by /healthz as `lark: up|down` (main.ts keeps it current). */
+  larkStatus?: { up: boolean };
 }) {
   const models = createModels(options.connection);
   await syncIndexes(models);
@@ -65,7 +67,7 @@ export async function buildBot(options: {
   await migrateParentOrgsAtStart(deps);
   const inbox = createInbox(deps, { owner: identity.owner });
   const dispatcher = createDispatcher(options.config, createEventHandlers(deps, inbox), options.logger);
-  const app = createApp(deps, dispatcher, options.connection);
+  const app = createApp(deps, dispatcher, options.connection, options.larkStatus);
   return {
     deps,
     metrics,

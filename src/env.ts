@@ -31,12 +31,14 @@ const required = (what: string) => z.string({ error: what }).min(1, what);
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    LARK_APP_ID: required("required: the app id from the Lark developer console (cli_…)"),
-    LARK_APP_SECRET: required("required: the app secret from the Lark developer console"),
-    LARK_ENCRYPT_KEY: required(
-      "required: the Encrypt Key of Events & Callbacks (signature checks are never off)",
+    LARK_APP_ID: required("required: the app id from the Lark developer console (cli_…)").regex(
+      /^cli_[0-9a-f]{16}$/i,
+      "expected cli_ followed by 16 hex characters, as shown in 凭证与基础信息 (e.g. cli_a1b2c3d4e5f60789)",
     ),
-    LARK_VERIFICATION_TOKEN: required("required: the Verification Token of Events & Callbacks"),
+    LARK_APP_SECRET: required("required: the app secret from the Lark developer console"),
+    // Webhook mode only (checked below): the long connection is authenticated by the app secret.
+    LARK_ENCRYPT_KEY: z.string().default(""),
+    LARK_VERIFICATION_TOKEN: z.string().default(""),
     LARK_DOMAIN: larkDomain,
     LARK_TRANSPORT: z.enum(["webhook", "ws"]).default("webhook"),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -107,6 +109,21 @@ export const configSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.LARK_TRANSPORT === "webhook") {
+      if (!env.LARK_ENCRYPT_KEY)
+        ctx.addIssue({
+          code: "custom",
+          path: ["LARK_ENCRYPT_KEY"],
+          message:
+            "required in webhook mode: the Encrypt Key of Events & Callbacks (signature checks are never off)",
+        });
+      if (!env.LARK_VERIFICATION_TOKEN)
+        ctx.addIssue({
+          code: "custom",
+          path: ["LARK_VERIFICATION_TOKEN"],
+          message: "required in webhook mode: the Verification Token of Events & Callbacks",
+        });
+    }
     if (env.NODE_ENV === "production" && !env.MONGODB_URI) {
       ctx.addIssue({
         code: "custom",

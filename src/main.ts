@@ -14,6 +14,18 @@ import { createLogger } from "./logger.js";
 import { hostname } from "node:os";
 import { DELIVERY_POLL_MS } from "../config/delivery.js";
 import { createJobs, createScheduler } from "./jobs/index.js";
+import type { Connection } from "mongoose";
+import type { Config } from "./env.js";
+import type { Logger } from "./logger.js";
+import { loadDuesRules } from "../config/dues.js";
+import {
+  checkLarkCredentials,
+  checkPortFree,
+  lockDataDir,
+  StartupError,
+  type LarkStatus,
+  watchParents,
+} from "./startup.js";
 
 /** load config → connect db → build app → start transport; stop gracefully on SIGINT/SIGTERM. */
 async function main() {
@@ -31,28 +43,76 @@ async function main() {
   process.env.TZ = config.TZ;
   const logger = createLogger(config.LOG_LEVEL);
 
+  const larkStatus: LarkStatus = { up: false };
   let localDb: LocalDbServer | undefined;
-  let uri = config.MONGODB_URI;
-  if (!uri) {
-    try {
-      localDb = await startLocalDb({ dataDir: path.resolve(config.ZHIBU_DATA_DIR, "db") });
-    } catch (error) {
-      if (error instanceof LocalDbUnavailableError) {
-        console.error(`${error.message}`);
-        process.exit(1);
-      }
-      throw error;
-    }
-    uri = localDb.uri;
-    logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
+  let releaseDataDir: (() => void) | undefined;
+  let connection: Awaited<ReturnType<typeof connectDb>> | undefined;
+  let credentialRetry: { stop(): void } | undefined;
+  // Any failed start stops what it started: the local database above all.
+  const cleanUp = async () => {
+    credentialRetry?.stop();
+    await connection?.close().catch(() => undefined);
+    await localDb?.stop();
+    releaseDataDir?.();
+  };
+  const fail = async (message: string) => {
+    console.error(message);
+    await cleanUp();
+    process.exit(1);
+  };
+  process.once("exit", () => localDb?.kill());
+  try {
+    // Everything that can be checked before the database starts.
+    loadDuesRules(config.ZHIBU_DUES_RULES_FILE);
+    await checkPortFree(config.PORT);
+    if (!config.MONGODB_URI) releaseDataDir = lockDataDir(config.ZHIBU_DATA_DIR);
+    credentialRetry = await checkLarkCredentials(
+      config,
+      logger,
+      (error) => void fail(error.message),
+      larkStatus,
+    );
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof Error) return fail(error.message);
+    throw error;
   }
-  const connection = await connectDb(uri);
+  let uri = config.MONGODB_URI;
+  try {
+    if (!uri) {
+      localDb = await startLocalDb({ dataDir: path.resolve(config.ZHIBU_DATA_DIR, "db") });
+      uri = localDb.uri;
+      logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
+    }
+    connection = await connectDb(uri);
+  } catch (error) {
+    return fail(
+      error instanceof LocalDbUnavailableError
+        ? error.message
+        : `zhibu failed to start: ${(error as Error).message}`,
+    );
+  }
+  try {
+    await run(config, logger, connection, larkStatus, startedAt, cleanUp, () => localDb?.kill());
+  } catch (error) {
+    return fail(`zhibu failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Builds the bot on an open database and starts the transport, jobs and signal handling. */
+async function run(
+  config: Config,
+  logger: Logger,
+  connection: Connection,
+  larkStatus: LarkStatus,
+  startedAt: number,
+  cleanUp: () => Promise<void>,
+  localDbKill: () => void,
+) {
   // Incomes are sealed with ZHIBU_DUES_KEY: once any dues profile exists, the key is required.
   if (!config.ZHIBU_DUES_KEY && (await hasAnyProfile(createModels(connection)))) {
-    console.error(
+    throw new Error(
       "ZHIBU_DUES_KEY is not set, but dues profiles exist: set it to the key they were sealed with (see .env.example).",
     );
-    process.exit(1);
   }
   const bot = await buildBot({
     config,
@@ -60,6 +120,7 @@ async function main() {
     lark: createLarkApi(createLarkClient(config, logger)),
     clock: systemClock,
     logger,
+    larkStatus,
   });
 
   let ws: { close(): void } | undefined;
@@ -70,9 +131,21 @@ async function main() {
     server.once("listening", () => resolve());
     server.once("error", reject);
   });
-  if (config.LARK_TRANSPORT === "ws") ws = await startWsTransport(config, bot.dispatcher, logger);
-  // Webhook mode holds no connection to lose: 1 from here on. In ws mode, 1 once the socket is open.
-  bot.metrics.larkConnectionUp.set(1);
+  if (config.LARK_TRANSPORT === "ws") {
+    ws = await startWsTransport(config, bot.dispatcher, logger, {
+      onUp: (up) => {
+        larkStatus.up = up;
+        bot.metrics.larkConnectionUp.set(up ? 1 : 0);
+      },
+      onGaveUp: (reason) => {
+        console.error(`the Lark long connection failed for good: ${reason}`);
+        void cleanUp().then(() => process.exit(1));
+      },
+    });
+  } else {
+    // Webhook mode holds no connection to lose: up once the credentials were accepted.
+    bot.metrics.larkConnectionUp.set(1);
+  }
   // This process now holds the port: leases left under its instance id are a dead predecessor's.
   const tookOver = await bot.takeOverOwnClaims();
   const recovered = await bot.inbox.recover();
@@ -103,6 +176,12 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // A stop that hangs (a request that never ends, a database gone first) still ends the process
+    // and its local database.
+    setTimeout(() => {
+      localDbKill();
+      process.exit(1);
+    }, 10_000).unref();
     logger.info({ signal }, "stopping");
     ws?.close();
     await new Promise<void>((resolve) => {
@@ -113,13 +192,13 @@ async function main() {
     bot.inbox.stop();
     bot.delivery.stop();
     await bot.inbox.idle();
-    await connection.close();
-    await localDb?.stop();
+    await cleanUp();
     logger.info("stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  watchParents(() => void stop("parent exited"));
 }
 
 main().catch((error: unknown) => {

@@ -70,7 +70,7 @@ export async function measureEntrypoint(options: {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "development",
-    LARK_APP_ID: "cli_bench_entrypoint",
+    LARK_APP_ID: "cli_be0c0000000000a3",
     LARK_APP_SECRET: "bench-app-secret",
     LARK_ENCRYPT_KEY: options.encryptKey,
     LARK_VERIFICATION_TOKEN: options.verificationToken,

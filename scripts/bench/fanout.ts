@@ -131,7 +131,7 @@ export async function runFanout(options: {
     cleanups.push(() => fake.close());
     const config = loadConfig({
       NODE_ENV: "development",
-      LARK_APP_ID: "cli_bench_fanout",
+      LARK_APP_ID: "cli_be0c0000000000a2",
       LARK_APP_SECRET: "bench-fanout-secret",
       LARK_ENCRYPT_KEY: "bench-fanout-encrypt-key",
       LARK_VERIFICATION_TOKEN: "bench-fanout-token",

@@ -27,7 +27,7 @@ export function cardClick(options: {
       create_time: String(Date.now() * 1000),
       event_type: "card.action.trigger",
       tenant_key: "2ca1d211f64f6438",
-      app_id: "cli_bench_app",
+      app_id: "cli_be0c0000000000a1",
     },
     event: {
       operator: {
@@ -75,7 +75,7 @@ export function textMessage(options: {
       event_type: "im.message.receive_v1",
       create_time: String(Date.now()),
       token: options.token,
-      app_id: options.appId ?? "cli_bench_app",
+      app_id: options.appId ?? "cli_be0c0000000000a1",
       tenant_key: "2ca1d211f64f6438",
     },
     event: {

@@ -178,7 +178,7 @@ export async function runBurst(options: {
     cleanups.push(() => fake.close());
     const config = loadConfig({
       NODE_ENV: "development",
-      LARK_APP_ID: "cli_bench_burst",
+      LARK_APP_ID: "cli_be0c0000000000a4",
       LARK_APP_SECRET: "bench-burst-secret",
       LARK_ENCRYPT_KEY: ENCRYPT_KEY,
       LARK_VERIFICATION_TOKEN: TOKEN,
@@ -216,7 +216,7 @@ export async function runBurst(options: {
         chatId: seeded.chatId,
         text,
         messageId,
-        appId: "cli_bench_burst",
+        appId: "cli_be0c0000000000a4",
       });
     };
     const started = performance.now();
@@ -366,7 +366,7 @@ export async function runKill(options: {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: "development",
-      LARK_APP_ID: `cli_bench_kill_${options.point}`,
+      LARK_APP_ID: `cli_be0c00000000${options.point === "enqueue" ? "00b1" : "00b2"}`,
       LARK_APP_SECRET: "bench-kill-secret",
       LARK_ENCRYPT_KEY: ENCRYPT_KEY,
       LARK_VERIFICATION_TOKEN: TOKEN,
@@ -390,7 +390,7 @@ export async function runKill(options: {
       chatId: seeded.chatId,
       text: `/学习 提醒 ${seeded.studyId}`,
       messageId: `om_rec_kill_${options.point}`,
-      appId: `cli_bench_kill_${options.point}`,
+      appId: `cli_be0c00000000${options.point === "enqueue" ? "00b1" : "00b2"}`,
     });
     let answered = false;
     const posting = post(url, payload).then((status) => (answered = status === 200));

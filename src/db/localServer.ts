@@ -9,6 +9,8 @@ export interface LocalDbServer {
   uri: string;
   port: number;
   stop(): Promise<void>;
+  /** Synchronous last resort (process "exit"): SIGTERM to the server if it still runs. */
+  kill(): void;
 }
 
 /**
@@ -93,6 +95,9 @@ export async function startLocalDb(options: {
   return {
     port,
     uri: `mongodb://127.0.0.1:${port}/zhibu?directConnection=true`,
+    kill: () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -199,3 +199,44 @@ export function createLarkApi(client: lark.Client): LarkApi {
     },
   };
 }
+
+/** Lark's answers to a tenant token request naming a wrong app: 10003 invalid app_id, 10014 app secret invalid. */
+const REFUSED_CREDENTIAL_CODES = new Set([10003, 10014]);
+
+export type CredentialCheck = { ok: true } | { ok: false; refused: boolean; reason: string };
+
+/**
+ * Asks Lark for a tenant access token once. `refused`: Lark rejected the app id or secret (the
+ * start must stop); otherwise (network error, 5xx, another code) the caller retries.
+ */
+export async function checkCredentials(config: Config): Promise<CredentialCheck> {
+  const client = new lark.Client({
+    appId: config.LARK_APP_ID,
+    appSecret: config.LARK_APP_SECRET,
+    domain: config.LARK_DOMAIN,
+    cache: createTokenCache(),
+    loggerLevel: lark.LoggerLevel.error,
+    logger: { error() {}, warn() {}, info() {}, debug() {}, trace() {} },
+  });
+  lark.defaultHttpInstance.defaults.timeout = LARK_HTTP_TIMEOUT_MS;
+  try {
+    const answer = await call(async () => {
+      const response = (await client.auth.v3.tenantAccessToken.internal({
+        data: { app_id: config.LARK_APP_ID, app_secret: config.LARK_APP_SECRET },
+      })) as LarkResponse<unknown> & { tenant_access_token?: string };
+      // This endpoint answers its token at the top level, not under `data`.
+      return { ...response, data: response.tenant_access_token };
+    });
+    if (!answer) return { ok: false, refused: false, reason: "Lark answered no tenant_access_token" };
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof LarkApiError && REFUSED_CREDENTIAL_CODES.has(error.code)) {
+      return {
+        ok: false,
+        refused: true,
+        reason: `${error.code} ${error.message.replace(/^Lark API error \d+: /, "")}`,
+      };
+    }
+    return { ok: false, refused: false, reason: (error as Error).message };
+  }
+}

@@ -2,7 +2,7 @@ import { loadConfig, type Config } from "../../src/env.js";
 import { LARK_BASE } from "./larkMock.js";
 
 /** The app_id of the fixtures in test/fixtures/lark: the webhook refuses events for another app. */
-export const TEST_APP_ID = "cli_a1b2c3d4e5f6g7h8";
+export const TEST_APP_ID = "cli_a1b2c3d4e5f60789";
 export const TEST_ENCRYPT_KEY = "test-encrypt-key-0123456789";
 export const TEST_TOKEN = "test-verification-token";
 
