@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_BIRTHDAY_HOUR, parseReminderOffsets } from "../config/reminders.js";
+import { DEFAULT_TRANSFER_LETTER_DAYS, MAX_TRANSFER_LETTER_DAYS } from "../config/transfers.js";
 
 const openIdList = z
   .string()
@@ -92,6 +93,13 @@ export const configSchema = z
     ZHIBU_DUES_RULES_FILE: z.string().optional(),
     /** A JSON file switching off or changing rows of the 发展党员 time rules (config/development.ts). */
     ZHIBU_DEVELOPMENT_RULES_FILE: z.string().optional(),
+    /** Days an introduction letter of a transfer (组织关系介绍信) is valid (config/transfers.ts). */
+    ZHIBU_TRANSFER_LETTER_DAYS: z.coerce
+      .number({ error: `expected a number of days, 1–${MAX_TRANSFER_LETTER_DAYS}` })
+      .int()
+      .min(1)
+      .max(MAX_TRANSFER_LETTER_DAYS)
+      .default(DEFAULT_TRANSFER_LETTER_DAYS),
     /** Day of the month on which unpaid members are reminded of their dues. */
     ZHIBU_DUES_REMINDER_DAY: z.coerce
       .number({ error: "expected a day of the month, 1–28" })

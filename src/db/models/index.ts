@@ -12,6 +12,7 @@ import { organisationModel } from "./organisation.js";
 import { personModel } from "./person.js";
 import { rosterImportModel } from "./rosterImport.js";
 import { developmentModel } from "./development.js";
+import { transferModel } from "./transfer.js";
 
 export function createModels(connection: Connection) {
   return {
@@ -30,6 +31,7 @@ export function createModels(connection: Connection) {
     Person: personModel(connection),
     RosterImport: rosterImportModel(connection),
     Development: developmentModel(connection),
+    Transfer: transferModel(connection),
   };
 }
 

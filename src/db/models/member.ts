@@ -62,6 +62,29 @@ const exemptionSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * A transfer of the member's Party relationship (组织关系转接, src/db/models/transfer.ts): out of
+ * this branch (`transferOut`: they count here no more from `from`, though the branch stays
+ * responsible until the 回执), or into it (`transferIn`: where from and 党费交至).
+ */
+const transferOutSchema = new Schema(
+  {
+    id: { type: String, required: true }, // the Transfer's id
+    from: { type: Date, required: true }, // 开具日期: out of 应到, study and dues from this day
+    to: { type: String, default: "" }, // 去向
+  },
+  { _id: false },
+);
+const transferInSchema = new Schema(
+  {
+    id: { type: String, required: true },
+    from: { type: String, default: "" }, // 来自
+    at: { type: Date, required: true },
+    duesPaidTo: { type: String, default: null }, // 党费交至 "YYYY-MM" on the letter
+  },
+  { _id: false },
+);
+
 /** Fields of the 台账 名册. Minimal on purpose: no ID-card number; the phone is shown masked. */
 const profileSchema = new Schema(
   {
@@ -99,6 +122,8 @@ const memberSchema = new Schema(
      */
     onFeishu: { type: Boolean, default: true },
     exemptions: { type: [exemptionSchema], default: [] },
+    transferOut: { type: transferOutSchema, default: null },
+    transferIn: { type: transferInSchema, default: null },
   },
   { timestamps: true, versionKey: false },
 );
@@ -110,6 +135,8 @@ export type PendingRole = InferSchemaType<typeof pendingRoleSchema>;
 export type StatusChange = InferSchemaType<typeof statusChangeSchema>;
 export type Exemption = InferSchemaType<typeof exemptionSchema>;
 export type MemberProfile = InferSchemaType<typeof profileSchema>;
+export type TransferOut = InferSchemaType<typeof transferOutSchema>;
+export type TransferIn = InferSchemaType<typeof transferInSchema>;
 
 /** The prefix of the key of a person on no chat: never an open id, so never sent to. */
 export const OFFLINE_KEY_PREFIX = "offline_";
