@@ -177,15 +177,18 @@ export async function syncMembers(
 }> {
   const before = await models.Member.find(
     { branchId },
-    { openId: 1, active: 1, role: 1, name: 1, onFeishu: 1 },
+    { openId: 1, active: 1, role: 1, name: 1, onFeishu: 1, transferOut: 1 },
   ).lean<Member[]>();
   const known = new Map(before.map((m) => [m.openId, m.active]));
+  // Someone transferred out (组织关系转出) may still be in the chat: a sync never brings them back.
+  const transferred = new Set(before.filter((m) => m.transferOut).map((m) => m.openId));
   const offlineByName = new Map(
     before.filter((m) => m.active && m.onFeishu === false && m.name).map((m) => [m.name, m.openId]),
   );
   let added = 0;
   const matches: NameMatch[] = [];
   for (const person of chatMembers) {
+    if (transferred.has(person.openId)) continue;
     const offlineKey = known.has(person.openId) ? undefined : offlineByName.get(person.name);
     if (offlineKey) {
       matches.push({ openId: person.openId, name: person.name, offlineKey });

@@ -236,7 +236,8 @@ export async function createMonthlyDues(
     status: 1,
     statusSince: 1,
     profile: 1,
-  }).lean<Pick<Member, "branchId" | "openId" | "status" | "statusSince" | "profile">[]>();
+    transferOut: 1,
+  }).lean<Pick<Member, "branchId" | "openId" | "status" | "statusSince" | "profile" | "transferOut">[]>();
   const byBranch = new Map<string, string[]>();
   for (const m of members) {
     if (!owesDuesFor(m, month, (date) => monthOf(date, timeZone))) continue;

@@ -277,6 +277,29 @@ export async function unpaidMonths(
   return summarize(dues, upto);
 }
 
+/**
+ * "党费交至 YYYY-MM" for an introduction letter: the last month of the member's unbroken run of
+ * settled dues (paid, or 免交 at zero) from their first Due on; a month still open ends the run,
+ * so months paid ahead after a gap do not count. Null when the first month is open or there are
+ * no dues at all.
+ */
+export async function duesPaidThrough(
+  models: Pick<DuesDeps, "Due">,
+  branchId: string,
+  openId: string,
+): Promise<string | null> {
+  const dues = await models.Due.find({ branchId, openId }, { month: 1, status: 1 }).lean<DueDoc[]>();
+  dues.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+  let through: string | null = null;
+  for (const due of dues) {
+    if (due.status !== "paid") break;
+    // A month without a Due between two paid ones is a gap: the run ends before it.
+    if (through !== null && due.month !== addMonths(through, 1)) break;
+    through = due.month;
+  }
+  return through;
+}
+
 export interface ArrearsRow extends UnpaidMonths {
   openId: string;
   name: string;

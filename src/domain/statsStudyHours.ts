@@ -58,9 +58,9 @@ export async function branchStudyHours(
     >(),
     models.Member.find(
       { branchId, active: true },
-      { openId: 1, name: 1, active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1 },
+      { openId: 1, name: 1, active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1, transferOut: 1 },
     ).lean<
-      (Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions"> & {
+      (Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions" | "transferOut"> & {
         openId: string;
         name: string;
       })[]

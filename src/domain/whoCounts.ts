@@ -26,8 +26,10 @@ export const STATUS_ZH: Record<MemberStatus, string> = {
 };
 
 type StatusFields = Partial<Pick<Member, "status">>;
+type TransferFields = Partial<Pick<Member, "transferOut">>;
 type ScopeFields = Pick<Member, "active" | "role" | "partyGroup"> &
   StatusFields &
+  TransferFields &
   Partial<Pick<Member, "exemptions">>;
 
 /** A document written before statuses existed is a 正式党员. */
@@ -62,6 +64,16 @@ export function holdingExemption(member: Partial<Pick<Member, "exemptions">>, at
   );
 }
 
+/**
+ * Transferred out (组织关系转出) by `at`: from the day of the introduction letter the person is
+ * in no 应到 and no study scope of the branch, though it stays responsible for them until the
+ * 回执 (src/domain/transfers.ts). Records closed before keep them, as they were frozen.
+ */
+export function transferredOutBy(member: TransferFields, at: Date): boolean {
+  const from = member.transferOut?.from;
+  return from != null && new Date(from).getTime() <= at.getTime();
+}
+
 /** How a person stands to a meeting: counted (应到), 列席, 自愿参加 (exempt or away), or not at all. */
 export type MeetingStanding = "expected" | "observer" | "voluntary" | "none";
 
@@ -70,7 +82,7 @@ export function meetingStanding(
   meeting: { type: string; partyGroup?: string | null },
   at: Date,
 ): MeetingStanding {
-  if (!member?.active) return "none";
+  if (!member?.active || transferredOutBy(member, at)) return "none";
   const party = isPartyMember(member);
   let inScope: boolean;
   if (meeting.type === "committee") inScope = member.role === "secretary" || member.role === "committee";
@@ -126,14 +138,17 @@ export const STANDING_ZH: Record<MeetingStanding, string> = {
 /**
  * Owes dues for a month: 正式 or 预备, and for a 预备党员 only from the month of acceptance
  * (`statusSince`, else 入党日期 `profile.joinedAt`, read in the branch's zone). Non-members never.
+ * A member transferred out owes the branch up to the month of the letter (dues are paid up to
+ * the month one leaves, "党费交至" on the letter) and nothing after it.
  * `month` is "YYYY-MM"; `monthOf` maps a date to its "YYYY-MM" in the branch's zone.
  */
 export function owesDuesFor(
-  member: StatusFields & Partial<Pick<Member, "statusSince" | "profile">>,
+  member: StatusFields & TransferFields & Partial<Pick<Member, "statusSince" | "profile">>,
   month: string,
   monthOf: (date: Date) => string,
 ): boolean {
   if (!isPartyMember(member)) return false;
+  if (member.transferOut?.from && monthOf(new Date(member.transferOut.from)) < month) return false;
   if (statusOf(member) !== "probationary") return true;
   const accepted = member.statusSince ?? member.profile?.joinedAt ?? null;
   if (!accepted) return true;
