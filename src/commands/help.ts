@@ -17,11 +17,11 @@ export const helpCommands: CommandFamily = {
       chat: "any",
       args: noArguments,
       async run(ctx) {
-        const lines = ctx.commands.flatMap((family) =>
-          family.subcommands
-            .filter((sub) => allowed(sub.permission, ctx))
-            .map((sub) => `${sub.usage[0]}　${sub.summary}`),
-        );
+        // A subcommand reachable from two families (/转入 = /transfer in) is listed once.
+        const subs = [...new Set(ctx.commands.flatMap((family) => family.subcommands))];
+        const lines = subs
+          .filter((sub) => allowed(sub.permission, ctx))
+          .map((sub) => `${sub.usage[0]}　${sub.summary}`);
         const who = askerTitle(ctx);
         await ctx.replyText(
           `支部助手 · 你可以使用的命令（身份：${who}）\n${lines.join("\n")}\n` +

@@ -39,9 +39,12 @@ export const membersCommands: CommandFamily = {
         const members = await listMembers(ctx.deps.models, ctx.branch!._id);
         const line = (m: (typeof members)[number]) =>
           `${m.name || m.openId}　${ROLE_NAMES[m.role].zh}　${STATUS_ZH[statusOf(m)]}` +
-          `${m.partyGroup ? `　${m.partyGroup}` : ""}${m.onFeishu === false ? "　无飞书账号" : ""}`;
+          `${m.partyGroup ? `　${m.partyGroup}` : ""}${m.onFeishu === false ? "　无飞书账号" : ""}` +
+          `${m.transferOut ? `　转出中（${m.transferOut.id} → ${m.transferOut.to}）` : ""}`;
         const waiting = members.filter((m) => statusOf(m) === "unconfirmed");
-        const party = members.filter((m) => ["full", "probationary"].includes(statusOf(m))).length;
+        const party = members.filter(
+          (m) => ["full", "probationary"].includes(statusOf(m)) && !m.transferOut,
+        ).length;
         const head = `「${ctx.branch!.name}」在册党员 ${members.length} 人（其中正式、预备党员 ${party} 人）：`;
         // The secretary sees who still waits for a status first.
         const secretary = ctx.member?.role === "secretary";

@@ -65,6 +65,18 @@ const statusCommand = subcommand({
   },
 });
 
+/** A member away or arriving is linked to their transfer (组织关系转接, /转接). */
+function transferLines(member: Member, timeZone: string): string[] {
+  const out = member.transferOut;
+  const arrived = member.transferIn;
+  return [
+    ...(out ? [`组织关系转出：→ ${out.to}（${out.id}，自 ${formatDay(out.from, timeZone)} 起不计入本支部）`] : []),
+    ...(arrived
+      ? [`组织关系转入：自 ${arrived.from}（${arrived.id}，${formatDay(arrived.at, timeZone)}${arrived.duesPaidTo ? `，党费交至 ${arrived.duesPaidTo}` : ""}）`]
+      : []),
+  ];
+}
+
 /** The record lines everyone in the branch may see: name, status, 党小组, and an exemption if one holds. */
 function basicLines(member: Member, at: Date, timeZone: string): string[] {
   const status = statusOf(member);
@@ -75,6 +87,7 @@ function basicLines(member: Member, at: Date, timeZone: string): string[] {
     `姓名：${display(member)}${member.onFeishu === false ? "（无飞书账号）" : ""}`,
     `身份：${STATUS_ZH[status]}${since}`,
     `党小组：${member.partyGroup ?? "未分组"}`,
+    ...transferLines(member, timeZone),
     ...(holding
       ? [
           `${EXEMPTION_ZH[holding.kind as ExemptionKind]}${holding.until ? `，至 ${formatDay(new Date(holding.until.getTime() - 1), timeZone)}` : ""}`,
