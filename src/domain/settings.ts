@@ -40,6 +40,13 @@ export const BRANCH_SETTINGS: readonly BranchSettingDef[] = [
     summary: "私信入党积极分子、预备党员本人思想汇报到期（默认关闭）",
     defaultValue: false,
   },
+  {
+    key: "transferReminders",
+    names: ["转接提醒", "transfer", "transfer-reminders"],
+    zh: "转接提醒",
+    summary: "组织关系转出的介绍信过期仍未收到回执时私信书记（口袋党员）",
+    defaultValue: true,
+  },
 ];
 
 const ON_WORDS = new Set(["开", "开启", "打开", "on", "yes"]);

@@ -26,6 +26,7 @@ const branchSettingsSchema = new Schema(
     politicalBirthday: { type: Boolean, default: true }, // 政治生日 greetings
     developmentReminders: { type: Boolean, default: true }, // 发展党员 digest and reminders
     thoughtReportReminders: { type: Boolean, default: false }, // 思想汇报 reminder to the person
+    transferReminders: { type: Boolean, default: true }, // 转接: letter expired without 回执
   },
   { _id: false },
 );
