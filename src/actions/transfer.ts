@@ -38,14 +38,21 @@ const decide = action({
       by: click.operatorOpenId,
       timeZone: deps.config.TZ,
     });
-    const byName = await nameOf(deps, result.transfer.decidedBy ?? click.operatorOpenId, transfer.toBranchId, "书记");
+    const byName = await nameOf(
+      deps,
+      result.transfer.decidedBy ?? click.operatorOpenId,
+      transfer.toBranchId,
+      "书记",
+    );
     // Told every time the decision stands: the outbox key sends it once, also after a crash.
     await tellDecision(deps, result.transfer, result.outcome, byName);
     const data = await transferCardData(deps, result.transfer);
     const decided = { decision: result.outcome === "accepted" ? "accept" : "decline", byName } as const;
     const done = result.outcome === "accepted" ? `已接收 ${transfer.name}` : `已拒绝接收 ${transfer.name}`;
     return {
-      toast: result.changed ? { type: "success", content: done } : { type: "info", content: "此转接已处理。" },
+      toast: result.changed
+        ? { type: "success", content: done }
+        : { type: "info", content: "此转接已处理。" },
       card: { type: "raw", data: transferCard({ ...data, decided }) },
     };
   },

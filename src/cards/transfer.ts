@@ -58,7 +58,10 @@ export function transferCard(data: TransferCardData): Card {
     `转接编号：${escapeMarkdown(data.transferId)}`,
   ].join("\n");
   return card({
-    header: header(i18n("组织关系转入，待接收", "A member transferred to your branch"), data.decided ? "grey" : "orange"),
+    header: header(
+      i18n("组织关系转入，待接收", "A member transferred to your branch"),
+      data.decided ? "grey" : "orange",
+    ),
     summary: i18n(`「${from}」转来 ${who}`, `${from} transfers ${who}`),
     elements: [
       markdown(

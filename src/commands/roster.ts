@@ -70,9 +70,13 @@ function transferLines(member: Member, timeZone: string): string[] {
   const out = member.transferOut;
   const arrived = member.transferIn;
   return [
-    ...(out ? [`组织关系转出：→ ${out.to}（${out.id}，自 ${formatDay(out.from, timeZone)} 起不计入本支部）`] : []),
+    ...(out
+      ? [`组织关系转出：→ ${out.to}（${out.id}，自 ${formatDay(out.from, timeZone)} 起不计入本支部）`]
+      : []),
     ...(arrived
-      ? [`组织关系转入：自 ${arrived.from}（${arrived.id}，${formatDay(arrived.at, timeZone)}${arrived.duesPaidTo ? `，党费交至 ${arrived.duesPaidTo}` : ""}）`]
+      ? [
+          `组织关系转入：自 ${arrived.from}（${arrived.id}，${formatDay(arrived.at, timeZone)}${arrived.duesPaidTo ? `，党费交至 ${arrived.duesPaidTo}` : ""}）`,
+        ]
       : []),
   ];
 }

@@ -52,7 +52,10 @@ const outArgs = commandInput.transform((input, ctx): OutArgs => {
   const others = rest.filter((w) => !isDay(w));
   const paid = option(input, "党费交至", "dues");
   if (days.length > 1 || others.length > 1 || (paid !== undefined && !isMonth(paid))) {
-    ctx.addIssue({ code: "custom", message: days.length > 1 ? "日期只能写一个（介绍信开具日期）" : paid ? MONTH_ISSUE : LETTER_ISSUE });
+    ctx.addIssue({
+      code: "custom",
+      message: days.length > 1 ? "日期只能写一个（介绍信开具日期）" : paid ? MONTH_ISSUE : LETTER_ISSUE,
+    });
     return z.NEVER;
   }
   return {
@@ -70,7 +73,8 @@ async function branchNamed(ctx: CommandContext, word: string): Promise<Branch | 
   if (/^b\d{1,9}$/i.test(word)) return Branch.findById(word.toUpperCase()).lean<Branch>();
   if (/^oc_\w+$/.test(word)) return Branch.findOne({ chatId: word }).lean<Branch>();
   const named = await Branch.find({ name: word }).limit(2).lean<Branch[]>();
-  if (named.length > 1) throw new UserError(`有多个名为「${word}」的支部，请写支部编号（如 ${named[0]!._id}）。`);
+  if (named.length > 1)
+    throw new UserError(`有多个名为「${word}」的支部，请写支部编号（如 ${named[0]!._id}）。`);
   return named[0] ?? null;
 }
 
@@ -140,7 +144,10 @@ const outCommand = subcommand({
 const receiptCommand = subcommand({
   name: "receipt",
   aliases: ["回执"],
-  usage: ["/转出 回执 <转接编号|介绍信编号|姓名> [YYYY-MM-DD]", "/transfer receipt <id|letter no.|name> [date]"],
+  usage: [
+    "/转出 回执 <转接编号|介绍信编号|姓名> [YYYY-MM-DD]",
+    "/transfer receipt <id|letter no.|name> [date]",
+  ],
   summary: "登记转出的回执：此人随即从本支部名册转出（书记）",
   permission: "secretary",
   needsBranch: true,
@@ -148,7 +155,10 @@ const receiptCommand = subcommand({
   args: commandInput.transform((input, ctx) => {
     const [word, day, ...more] = input.positional;
     if (!word || input.mentions.length > 0 || more.length > 0 || (day !== undefined && !isDay(day))) {
-      ctx.addIssue({ code: "custom", message: "请写转接编号（如 Z3）、介绍信编号或姓名，以及可选的回执日期 YYYY-MM-DD" });
+      ctx.addIssue({
+        code: "custom",
+        message: "请写转接编号（如 Z3）、介绍信编号或姓名，以及可选的回执日期 YYYY-MM-DD",
+      });
       return z.NEVER;
     }
     return { word, day: day ?? null };
@@ -184,7 +194,10 @@ const inArgs = commandInput.transform((input: ParsedInput, ctx): InArgs => {
   const { target, words } = targetOf(input);
   const [place, ...rest] = words;
   if (!target || !place || isDay(place)) {
-    ctx.addIssue({ code: "custom", message: target ? "请写来自哪个党组织" : "请写转入者的姓名（或 @ 本人）" });
+    ctx.addIssue({
+      code: "custom",
+      message: target ? "请写来自哪个党组织" : "请写转入者的姓名（或 @ 本人）",
+    });
     return z.NEVER;
   }
   const days: string[] = [];

@@ -235,7 +235,9 @@ async function studyStats(
       { branchId, active: true },
       { openId: 1, active: 1, role: 1, partyGroup: 1, status: 1, exemptions: 1, transferOut: 1 },
     ).lean<
-      (Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions" | "transferOut"> & { openId: string })[]
+      (Pick<Member, "active" | "role" | "partyGroup" | "status" | "exemptions" | "transferOut"> & {
+        openId: string;
+      })[]
     >(),
   ]);
   if (tasks.length === 0)

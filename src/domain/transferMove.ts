@@ -102,9 +102,7 @@ async function moveMember(models: Models, transfer: Transfer, timeZone: string):
     },
     $setOnInsert: { role: "member", partyGroup: null },
   };
-  await upsert(() =>
-    models.Member.updateOne({ branchId: to, openId: old.openId }, update, { upsert: true }),
-  );
+  await upsert(() => models.Member.updateOne({ branchId: to, openId: old.openId }, update, { upsert: true }));
   const record = await models.Development.findOne({
     branchId: transfer.branchId,
     openId: old.openId,

@@ -36,11 +36,7 @@ export function letterValidUntil(issuedAt: Date, days: number, timeZone: string)
 }
 
 /** A letter has expired once its last valid day is over (in the branch's zone). */
-export function letterExpired(
-  transfer: Pick<Transfer, "validUntil">,
-  at: Date,
-  timeZone: string,
-): boolean {
+export function letterExpired(transfer: Pick<Transfer, "validUntil">, at: Date, timeZone: string): boolean {
   if (!transfer.validUntil) return false;
   const end = DateTime.fromJSDate(transfer.validUntil, { zone: timeZone }).startOf("day").plus({ days: 1 });
   return at.getTime() >= end.toMillis();
@@ -100,7 +96,9 @@ export async function transferOut(
   const { member } = input;
   if (!again) {
     if (member.transferOut)
-      throw new UserError(`${member.name || "此人"} 已在转出中（${member.transferOut.id}），请先处理该转接。`);
+      throw new UserError(
+        `${member.name || "此人"} 已在转出中（${member.transferOut.id}），请先处理该转接。`,
+      );
     if (input.toBranch?._id === input.branchId) throw new UserError("不能转往本支部。");
     notInFuture(input.issuedAt, clock, input.timeZone, "介绍信开具日期");
     if (member.role === "secretary") {
@@ -162,7 +160,8 @@ export async function findOutgoing(models: Models, branchId: string, word: strin
   const open = outgoing.filter((t) => OPEN_TRANSFER_STATES.includes(t.state as TransferState));
   const found = open.length > 0 ? open : outgoing;
   if (found.length === 0) throw new UserError(`本支部没有「${word}」的转出记录（编号形如 Z3）。`);
-  if (found.length > 1) throw new UserError(`「${word}」有 ${found.length} 条转出记录，请写转接编号（如 ${found[0]!._id}）。`);
+  if (found.length > 1)
+    throw new UserError(`「${word}」有 ${found.length} 条转出记录，请写转接编号（如 ${found[0]!._id}）。`);
   return found[0]!;
 }
 

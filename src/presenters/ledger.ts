@@ -11,6 +11,7 @@ import { writeRoster, writeStatusHistory } from "./ledger/roster.js";
 import { addRow, addSheet, addTotalsRow, fenToYuan, MONEY_FORMAT } from "./ledger/sheet.js";
 import { STUDY_HOURS_SHEET, writeStudyHours } from "./ledger/studyHours.js";
 import { STUDY_SUMMARY_SHEET, studySummary } from "./ledger/studySummary.js";
+import { TRANSFERS_SHEET, writeTransfers } from "./ledger/transfers.js";
 import type { MemberRole } from "../db/models/member.js";
 import type { Models } from "../db/models/index.js";
 import { branchCompliance } from "../domain/compliance.js";
@@ -23,7 +24,7 @@ const loadExcelJS = async () => (await import("exceljs")).default;
 /**
  * The 台账 (ledger) of one branch for one period as an .xlsx workbook: 名册, 身份变更 (each
  * member's status history), 会议, 学习, 学习汇总 (who did and did not confirm each task), 学时
- * (per member against the yearly target), 党费, 党费台账 (member × month), 合规. Every sheet
+ * (per member against the yearly target), 党费, 党费台账 (member × month), 合规, 发展, 转接. Every sheet
  * opens with a title row (branch, sheet, period, date made) above its header and ends with
  * totals rows (ledger/sheet.ts). The 名册 carries the roster fields (政治面貌,
  * 入党日期, 转正日期 …) and the phone MASKED; there is no ID-card number to export.
@@ -43,7 +44,15 @@ export interface LedgerExportOptions {
 
 export type LedgerModels = Pick<
   Models,
-  "Branch" | "Member" | "Meeting" | "Attendance" | "StudyTask" | "StudyConfirmation" | "Due" | "Development"
+  | "Branch"
+  | "Member"
+  | "Meeting"
+  | "Attendance"
+  | "StudyTask"
+  | "StudyConfirmation"
+  | "Due"
+  | "Development"
+  | "Transfer"
 >;
 
 /** Sheet names, in workbook order. */
@@ -58,6 +67,7 @@ export const LEDGER_SHEETS = [
   DUES_TABLE_SHEET,
   "合规",
   DEVELOPMENT_SHEET,
+  TRANSFERS_SHEET,
 ] as const;
 export type LedgerSheet = (typeof LEDGER_SHEETS)[number];
 
@@ -287,6 +297,14 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
   // 发展: each person's development steps, overrides with their reasons.
   const records = await models.Development.find({ branchId }).lean();
   rows.发展 = writeDevelopment(workbook, records, titleOf(DEVELOPMENT_SHEET), local, nameOf);
+
+  // 转接: letters out and in, their validity, 党费交至 and 回执.
+  rows.转接 = await writeTransfers(workbook, models, {
+    title: titleOf(TRANSFERS_SHEET),
+    branchId,
+    period,
+    local,
+  });
 
   await workbook.commit();
   await finished;
