@@ -147,6 +147,7 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
       "党费台账",
       "合规",
       "发展",
+      "转接",
     ]);
     const meetings = workbook.getWorksheet("会议")!;
     // Row 1 is the title (branch, sheet, period, date made by the bot's clock), row 2 the header.

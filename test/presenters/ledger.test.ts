@@ -220,7 +220,7 @@ beforeAll(async () => {
 afterAll(async () => db?.close());
 
 describe("buildLedgerWorkbook", () => {
-  it("has the ten sheets in order, each with a title row, a bold frozen header and set widths", () => {
+  it("has the eleven sheets in order, each with a title row, a bold frozen header and set widths", () => {
     expect(workbook.worksheets.map((s) => s.name)).toEqual([
       "名册",
       "身份变更",
@@ -232,6 +232,7 @@ describe("buildLedgerWorkbook", () => {
       "党费台账",
       "合规",
       "发展",
+      "转接",
     ]);
     for (const sheet of workbook.worksheets) {
       expect(sheet.getRow(1).getCell(1).value).toBe(
@@ -256,6 +257,7 @@ describe("buildLedgerWorkbook", () => {
       党费台账: 3,
       合规: 7,
       发展: 0,
+      转接: 0,
     });
   });
 
@@ -478,7 +480,7 @@ describe("buildLedgerWorkbook", () => {
     const buffer = await buildLedgerWorkbook(db.models, { branchId: "B9", period: year, timeZone: TZ });
     const empty = await load(buffer);
     // Title, header and totals rows; 合规 lists every meeting type; 党费台账 has two totals rows.
-    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([3, 3, 3, 3, 3, 3, 3, 4, 10, 3]);
+    expect(empty.worksheets.map((s) => s.rowCount)).toEqual([3, 3, 3, 3, 3, 3, 3, 4, 10, 3, 3]);
   });
 });
 
