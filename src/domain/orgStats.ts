@@ -211,7 +211,8 @@ async function studyOf(models: OrgStatsModels, ids: string[] | null, period: Per
 function membersOf(models: OrgStatsModels, ids: string[] | null) {
   return models.Member.aggregate<{ _id: { branchId: string; status: MemberStatus }; n: number }>([
     ...(ids === null ? [] : [{ $match: { branchId: { $in: ids } } }]),
-    { $match: { active: true } },
+    // Someone transferred out is on the roll until the 回执 but no longer counted (whoCounts.ts).
+    { $match: { active: true, transferOut: null } },
     // A document written before statuses existed is a 正式党员 (whoCounts.ts statusOf).
     { $group: { _id: { branchId: "$branchId", status: { $ifNull: ["$status", "full"] } }, n: { $sum: 1 } } },
   ]);
