@@ -161,6 +161,15 @@ describe("组织关系转接 over HTTP", () => {
     expect(lastReply()).not.toContain("张三");
     await sayA("/转接");
     expect(lastReply()).toBe("本支部没有未完成的组织关系转接。");
+
+    // 张三 is still in A's group: a sync does not bring him back to A's roster.
+    h.lark.chatMembers(CHAT_A, [[SEC_A, ZHANG]]).expectReply(2);
+    await sayA("/党员 同步");
+    expect((await memberIn(a._id, ZHANG.openId))!.active).toBe(false);
+    // /帮助 lists /转入 once, though /transfer in reaches it too.
+    await sayA("/帮助");
+    expect(lastReply().split("/转入 姓名").length - 1).toBe(1);
+    expect(lastReply()).toContain("/转接　未完成的组织关系转接");
   });
 
   it("records someone arriving from outside, and refuses bad input writing nothing", async () => {

@@ -14,13 +14,18 @@ const TZ = "Asia/Shanghai";
 let db: TestDb;
 let clock: TestClock;
 
-async function out(branchId: string, openId: string, sourceKey: string) {
+async function out(
+  branchId: string,
+  openId: string,
+  sourceKey: string,
+  toBranch: { _id: string; name: string } | null = null,
+) {
   const member = (await db.models.Member.findOne({ branchId, openId }).lean<Member>())!;
   return transferOut(db.models, clock, {
     branchId,
     member,
-    place: "外省某党委",
-    toBranch: null,
+    place: toBranch?.name ?? "外省某党委",
+    toBranch,
     letterNo: "No.<7>",
     issuedAt: parseDay("2026-11-23", TZ)!,
     duesPaidTo: null,
@@ -74,5 +79,15 @@ describe("转接: a letter expired without 回执 is flagged to the 书记 once"
     await db.models.Transfer.updateOne({ _id: "Z1" }, { $set: { state: "received" } });
     await db.models.Outbox.deleteMany({ _id: trusted({ $regex: "^transfer:" }) });
     expect(await runAt("2026-12-25T01:00:00Z")).toEqual([]);
+  });
+
+  it("a letter to another branch that never answered says so", async () => {
+    clock.set("2026-11-23T02:00:00Z");
+    const { transfer } = await out("B1", "ou_li", "job:li", { _id: "B2", name: "第二党支部" });
+    expect(transfer.state).toBe("awaiting");
+    const sent = await runAt("2026-12-26T01:00:00Z");
+    expect(sent).toHaveLength(1);
+    expect(textOf(sent[0])).toContain("介绍信已过期，「第二党支部」尚未接收：李四");
+    expect(textOf(sent[0])).toContain(`（${transfer._id}），本支部仍对其负责`);
   });
 });
