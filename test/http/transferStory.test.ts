@@ -222,6 +222,9 @@ describe("组织关系转接 over HTTP", () => {
     expect(rows.转接).toBe(3);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(buffer as never);
+    const roster = book.getWorksheet("名册")!;
+    const rosterRows = roster.getRows(3, roster.rowCount - 2)!.map((r) => r.values as unknown[]);
+    expect(rosterRows.find((r) => r.includes("张三"))).toContain("已转出");
     const sheet = book.getWorksheet("转接")!;
     expect(sheet.getRow(1).getCell(1).value).toContain("第一支部 · 转接 · 2026");
     expect(sheet.getRow(2).values).toEqual([

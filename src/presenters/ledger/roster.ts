@@ -49,7 +49,8 @@ export function writeRoster(
       openId: m.openId,
       role: ROLE_ZH[m.role as MemberRole] ?? m.role,
       group: m.partyGroup ?? "",
-      active: m.active ? "在册" : "不在册",
+      // Transferred out: still the branch's (转出中) until the 回执, then 已转出.
+      active: m.active ? (m.transferOut ? "转出中" : "在册") : m.transferOut ? "已转出" : "不在册",
       leftAt: local(m.leftAt, "yyyy-MM-dd HH:mm"),
       status: STATUS_ZH[statusOf(m)],
       joinedAt: local(profile.joinedAt, "yyyy-MM-dd"),
