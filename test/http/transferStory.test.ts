@@ -259,4 +259,35 @@ describe("组织关系转接 over HTTP", () => {
       expect.arrayContaining(["合计", "转出 2 · 转入 1", "回执 2", "未完成 0"]),
     );
   });
+
+  it("不接收: the person counts in the old branch again and its 书记 is told", async () => {
+    const a = await branchOf(CHAT_A);
+    h.lark.expectReply(2).expectSend();
+    await sayA("/党员 添加 老周");
+    await sayA("/转出 老周 第二支部");
+    expect(lastReply()).toContain("已请「第二支部」的书记接收（1 人）");
+    const card = h.lark.sent.find((s) => s.body.receive_id === SEC_B.openId)!;
+    expect(JSON.stringify(card.body)).toContain("老周");
+    const decline = cardButtons(card.body).find((v) => v.decision === "decline")!;
+    const away = (await h.t.db.models.Member.findOne({ branchId: a._id, name: "老周" }).lean<Member>())!;
+    expect(meetingStanding(away, { type: "branch-assembly" }, h.t.clock.now())).toBe("none");
+
+    h.lark.expectSend();
+    const answer = await h.t.click({
+      operator: SEC_B.openId,
+      value: decline,
+      messageId: "om_tr_card2",
+      chatId: `oc_p2p_${SEC_B.openId}`,
+    });
+    await h.t.bot.inbox.idle();
+    expect(answer.body.toast).toEqual({ type: "success", content: "已拒绝接收 老周" });
+    expect(JSON.stringify(answer.body.card)).toContain("未接收");
+    const told = h.lark.sent.filter((s) => s.body.receive_id === SEC_A.openId);
+    expect(JSON.stringify(told.at(-1)!.body)).toContain("未接收 老周");
+    const back = (await h.t.db.models.Member.findOne({ branchId: a._id, name: "老周" }).lean<Member>())!;
+    expect(back).toMatchObject({ active: true, transferOut: null });
+    expect(meetingStanding(back, { type: "branch-assembly" }, h.t.clock.now())).toBe("expected");
+    const b = await branchOf(CHAT_B);
+    expect(await h.t.db.models.Member.exists({ branchId: b._id, openId: back.openId })).toBeNull();
+  });
 });
