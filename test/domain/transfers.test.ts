@@ -5,13 +5,8 @@ import { createMonthlyDues, duesPaidThrough } from "../../src/domain/dues.js";
 import { monthOf } from "../../src/domain/duesRules.js";
 import { parseDay } from "../../src/domain/roster.js";
 import { decideTransfer } from "../../src/domain/transferMove.js";
-import {
-  letterExpired,
-  letterValidUntil,
-  recordReceipt,
-  transferIn,
-  transferOut,
-} from "../../src/domain/transfers.js";
+import { letterExpired, letterValidUntil, recordReceipt, transferOut } from "../../src/domain/transfers.js";
+import { transferIn } from "../../src/domain/transferIn.js";
 import { meetingStanding, owesDuesFor, studyStanding } from "../../src/domain/whoCounts.js";
 import type { Member } from "../../src/db/models/member.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
