@@ -103,7 +103,7 @@ describe("组织关系转接 over HTTP", () => {
     await sayA("/转接");
     expect(lastReply()).toContain("Z1 张三 → 第二支部　介绍信 A-2026-07");
     expect(lastReply()).toContain("待接收");
-    await sayB("/转接");
+    await sayB("/transfers");
     expect(lastReply()).toContain("Z1 张三 ← 「第一支部」");
 
     // Someone else cannot accept.
@@ -206,7 +206,7 @@ describe("组织关系转接 over HTTP", () => {
     h.lark.expectReply(2);
     await sayA("/转出 小刘 外省某支部 B-9");
     expect(lastReply()).toContain("收到回执后发送 /转出 回执 Z3");
-    await sayA("/转出 回执 小刘");
+    await sayA("/transfer receipt 小刘");
     expect(lastReply()).toContain("已登记回执：小刘 → 外省某支部（Z3），回执日期 2026-11-23。");
     expect(
       (await h.t.db.models.Member.findOne({ branchId: a._id, name: "小刘" }).lean<Member>())!.active,
