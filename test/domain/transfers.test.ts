@@ -266,3 +266,30 @@ describe("/转入 from outside", () => {
     ).rejects.toThrow("名册中已有「小陈」");
   });
 });
+
+describe("members written before transfers existed", () => {
+  it("are marked too: a missing transferOut field reads as none", async () => {
+    await db.connection.db!.collection("members").insertOne({
+      branchId: "B1",
+      openId: "ou_legacy",
+      name: "老党员",
+      role: "member",
+      active: true,
+    });
+    const legacy = (await member("ou_legacy"))!;
+    const { transfer } = await transferOut(db.models, clock, {
+      branchId: "B1",
+      member: legacy,
+      place: "外地",
+      toBranch: null,
+      letterNo: "",
+      issuedAt: day("2026-11-23"),
+      duesPaidTo: null,
+      letterDays: 90,
+      timeZone: TZ,
+      by: "ou_sec",
+      sourceKey: "test:legacy",
+    });
+    expect((await member("ou_legacy"))!.transferOut).toMatchObject({ id: transfer._id });
+  });
+});
