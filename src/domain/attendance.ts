@@ -7,6 +7,7 @@ import type { Meeting } from "../db/models/meeting.js";
 import type { Member } from "../db/models/member.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
+import { meetingLabel } from "./meetingNumbers.js";
 import { sharedRead } from "./sharedRead.js";
 import { meetingStanding } from "./whoCounts.js";
 
@@ -138,8 +139,10 @@ export async function requireMeeting(models: Models, meetingId: string): Promise
 
 /** Refuses anything but a scheduled meeting, saying whether it was cancelled or closed. */
 export function assertScheduled(meeting: Meeting, doing: string): void {
-  if (meeting.status === "cancelled") throw new UserError(`会议 ${meeting._id} 已取消，不能再${doing}`);
-  if (meeting.status === "closed") throw new UserError(`会议 ${meeting._id} 已结束，不能再${doing}`);
+  if (meeting.status === "cancelled")
+    throw new UserError(`会议 ${meetingLabel(meeting)} 已取消，不能再${doing}`);
+  if (meeting.status === "closed")
+    throw new UserError(`会议 ${meetingLabel(meeting)} 已结束，不能再${doing}`);
 }
 
 async function assertInScope(models: Models, meeting: Meeting, openId: string, at: Date): Promise<void> {
