@@ -262,14 +262,5 @@ export async function pendingMembers(
   return members.filter((m) => !done.has(m.openId));
 }
 
-/**
- * Active members of a branch named exactly `name`: how a secretary names someone on no chat for
- * 代签. Refuses when no one or more than one person has the name.
- */
-export async function memberByName(models: Models, branchId: string, name: string): Promise<MemberDoc> {
-  const active = await models.Member.find({ branchId, active: true }).lean<MemberDoc[]>();
-  const found = active.filter((member) => member.name === name);
-  if (found.length === 0) throw new UserError(`本支部没有名为「${name}」的在册人员`);
-  if (found.length > 1) throw new UserError(`本支部有 ${found.length} 人名为「${name}」，请用 @ 指定`);
-  return found[0]!;
-}
+// 代签 names someone on no chat: the roster's one lookup by name (and its refusals) serves it.
+export { memberByName } from "./roster.js";

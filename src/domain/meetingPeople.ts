@@ -3,6 +3,7 @@ import type { Models } from "../db/models/index.js";
 import type { Meeting } from "../db/models/meeting.js";
 import { UserError } from "./errors.js";
 import { meetingLabel } from "./meetingNumbers.js";
+import { findMembersByName } from "./roster.js";
 import type { PersonRef } from "./people.js";
 
 /** Who chairs a meeting (主持人) and who takes its minutes (记录人), as a 台账 records them. */
@@ -48,7 +49,7 @@ export async function resolveMeetingPerson(
     if (!member) throw new UserError(`${label}不是本支部的在册人员`);
     return choice.openId;
   }
-  const named = await models.Member.find({ branchId, name: choice.name, active: true }, { openId: 1 }).lean();
+  const named = await findMembersByName(models, branchId, choice.name);
   if (named.length === 0) throw new UserError(`${label}「${choice.name}」不是本支部的在册人员`);
   if (named.length > 1)
     throw new UserError(`本支部有 ${named.length} 人名为「${choice.name}」，${label}请用 @ 指定`);
