@@ -11,6 +11,7 @@ import { orgCommands } from "./org.js";
 import { switchCommands } from "./switch.js";
 import { settingsCommands } from "./settings.js";
 import { developmentCommands } from "./development.js";
+import { healthCommands } from "./health.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -31,4 +32,5 @@ export const commandFamilies: CommandFamily[] = [
   exportCommands,
   settingsCommands,
   developmentCommands,
+  healthCommands,
 ];

@@ -40,6 +40,13 @@ export const BRANCH_SETTINGS: readonly BranchSettingDef[] = [
     summary: "私信入党积极分子、预备党员本人思想汇报到期（默认关闭）",
     defaultValue: false,
   },
+  {
+    key: "branchHealth",
+    names: ["支部体检", "health", "branch-health"],
+    zh: "支部体检",
+    summary: "每日体检：支部人数、支委会及换届、党员连续未参加组织生活或未缴党费，有变化时私信书记",
+    defaultValue: true,
+  },
 ];
 
 const ON_WORDS = new Set(["开", "开启", "打开", "on", "yes"]);

@@ -6,6 +6,7 @@ import {
 import { createPoliticalBirthdayJob } from "./politicalBirthday.js";
 import { awayContactsJob } from "./awayContacts.js";
 import { developmentRemindersJob } from "./developmentReminders.js";
+import { branchHealthJob } from "./branchHealth.js";
 import { checkinOpenJob } from "./checkinOpen.js";
 import { closePromptJob } from "./closePrompt.js";
 import { studyRemindersJob } from "./studyReminders.js";
@@ -39,5 +40,6 @@ export function createJobs(options: JobsOptions = {}): Job[] {
     createPoliticalBirthdayJob(options.birthdayHour ?? DEFAULT_BIRTHDAY_HOUR),
     awayContactsJob,
     developmentRemindersJob,
+    branchHealthJob,
   ];
 }
