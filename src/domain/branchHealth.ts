@@ -4,12 +4,11 @@ import {
   type BranchHealthRuleId,
   type BranchHealthRules,
 } from "../../config/branchHealth.js";
-import { trusted } from "../db/connection.js";
 import type { Branch } from "../db/models/branch.js";
 import type { Models } from "../db/models/index.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { Member } from "../db/models/member.js";
-import { arrearsLevels } from "./duesLedger.js";
+import { OPEN_STATUSES, summarize, type DueDoc } from "./duesLedger.js";
 import { addMonths, compareMonths, monthOf, monthsBetween } from "./duesRules.js";
 import { UserError } from "./errors.js";
 import { holdingExemption, isPartyMember, statusOf } from "./whoCounts.js";
@@ -95,13 +94,58 @@ export function committeeTermEnd(
   return { electedAt: term.electedAt, years: term.years, end };
 }
 
+/** What the rules read, for one or more branches (each list holds every branch's rows). */
+export interface HealthData {
+  members: (Member & { createdAt?: Date })[];
+  meetings: (Pick<Meeting, "branchId" | "startAt" | "record"> & { _id: string })[];
+  openDues: DueDoc[];
+}
+
+/**
+ * The rows the rules read, for the branches `ids` (every branch when null), in three queries
+ * whatever their number: active members, meetings closed since the life rule's window, open dues.
+ * `{branchId $in}` comes alone in the first stage (the index the local server can use).
+ */
+export async function loadHealthData(
+  models: HealthModels,
+  ids: readonly string[] | null,
+  rules: BranchHealthRules,
+  { now, timeZone }: { now: Date; timeZone: string },
+): Promise<HealthData> {
+  const of = ids === null ? [] : [{ $match: { branchId: { $in: [...ids] } } }];
+  const from = DateTime.fromJSDate(now, { zone: timeZone })
+    .startOf("month")
+    .minus({ months: rules["organisational-life"].figure.months + 1 })
+    .toJSDate();
+  const [members, meetings, openDues] = await Promise.all([
+    models.Member.aggregate<HealthData["members"][number]>([...of, { $match: { active: true } }]),
+    models.Meeting.aggregate<HealthData["meetings"][number]>([
+      ...of,
+      { $match: { status: "closed", startAt: { $gte: from } } },
+      { $project: { branchId: 1, startAt: 1, record: 1 } },
+    ]),
+    models.Due.aggregate<DueDoc>([...of, { $match: { status: { $in: [...OPEN_STATUSES] } } }]),
+  ]);
+  return { members, meetings, openDues };
+}
+
 /** The findings of one branch now, in the order of the rule table. */
 export async function branchHealth(
   models: HealthModels,
   branch: Pick<Branch, "_id" | "committeeTerm">,
   rules: BranchHealthRules,
-  { now, timeZone }: { now: Date; timeZone: string },
+  when: { now: Date; timeZone: string },
 ): Promise<HealthFinding[]> {
+  return healthFindings(branch, await loadHealthData(models, [branch._id], rules, when), rules, when);
+}
+
+/** The findings of one branch from rows already read (other branches' rows are ignored). */
+export function healthFindings(
+  branch: Pick<Branch, "_id" | "committeeTerm">,
+  data: HealthData,
+  rules: BranchHealthRules,
+  { now, timeZone }: { now: Date; timeZone: string },
+): HealthFinding[] {
   const out: HealthFinding[] = [];
   const add = (
     ruleId: BranchHealthRuleId,
@@ -118,12 +162,9 @@ export async function branchHealth(
       source: rules[ruleId].source,
       ...(openId ? { openId } : {}),
     });
-  const members = await models.Member.find({ branchId: branch._id, active: true }).lean<
-    (Member & { createdAt?: Date })[]
-  >();
+  const members = data.members.filter((m) => m.branchId === branch._id);
   const full = members.filter((m) => statusOf(m) === "full").length;
   const party = members.filter(isPartyMember);
-
   const min = rules["min-full-members"];
   if (min.enabled && full < min.figure.min) {
     add(
@@ -179,14 +220,7 @@ export async function branchHealth(
   const life = rules["organisational-life"];
   const currentMonth = monthOf(now, timeZone);
   if (life.enabled && party.length > 0) {
-    const from = DateTime.fromJSDate(now, { zone: timeZone })
-      .startOf("month")
-      .minus({ months: life.figure.months + 1 })
-      .toJSDate();
-    const meetings = await models.Meeting.find(
-      { branchId: branch._id, status: "closed", startAt: trusted({ $gte: from }) },
-      { startAt: 1, record: 1 },
-    ).lean<Pick<Meeting, "startAt" | "record">[]>();
+    const meetings = data.meetings.filter((m) => m.branchId === branch._id);
     for (const member of party) {
       // Exempt (年老体弱) or away (外出): a good reason, contacted instead (whoCounts.ts).
       if (holdingExemption(member, now)) continue;
@@ -206,18 +240,22 @@ export async function branchHealth(
 
   const dues = rules["dues-unpaid"];
   if (dues.enabled) {
-    const partyIds = new Set(party.map((m) => m.openId));
-    for (const row of await arrearsLevels(models, branch._id, currentMonth)) {
-      if (!partyIds.has(row.openId)) continue;
-      const level = warningLevel(row.consecutive, dues.figure);
+    const byMember = new Map<string, DueDoc[]>();
+    for (const due of data.openDues) {
+      if (due.branchId === branch._id) byMember.set(due.openId, [...(byMember.get(due.openId) ?? []), due]);
+    }
+    for (const member of party) {
+      const row = { name: member.name, ...summarize(byMember.get(member.openId) ?? [], currentMonth) };
+      const consecutive = row.consecutiveUnpaid;
+      const level = warningLevel(consecutive, dues.figure);
       if (level === null) continue;
       const atLimit = level >= dues.figure.months;
       add(
         "dues-unpaid",
-        `dues:${row.openId}`,
+        `dues:${member.openId}`,
         String(level),
-        `${row.name || "（未填姓名）"} 已连续 ${row.consecutive} 个月未缴纳党费（${row.months.slice(-row.consecutive).join("、")}）${atLimit ? "：请支部了解情况并作出决定，机器人不做任何自动处理" : "：请提醒其缴纳"}`,
-        row.openId,
+        `${row.name || "（未填姓名）"} 已连续 ${consecutive} 个月未缴纳党费（${row.months.slice(-consecutive).join("、")}）${atLimit ? "：请支部了解情况并作出决定，机器人不做任何自动处理" : "：请提醒其缴纳"}`,
+        member.openId,
       );
     }
   }

@@ -200,10 +200,12 @@ describe("orgStats", () => {
       ...models.slice(1).map((m) => vi.spyOn(m, "aggregate")),
       vi.spyOn(db.models.StudyConfirmation, "aggregate"),
       vi.spyOn(db.models.Attendance, "aggregate"),
+      vi.spyOn(db.models.Development, "aggregate"),
     ];
     try {
       await orgStats(db.models, { orgId: null }, period("2026"), AFTER_Q1);
-      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 2, 1, 1, 1, 1, 1]);
+      // Meetings, dues and members once more each for 支部体检, members and records for 发展党员.
+      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 3, 2, 3, 1, 1, 1, 1]);
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
