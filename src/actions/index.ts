@@ -4,6 +4,7 @@ import { duesActions } from "./dues.js";
 import { organisationActions } from "./organisation.js";
 import { rosterImportActions } from "./rosterImport.js";
 import { rosterActions } from "./roster.js";
+import { developmentActions } from "./development.js";
 import type { ActionDef } from "./types.js";
 
 /** The card action registry, keyed by the `action` field of a button's callback value. */
@@ -14,4 +15,5 @@ export const cardActions: ActionDef<never>[] = [
   ...organisationActions,
   ...rosterImportActions,
   ...rosterActions,
+  ...developmentActions,
 ];

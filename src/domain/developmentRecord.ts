@@ -48,6 +48,10 @@ export interface RecordStepInput extends NewStep {
   documents?: string[];
   /** The secretary's reason for overriding the time rules the step breaks. */
   reason?: string;
+  /** Set by a form (`form:<message id>`): a step already recorded under it is not recorded again. */
+  sourceKey?: string;
+  /** How to override, in the refusal (the command's words by default). */
+  overrideHint?: string;
 }
 
 export interface RecordStepResult {
@@ -57,19 +61,18 @@ export interface RecordStepResult {
   stage: Stage;
   /** The status given to the member, if it changed. */
   status: MemberStatus | null;
+  /** The step was recorded before under the same source key: nothing was written. */
+  duplicate: boolean;
 }
 
 /** The refusal of a step breaking rules: each rule with its figure, and how to override. */
-export function refusalText(violations: readonly Violation[]): string {
+export const COMMAND_OVERRIDE_HINT =
+  "如确需登记，书记可在命令末尾写「理由 <说明>」破例登记，理由将记入发展记录和台账。";
+
+export function refusalText(violations: readonly Violation[], hint = COMMAND_OVERRIDE_HINT): string {
   const lines = violations.map((v) => `· ${v.message}`);
   const fixed = violations.some((v) => !v.overridable);
-  return [
-    "不能登记：",
-    ...lines,
-    fixed
-      ? "（此规定不能破例。）"
-      : "如确需登记，书记可在命令末尾写「理由 <说明>」破例登记，理由将记入发展记录和台账。",
-  ].join("\n");
+  return ["不能登记：", ...lines, fixed ? "（此规定不能破例。）" : hint].join("\n");
 }
 
 const STAGE_STATUS: Partial<Record<Stage, MemberStatus>> = {
@@ -123,11 +126,16 @@ export async function recordStep(
       record = (await findRecord(models, input.branchId, input.openId))!;
     }
     const steps = record.steps ?? [];
+    const already = input.sourceKey ? steps.find((s) => s.sourceKey === input.sourceKey) : undefined;
+    if (already) {
+      const stage = stageOf(steps);
+      return { record, step: already, overridden: [], stage, status: null, duplicate: true };
+    }
     const problem = orderProblem(steps, input, clock.now(), timeZone);
     if (problem) throw new UserError(problem);
     const violations = ruleViolations(steps, input, rules, timeZone);
     if (violations.some((v) => !v.overridable) || (violations.length > 0 && !reason)) {
-      throw new UserError(refusalText(violations));
+      throw new UserError(refusalText(violations, input.overrideHint));
     }
     const now = clock.now();
     const step = {
@@ -144,6 +152,7 @@ export async function recordStep(
       passed: input.passed ?? null,
       months: input.months ?? null,
       overrides: violations.map((v) => ({ ruleId: v.ruleId, message: v.message, reason })),
+      sourceKey: input.sourceKey ?? null,
     };
     const result = await models.Development.updateOne(
       { branchId: input.branchId, openId: input.openId, rev: record.rev ?? 0 },
@@ -153,7 +162,7 @@ export async function recordStep(
     const after = (await findRecord(models, input.branchId, input.openId))!;
     const stage = stageOf(after.steps);
     const status = await followStatus(models, clock, member, after, stage, input);
-    return { record: after, step, overridden: violations, stage, status };
+    return { record: after, step, overridden: violations, stage, status, duplicate: false };
   }
   throw new UserError("此人的发展记录正在被修改，请稍后再试。");
 }

@@ -7,6 +7,7 @@ import {
   type HealthData,
 } from "../../src/domain/branchHealth.js";
 import type { DueDoc } from "../../src/domain/duesLedger.js";
+import type { Branch } from "../../src/db/models/branch.js";
 import type { Member } from "../../src/db/models/member.js";
 import { buildMember } from "../helpers/factories.js";
 
@@ -14,7 +15,7 @@ const TZ = "Asia/Shanghai";
 const R = DEFAULT_BRANCH_HEALTH_RULES;
 const NOW = new Date("2026-11-23T02:00:00Z");
 const ON_ROLL = new Date("2025-01-01T00:00:00Z");
-const BRANCH = { _id: "B1", committeeTerm: null };
+const BRANCH: Pick<Branch, "_id" | "committeeTerm"> = { _id: "B1", committeeTerm: null };
 
 type Seed = Partial<Member> & { createdAt?: Date };
 const people = (n: number, extra: Seed = {}) =>
@@ -156,9 +157,9 @@ describe("branch health: six months (党章 art. 9), warned at 3 and 5", () => {
 
   it("finds dues unpaid 3 months in a row (this month included), not 2; 5 at 5", () => {
     const members = people(3);
-    const a = (members[0] as Member).openId;
+    const a = (members[0] as unknown as Member).openId;
     const due = (month: string) =>
-      ({ branchId: "B1", openId: a, month, amountFen: 100, status: "unpaid" }) as DueDoc;
+      ({ branchId: "B1", openId: a, month, amountFen: 100, status: "unpaid" }) as unknown as DueDoc;
     const two = data(members, { openDues: [due("2026-10"), due("2026-11")] });
     expect(ids(members, two)).toEqual([]);
     const three = data(members, { openDues: [due("2026-09"), due("2026-10"), due("2026-11")] });
