@@ -11,7 +11,7 @@
  *
  * Each row has an id the domain knows (src/domain/branchHealth.ts), a description, its source, a
  * switch and its figure. A deployment may switch rows off or change figures with a JSON file (path
- * from ZHIBU_BRANCH_HEALTH_RULES_FILE) holding an array of `{ "id": "...", "enabled"?: boolean,
+ * from ZHIBU_HEALTH_RULES_FILE) holding an array of `{ "id": "...", "enabled"?: boolean,
  * "figure"?: {...} }`, read by {@link loadBranchHealthRules}; rows not named keep their defaults.
  */
 import { readFileSync } from "node:fs";

@@ -93,7 +93,7 @@ export const configSchema = z
     /** A JSON file switching off or changing rows of the 发展党员 time rules (config/development.ts). */
     ZHIBU_DEVELOPMENT_RULES_FILE: z.string().optional(),
     /** A JSON file switching off or changing rows of the 支部体检 rules (config/branchHealth.ts). */
-    ZHIBU_BRANCH_HEALTH_RULES_FILE: z.string().optional(),
+    ZHIBU_HEALTH_RULES_FILE: z.string().optional(),
     /** Day of the month on which unpaid members are reminded of their dues. */
     ZHIBU_DUES_REMINDER_DAY: z.coerce
       .number({ error: "expected a day of the month, 1–28" })

@@ -31,7 +31,7 @@ export const healthCommands: CommandFamily = {
       async run(ctx) {
         const { deps } = ctx;
         const now = deps.clock.now();
-        const rules = branchHealthRulesFor(deps.config.ZHIBU_BRANCH_HEALTH_RULES_FILE);
+        const rules = branchHealthRulesFor(deps.config.ZHIBU_HEALTH_RULES_FILE);
         const findings = await branchHealth(deps.models, ctx.branch!, rules, {
           now,
           timeZone: deps.config.TZ,

@@ -93,7 +93,7 @@ export const statsCommands: CommandFamily = {
         const rows = await orgStats(ctx.deps.models, { orgId: org?._id ?? null }, period, {
           now: ctx.deps.clock.now(),
           timeZone: ctx.deps.config.TZ,
-          healthRules: branchHealthRulesFor(ctx.deps.config.ZHIBU_BRANCH_HEALTH_RULES_FILE),
+          healthRules: branchHealthRulesFor(ctx.deps.config.ZHIBU_HEALTH_RULES_FILE),
           developmentRules: developmentRulesFor(ctx.deps.config.ZHIBU_DEVELOPMENT_RULES_FILE),
         });
         await ctx.replyCard(

@@ -28,7 +28,7 @@ export const branchHealthJob: Job = {
     const { deps } = ctx;
     const tz = deps.config.TZ;
     const today = DateTime.fromJSDate(ctx.occurrence, { zone: tz }).toFormat("yyyy-MM-dd");
-    const rules = branchHealthRulesFor(deps.config.ZHIBU_BRANCH_HEALTH_RULES_FILE);
+    const rules = branchHealthRulesFor(deps.config.ZHIBU_HEALTH_RULES_FILE);
     const branches = await deps.models.Branch.find({}).lean<Branch[]>();
     await forEachIsolated(
       ctx,
