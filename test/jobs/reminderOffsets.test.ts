@@ -49,6 +49,7 @@ describe("job registry", () => {
       ["political-birthday", "0 9 * * *", true],
       ["away-contacts", "0 9 * * *", true],
       ["development-reminders", "0 9 * * *", true],
+      ["branch-health", "0 8 * * *", true],
     ]);
   });
 
