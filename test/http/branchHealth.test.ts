@@ -36,7 +36,7 @@ beforeAll(async () => {
 
 describe("支部体检 over HTTP", () => {
   it("/体检 lists the findings with their rules, privately only; /设置 换届 records the term", async () => {
-    h.lark.expectReply(4);
+    h.lark.expectReply(5);
     await privately("/体检");
     expect(lastReply()).toContain("「体检支部」支部体检（2026-11-23）：1 项需要处理");
     expect(lastReply()).toContain("· 正式党员仅 2 人，不足 3 人");
@@ -52,6 +52,9 @@ describe("支部体检 over HTTP", () => {
       "· 支委会任期 3 年（2024-05-23 选举），将于 2027-05-23 届满（还有 181 天）",
     );
 
+    await privately("/设置");
+    expect(lastReply()).toContain("支部体检：开");
+    expect(lastReply()).toContain("换届：2024-05-23 选举，任期 3 年，2027-05-23 届满");
     await privately("/设置 换届 2024-05-23 4年");
     expect(lastReply()).toContain("任期须为 3 或 5 年");
 
