@@ -193,7 +193,7 @@ export function healthFindings(
       "committee-needed",
       "committee-needed",
       "",
-      `正式党员 ${full} 人（${committee.figure.fullMembers} 人以上），名册中没有支委：应当设立党支部委员会（选出后用 /角色 设为支委）`,
+      `正式党员 ${full} 人（${committee.figure.fullMembers} 人以上），名册中没有支委：应当设立党支部委员会（选出后用 /角色 @某人 支委 记录）`,
     );
   }
   const termRule = rules["committee-term"];
