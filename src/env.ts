@@ -100,6 +100,8 @@ export const configSchema = z
       .min(1)
       .max(MAX_TRANSFER_LETTER_DAYS)
       .default(DEFAULT_TRANSFER_LETTER_DAYS),
+    /** A JSON file switching off or changing rows of the 支部体检 rules (config/branchHealth.ts). */
+    ZHIBU_HEALTH_RULES_FILE: z.string().optional(),
     /** Day of the month on which unpaid members are reminded of their dues. */
     ZHIBU_DUES_REMINDER_DAY: z.coerce
       .number({ error: "expected a day of the month, 1–28" })

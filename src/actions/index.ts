@@ -5,6 +5,7 @@ import { organisationActions } from "./organisation.js";
 import { rosterImportActions } from "./rosterImport.js";
 import { rosterActions } from "./roster.js";
 import { transferActions } from "./transfer.js";
+import { developmentActions } from "./development.js";
 import type { ActionDef } from "./types.js";
 
 /** The card action registry, keyed by the `action` field of a button's callback value. */
@@ -16,4 +17,5 @@ export const cardActions: ActionDef<never>[] = [
   ...rosterImportActions,
   ...rosterActions,
   ...transferActions,
+  ...developmentActions,
 ];

@@ -42,6 +42,10 @@ export interface OrgBranchView {
   studyHours: { perMember: number | null };
   dues: { due: number; paid: number; owing: number; waived: number; rate: number | null };
   members: Partial<Record<string, number>>;
+  /** 支部体检 findings now; left out of the card when absent. */
+  health?: { findings: number };
+  /** 发展党员 now: people per stage, next steps overdue; left out when absent. */
+  development?: { stages: Partial<Record<string, number>>; overdue: number };
   attention: AttentionReasonView[];
 }
 
@@ -129,6 +133,44 @@ function detailText(row: OrgBranchView): I18nText {
   };
 }
 
+const PIPELINE_SHORT: [string, I18nText][] = [
+  ["applicant", i18n("申请人", "applicants")],
+  ["activist", i18n("积极分子", "activists")],
+  ["target", i18n("发展对象", "targets")],
+  ["probationary", i18n("预备", "probationary")],
+];
+
+/** "体检 2 项需处理 · 发展：申请人 1 · 积极分子 2 · 逾期 1 步" (null when the view has neither). */
+function healthLine(row: OrgBranchView): I18nText | null {
+  if (!row.health && !row.development) return null;
+  const parts: I18nText[] = [];
+  if (row.health) {
+    parts.push(
+      row.health.findings > 0
+        ? {
+            zh: `体检 ${count(row.health.findings)} 项需处理`,
+            en: `health: ${count(row.health.findings)} to act on`,
+          }
+        : i18n("体检无问题", "health: nothing to act on"),
+    );
+  }
+  if (row.development) {
+    const stages = PIPELINE_SHORT.filter(([stage]) => (row.development!.stages[stage] ?? 0) > 0).map(
+      ([stage, label]) => ({
+        zh: `${label.zh} ${count(row.development!.stages[stage] ?? 0)}`,
+        en: `${label.en} ${count(row.development!.stages[stage] ?? 0)}`,
+      }),
+    );
+    const people = stages.length > 0 ? joined(stages, " · ", " · ") : i18n("无", "none");
+    const overdue = row.development.overdue;
+    parts.push({
+      zh: `发展：${people.zh}${overdue > 0 ? ` · 逾期 ${count(overdue)} 步` : ""}`,
+      en: `development: ${people.en}${overdue > 0 ? ` · ${count(overdue)} step(s) overdue` : ""}`,
+    });
+  }
+  return joined(parts, " · ", " · ");
+}
+
 function branchBlock(row: OrgBranchView, detail: boolean): I18nText {
   const name = safeName(row.name, BRANCH_NAME_MAX);
   const mark = row.attention.length > 0 ? "⚠️" : "✅";
@@ -136,7 +178,8 @@ function branchBlock(row: OrgBranchView, detail: boolean): I18nText {
   const head = why
     ? { zh: `${mark} **${name}**：${why.zh}`, en: `${mark} **${name}**: ${why.en}` }
     : i18n(`${mark} **${name}**`);
-  const lines = [head, figuresText(row), ...(detail ? [detailText(row)] : [])];
+  const health = healthLine(row);
+  const lines = [head, figuresText(row), ...(health ? [health] : []), ...(detail ? [detailText(row)] : [])];
   return joined(lines, "\n", "\n");
 }
 

@@ -10,3 +10,8 @@ export const STUDY_ACTIONS = {
   confirm: "study.confirm", // value: { studyId }, form: { reflection }
   create: "study.create", // form card submit; form: title, link, text, deadline, hours, scope, partyGroup
 } as const;
+
+export const DEVELOPMENT_ACTIONS = {
+  form: "development.form", // value: { branchId, openId, step }: sends that step's form card
+  record: "development.record", // form submit; value: { branchId, openId, step }, form: DEVELOPMENT_FORM_FIELDS
+} as const;

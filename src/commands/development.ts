@@ -3,25 +3,16 @@ import { z } from "zod";
 import { developmentRulesFor, type DevelopmentRules } from "../../config/development.js";
 import { escapeText } from "../cards/escape.js";
 import type { Development } from "../db/models/development.js";
-import type { Member } from "../db/models/member.js";
-import {
-  dayText,
-  nextSteps,
-  parseStep,
-  probationEnd,
-  stageOf,
-  STAGE_ZH,
-  STEP_DEFS,
-  windowText,
-} from "../domain/development.js";
-import { findRecord, pipeline, recordStep } from "../domain/developmentRecord.js";
+import { nextSteps, parseStep, stageOf, STAGE_ZH, STEP_DEFS, windowText } from "../domain/development.js";
+import { pipeline } from "../domain/developmentRecord.js";
 import { UserError } from "../domain/errors.js";
 import { parseDay } from "../domain/roster.js";
 import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 import type { Config } from "../env.js";
 import { commandInput, option } from "./args.js";
 import { display, isDay, oneTarget, resolve, type Target, targetIssue } from "./rosterArgs.js";
-import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
+import { recordDevelopmentStep, stepFormCard, timelineCard } from "../usecases/development.js";
+import { subcommand, type CommandFamily } from "./types.js";
 
 /** `/发展`: the 发展党员 pipeline (secretaries only: personal data to those who need it). */
 
@@ -38,59 +29,6 @@ function nextLine(record: Development | null, rules: DevelopmentRules, tz: strin
   if (!next) return "";
   const window = windowText(next, tz);
   return `下一步：${STEP_DEFS[next.step].zh}${window ? `（${window}）` : ""}`;
-}
-
-function stepDetail(step: Development["steps"][number], names: Map<string, string>): string {
-  const parts: string[] = [];
-  if (step.contacts?.length)
-    parts.push(`培养联系人 ${step.contacts.map((c) => names.get(c) ?? c).join("、")}`);
-  if (step.days) parts.push(`${step.days} 天`);
-  if (step.hours) parts.push(`${step.hours} 学时`);
-  if (step.passed === true) parts.push("通过");
-  if (step.passed === false) parts.push("未通过");
-  if (step.months) parts.push(`${step.months} 个月`);
-  if (step.documents?.length) parts.push(`材料：${step.documents.join("、")}`);
-  if (step.notes) parts.push(step.notes);
-  return parts.join("；");
-}
-
-/** The timeline of one person: done steps with dates, next steps with windows, overrides. */
-export function timelineText(
-  member: Member,
-  record: Development | null,
-  rules: DevelopmentRules,
-  tz: string,
-  names: Map<string, string>,
-): string {
-  const steps = [...(record?.steps ?? [])].sort((a, b) => +a.date - +b.date);
-  const lines = [
-    `【发展党员】${display(member)}　${STAGE_ZH[stageOf(steps)]}（名册身份：${STATUS_ZH[statusOf(member)]}）`,
-  ];
-  lines.push(steps.length ? "已完成：" : "尚无登记的步骤。");
-  for (const step of steps) {
-    const detail = stepDetail(step, names);
-    lines.push(`　${dayText(step.date, tz)} ${STEP_DEFS[step.step].zh}${detail ? `（${detail}）` : ""}`);
-    for (const o of step.overrides ?? []) lines.push(`　　⚠ 破例：${o.message}；理由：${o.reason}`);
-  }
-  const end = probationEnd(steps, rules, tz);
-  if (end && stageOf(steps) === "probationary") lines.push(`预备期：至 ${dayText(end, tz)} 期满`);
-  const next = nextSteps(steps, rules, tz);
-  if (next.length) {
-    lines.push("下一步：");
-    for (const n of next) {
-      const window = windowText(n, tz);
-      lines.push(`　${STEP_DEFS[n.step].zh}${window ? `　${window}` : ""}${n.note ? `　（${n.note}）` : ""}`);
-    }
-  }
-  return escapeText(lines.join("\n"));
-}
-
-async function namesOf(ctx: CommandContext): Promise<Map<string, string>> {
-  const members = await ctx.deps.models.Member.find(
-    { branchId: ctx.branch!._id },
-    { openId: 1, name: 1 },
-  ).lean();
-  return new Map(members.map((m) => [m.openId, m.name || m.openId]));
 }
 
 const listCommand = subcommand({
@@ -127,22 +65,21 @@ const viewCommand = subcommand({
   name: "view",
   aliases: ["查看"],
   usage: ["/发展 查看 @某人|姓名", "/develop view @someone|name"],
-  summary: "查看一人的发展时间线：已完成步骤、下一步的最早/最迟日期、规则说明（书记）",
+  summary: "查看一人的发展时间线卡片：已完成步骤、下一步的最早/最迟日期、规则说明、登记按钮（书记）",
   permission: "secretary",
   needsBranch: true,
   chat: "any",
   args: oneTarget,
   async run(ctx, args) {
     const member = await resolve(ctx, args.target);
-    const record = await findRecord(ctx.deps.models, ctx.branch!._id, member.openId);
-    const rules = developmentRules(ctx.deps.config);
-    await ctx.replyText(timelineText(member, record, rules, ctx.deps.config.TZ, await namesOf(ctx)));
+    await ctx.replyCard(await timelineCard(ctx.deps, member));
   },
 });
 
 interface RecordArgs {
   target: Target;
-  step: NonNullable<ReturnType<typeof parseStep>>;
+  /** None: the form of the person's next step is sent instead. */
+  step: NonNullable<ReturnType<typeof parseStep>> | null;
   date: string | null;
   contacts: string[];
   days: number | null;
@@ -153,6 +90,18 @@ interface RecordArgs {
   notes: string;
   reason: string;
 }
+
+const EMPTY_RECORD: Omit<RecordArgs, "target" | "step"> = {
+  date: null,
+  contacts: [],
+  days: null,
+  hours: null,
+  passed: null,
+  months: null,
+  documents: [],
+  notes: "",
+  reason: "",
+};
 
 const int = (text: string | undefined) => (text && /^\d{1,4}$/.test(text) ? Number(text) : null);
 
@@ -166,6 +115,9 @@ const recordArgs = commandInput.transform((input, ctx): RecordArgs => {
     return z.NEVER;
   }
   const step = parseStep(words[0] ?? "");
+  if (words.length === 0) {
+    return { ...EMPTY_RECORD, target, step: null };
+  }
   if (!step) {
     ctx.addIssue({ code: "custom", message: `步骤须为 ${STEP_LIST}` });
     return z.NEVER;
@@ -215,6 +167,7 @@ const recordCommand = subcommand({
   aliases: ["登记"],
   usage: [
     "/发展 登记 @某人|姓名 <步骤> [YYYY-MM-DD] [3天|24学时|6个月|通过|未通过] [材料=入党志愿书、…] [理由 <破例理由>]",
+    "/发展 登记 @某人|姓名（不写步骤：发送下一步的登记表）",
     "/develop record @someone|name <step> [date] [details] [reason <text>]",
     "确定积极分子时 @ 一至两名培养联系人；日期默认今天",
   ],
@@ -226,14 +179,17 @@ const recordCommand = subcommand({
   async run(ctx, args) {
     const tz = ctx.deps.config.TZ;
     const member = await resolve(ctx, args.target);
+    if (args.step === null) {
+      const form = await stepFormCard(ctx.deps, member, null);
+      if (!form) throw new UserError(`${display(member)} 的发展记录已结束，没有待登记的步骤。`);
+      await ctx.replyCard(form);
+      return;
+    }
     const date = args.date
       ? parseDay(args.date, tz)
       : DateTime.fromJSDate(ctx.deps.clock.now(), { zone: tz }).startOf("day").toJSDate();
     if (!date) throw new UserError("日期格式须为 YYYY-MM-DD");
-    const rules = developmentRules(ctx.deps.config);
-    const result = await recordStep(ctx.deps.models, ctx.deps.clock, rules, tz, {
-      branchId: ctx.branch!._id,
-      openId: member.openId,
+    const { lines } = await recordDevelopmentStep(ctx.deps, member, {
       by: ctx.message.senderOpenId,
       step: args.step,
       date,
@@ -246,14 +202,7 @@ const recordCommand = subcommand({
       notes: args.notes,
       reason: args.reason,
     });
-    const lines = [
-      `已登记：${display(member)} ${dayText(date, tz)} ${STEP_DEFS[args.step].zh}。当前阶段：${STAGE_ZH[result.stage]}。`,
-    ];
-    for (const v of result.overridden)
-      lines.push(`⚠ 破例登记：${v.message}；理由：${args.reason}（已记入台账）`);
-    if (result.status) lines.push(`名册身份已改为${STATUS_ZH[result.status]}。`);
-    const next = nextLine(result.record, rules, tz);
-    if (next) lines.push(next);
+    lines[0] = lines[0]!.replace(member.name || "（未填姓名）", display(member));
     await ctx.replyText(escapeText(lines.join("\n")));
   },
 });

@@ -12,6 +12,7 @@ import { switchCommands } from "./switch.js";
 import { settingsCommands } from "./settings.js";
 import { developmentCommands } from "./development.js";
 import { transferCommands, transferInCommands, transfersCommands } from "./transfers.js";
+import { healthCommands } from "./health.js";
 import type { CommandFamily } from "./types.js";
 
 /** The command registry: every slash command the bot answers, with its Chinese and English names. */
@@ -35,4 +36,5 @@ export const commandFamilies: CommandFamily[] = [
   transferCommands,
   transferInCommands,
   transfersCommands,
+  healthCommands,
 ];

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { branchHealthRulesFor } from "../../config/branchHealth.js";
+import { developmentRulesFor } from "../../config/development.js";
 import { branchStatsCard } from "../cards/stats.js";
 import { orgStatsCard } from "../cards/orgStats.js";
 import { buildLedgerWorkbook } from "../presenters/ledger.js";
@@ -91,6 +93,8 @@ export const statsCommands: CommandFamily = {
         const rows = await orgStats(ctx.deps.models, { orgId: org?._id ?? null }, period, {
           now: ctx.deps.clock.now(),
           timeZone: ctx.deps.config.TZ,
+          healthRules: branchHealthRulesFor(ctx.deps.config.ZHIBU_HEALTH_RULES_FILE),
+          developmentRules: developmentRulesFor(ctx.deps.config.ZHIBU_DEVELOPMENT_RULES_FILE),
         });
         await ctx.replyCard(
           orgStatsCard({

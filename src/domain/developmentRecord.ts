@@ -33,7 +33,7 @@ import { statusOf } from "./whoCounts.js";
 export const PIPELINE_STATUSES: readonly MemberStatus[] = ["applicant", "activist", "target", "probationary"];
 
 export async function findRecord(
-  models: Models,
+  models: Pick<Models, "Development">,
   branchId: string,
   openId: string,
 ): Promise<Development | null> {
@@ -48,6 +48,10 @@ export interface RecordStepInput extends NewStep {
   documents?: string[];
   /** The secretary's reason for overriding the time rules the step breaks. */
   reason?: string;
+  /** Set by a form (`form:<message id>`): a step already recorded under it is not recorded again. */
+  sourceKey?: string;
+  /** How to override, in the refusal (the command's words by default). */
+  overrideHint?: string;
 }
 
 export interface RecordStepResult {
@@ -57,19 +61,18 @@ export interface RecordStepResult {
   stage: Stage;
   /** The status given to the member, if it changed. */
   status: MemberStatus | null;
+  /** The step was recorded before under the same source key: nothing was written. */
+  duplicate: boolean;
 }
 
 /** The refusal of a step breaking rules: each rule with its figure, and how to override. */
-export function refusalText(violations: readonly Violation[]): string {
+export const COMMAND_OVERRIDE_HINT =
+  "如确需登记，书记可在命令末尾写「理由 <说明>」破例登记，理由将记入发展记录和台账。";
+
+export function refusalText(violations: readonly Violation[], hint = COMMAND_OVERRIDE_HINT): string {
   const lines = violations.map((v) => `· ${v.message}`);
   const fixed = violations.some((v) => !v.overridable);
-  return [
-    "不能登记：",
-    ...lines,
-    fixed
-      ? "（此规定不能破例。）"
-      : "如确需登记，书记可在命令末尾写「理由 <说明>」破例登记，理由将记入发展记录和台账。",
-  ].join("\n");
+  return ["不能登记：", ...lines, fixed ? "（此规定不能破例。）" : hint].join("\n");
 }
 
 const STAGE_STATUS: Partial<Record<Stage, MemberStatus>> = {
@@ -123,11 +126,16 @@ export async function recordStep(
       record = (await findRecord(models, input.branchId, input.openId))!;
     }
     const steps = record.steps ?? [];
+    const already = input.sourceKey ? steps.find((s) => s.sourceKey === input.sourceKey) : undefined;
+    if (already) {
+      const stage = stageOf(steps);
+      return { record, step: already, overridden: [], stage, status: null, duplicate: true };
+    }
     const problem = orderProblem(steps, input, clock.now(), timeZone);
     if (problem) throw new UserError(problem);
     const violations = ruleViolations(steps, input, rules, timeZone);
     if (violations.some((v) => !v.overridable) || (violations.length > 0 && !reason)) {
-      throw new UserError(refusalText(violations));
+      throw new UserError(refusalText(violations, input.overrideHint));
     }
     const now = clock.now();
     const step = {
@@ -144,6 +152,7 @@ export async function recordStep(
       passed: input.passed ?? null,
       months: input.months ?? null,
       overrides: violations.map((v) => ({ ruleId: v.ruleId, message: v.message, reason })),
+      sourceKey: input.sourceKey ?? null,
     };
     const result = await models.Development.updateOne(
       { branchId: input.branchId, openId: input.openId, rev: record.rev ?? 0 },
@@ -153,7 +162,7 @@ export async function recordStep(
     const after = (await findRecord(models, input.branchId, input.openId))!;
     const stage = stageOf(after.steps);
     const status = await followStatus(models, clock, member, after, stage, input);
-    return { record: after, step, overridden: violations, stage, status };
+    return { record: after, step, overridden: violations, stage, status, duplicate: false };
   }
   throw new UserError("此人的发展记录正在被修改，请稍后再试。");
 }
@@ -189,7 +198,7 @@ async function followStatus(
 
 /** Everyone in the pipeline: active members with a pipeline status, with their records (or none). */
 export async function pipeline(
-  models: Models,
+  models: Pick<Models, "Member" | "Development">,
   branchId: string,
 ): Promise<{ member: Member; record: Development | null }[]> {
   const members = await models.Member.find({
@@ -210,25 +219,42 @@ export interface DevelopmentRollUp {
 }
 
 export async function developmentRollUp(
-  models: Models,
-  branchIds: readonly string[],
+  models: Pick<Models, "Member" | "Development">,
+  /** The branches, or null for every branch (no filter: a long $in is slow on the local server). */
+  branchIds: readonly string[] | null,
   rules: DevelopmentRules,
   today: Date,
   timeZone: string,
 ): Promise<DevelopmentRollUp[]> {
-  const out: DevelopmentRollUp[] = [];
-  for (const branchId of branchIds) {
-    const stages: Partial<Record<Stage, number>> = {};
-    let overdue = 0;
-    for (const { record } of await pipeline(models, branchId)) {
-      const steps = record?.steps ?? [];
-      const stage = stageOf(steps);
-      stages[stage] = (stages[stage] ?? 0) + 1;
-      overdue += nextSteps(steps, rules, timeZone).filter(
-        (n) => dueState(n, today, timeZone, 0) === "overdue",
-      ).length;
+  // Two queries for all the branches; {branchId $in} alone first (the index the local server uses).
+  const of = branchIds === null ? [] : [{ $match: { branchId: { $in: [...branchIds] } } }];
+  const [members, records] = await Promise.all([
+    models.Member.aggregate<Pick<Member, "branchId" | "openId">>([
+      ...of,
+      { $match: { active: true, status: { $in: [...PIPELINE_STATUSES] } } },
+      { $project: { branchId: 1, openId: 1 } },
+    ]),
+    models.Development.aggregate<Pick<Development, "branchId" | "openId" | "steps">>([
+      ...of,
+      { $project: { branchId: 1, openId: 1, steps: 1 } },
+    ]),
+  ]);
+  const recordOf = new Map(records.map((r) => [`${r.branchId}\u0000${r.openId}`, r]));
+  const byBranch = new Map<string, DevelopmentRollUp>(
+    (branchIds ?? []).map((id) => [id, { branchId: id, stages: {}, overdue: 0 }]),
+  );
+  for (const member of members) {
+    if (branchIds === null && !byBranch.has(member.branchId)) {
+      byBranch.set(member.branchId, { branchId: member.branchId, stages: {}, overdue: 0 });
     }
-    out.push({ branchId, stages, overdue });
+    const row = byBranch.get(member.branchId);
+    if (!row) continue;
+    const steps = recordOf.get(`${member.branchId}\u0000${member.openId}`)?.steps ?? [];
+    const stage = stageOf(steps);
+    row.stages[stage] = (row.stages[stage] ?? 0) + 1;
+    row.overdue += nextSteps(steps, rules, timeZone).filter(
+      (n) => dueState(n, today, timeZone, 0) === "overdue",
+    ).length;
   }
-  return out;
+  return [...byBranch.values()];
 }

@@ -250,7 +250,8 @@ export interface UnpaidMonths {
   consecutiveUnpaid: number;
 }
 
-function summarize(dues: DueDoc[], upto: string): UnpaidMonths {
+/** A member's open dues summed up to a month (the dues read elsewhere in one query). */
+export function summarize(dues: readonly DueDoc[], upto: string): UnpaidMonths {
   const open = dues.filter((d) => OPEN_STATUSES.includes(d.status) && d.month <= upto);
   open.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
   return {

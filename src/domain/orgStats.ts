@@ -2,10 +2,16 @@ import type { PipelineStage } from "mongoose";
 import { MEETING_TYPES } from "../../config/meetings.js";
 import { MEETING_TYPES_COUNTING_AS_STUDY } from "../../config/study.js";
 import { ATTENTION } from "../../config/statistics.js";
+import { DEFAULT_BRANCH_HEALTH_RULES, type BranchHealthRules } from "../../config/branchHealth.js";
+import { DEFAULT_DEVELOPMENT_RULES, type DevelopmentRules } from "../../config/development.js";
+import type { Branch } from "../db/models/branch.js";
 import type { Models } from "../db/models/index.js";
 import type { MemberStatus } from "../db/models/member.js";
 import { STUDY_STATUSES } from "../db/models/study.js";
+import { healthFindings, loadHealthData } from "./branchHealth.js";
 import { complianceFromMeetings, type HeldMeeting } from "./compliance.js";
+import type { Stage } from "./development.js";
+import { developmentRollUp } from "./developmentRecord.js";
 import type { Period } from "./period.js";
 import {
   duesMembersOf,
@@ -33,6 +39,9 @@ import { meetingStudyHours } from "./studyHours.js";
  * - dues as head-counts (免交 apart, rate null when nothing is due);
  * - members on the roll by status.
  *
+ * Also per branch, as of `now`: the number of 支部体检 findings and the 发展党员 pipeline (people per
+ * stage, steps overdue), read for all the branches at once too.
+ *
  * Branches are sorted by what needs attention, each with its reasons (`attention`): rules missed
  * (months named), meetings held but not closed, members owing dues, low participation or study.
  * The order is for the organisation's secretaries to act on; it is not a ranking to publish.
@@ -40,7 +49,7 @@ import { meetingStudyHours } from "./studyHours.js";
 
 export type OrgStatsModels = Pick<
   Models,
-  "Branch" | "Meeting" | "Due" | "Member" | "StudyTask" | "StudyConfirmation" | "Attendance"
+  "Branch" | "Meeting" | "Due" | "Member" | "StudyTask" | "StudyConfirmation" | "Attendance" | "Development"
 >;
 
 /** Why a branch needs attention, in order of weight. */
@@ -87,6 +96,10 @@ export interface OrgStatsRow {
   /** Members on the roll (active) by status; `partyMembers` = 正式 + 预备. */
   members: Partial<Record<MemberStatus, number>>;
   partyMembers: number;
+  /** 支部体检 findings now (domain/branchHealth.ts), whatever the period. */
+  health: { findings: number };
+  /** 发展党员 now: people per stage and next steps overdue (developmentRecord.ts). */
+  development: { stages: Partial<Record<Stage, number>>; overdue: number };
   attention: AttentionReason[];
 }
 
@@ -255,12 +268,23 @@ export async function orgStats(
   models: OrgStatsModels,
   { orgId }: { orgId: string | null },
   period: Period,
-  { now, timeZone }: { now: Date; timeZone: string },
+  {
+    now,
+    timeZone,
+    healthRules = DEFAULT_BRANCH_HEALTH_RULES,
+    developmentRules = DEFAULT_DEVELOPMENT_RULES,
+  }: {
+    now: Date;
+    timeZone: string;
+    healthRules?: BranchHealthRules;
+    developmentRules?: DevelopmentRules;
+  },
 ): Promise<OrgStatsRow[]> {
   const branches = await models.Branch.find(orgId === null ? {} : { orgId }, {
     name: 1,
     orgId: 1,
-  }).lean<{ _id: string; name: string; orgId: string | null }[]>();
+    committeeTerm: 1,
+  }).lean<(Pick<Branch, "_id" | "name" | "committeeTerm"> & { orgId: string | null })[]>();
   if (branches.length === 0) return [];
   // Every branch: no branch filter at all (a long $in costs the local server one probe per id).
   const ids = orgId === null ? null : branches.map((b) => b._id);
@@ -277,6 +301,13 @@ export async function orgStats(
       ...duesMembersStages("$branchId"),
     ]),
   ]);
+  const healthData = await loadHealthData(models, ids, healthRules, { now, timeZone });
+  const healthOf = new Map(
+    branches.map((b) => [b._id, healthFindings(b, healthData, healthRules, { now, timeZone }).length]),
+  );
+  const pipelineOf = new Map(
+    (await developmentRollUp(models, ids, developmentRules, now, timeZone)).map((d) => [d.branchId, d]),
+  );
   const group = <V>(items: V[], key: (v: V) => string) => {
     const map = new Map<string, V[]>();
     for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
@@ -365,6 +396,11 @@ export async function orgStats(
       duesRate: duesMembers.rate,
       members: statusCounts,
       partyMembers,
+      health: { findings: healthOf.get(branch._id) ?? 0 },
+      development: {
+        stages: pipelineOf.get(branch._id)?.stages ?? {},
+        overdue: pipelineOf.get(branch._id)?.overdue ?? 0,
+      },
     };
     return { ...row, attention: attentionOf(row, missed) };
   });

@@ -47,6 +47,13 @@ export const BRANCH_SETTINGS: readonly BranchSettingDef[] = [
     summary: "组织关系转出的介绍信过期仍未收到回执时私信书记（口袋党员）",
     defaultValue: true,
   },
+  {
+    key: "branchHealth",
+    names: ["支部体检", "health", "branch-health"],
+    zh: "支部体检",
+    summary: "每日体检：支部人数、支委会及换届、党员连续未参加组织生活或未缴党费，有变化时私信书记",
+    defaultValue: true,
+  },
 ];
 
 const ON_WORDS = new Set(["开", "开启", "打开", "on", "yes"]);

@@ -7,6 +7,7 @@ import { createPoliticalBirthdayJob } from "./politicalBirthday.js";
 import { awayContactsJob } from "./awayContacts.js";
 import { developmentRemindersJob } from "./developmentReminders.js";
 import { transferLettersJob } from "./transfers.js";
+import { branchHealthJob } from "./branchHealth.js";
 import { checkinOpenJob } from "./checkinOpen.js";
 import { closePromptJob } from "./closePrompt.js";
 import { studyRemindersJob } from "./studyReminders.js";
@@ -41,5 +42,6 @@ export function createJobs(options: JobsOptions = {}): Job[] {
     awayContactsJob,
     developmentRemindersJob,
     transferLettersJob,
+    branchHealthJob,
   ];
 }

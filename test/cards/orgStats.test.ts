@@ -57,6 +57,24 @@ const missedFebMar = branch(1, {
 });
 
 describe("orgStatsCard", () => {
+  it("gives each branch a line of 支部体检 findings and the 发展党员 pipeline", () => {
+    const card = orgStatsCard(
+      org([
+        branch(1, {
+          health: { findings: 2 },
+          development: { stages: { applicant: 1, activist: 2, probationary: 1 }, overdue: 3 },
+        }),
+        branch(2, { health: { findings: 0 }, development: { stages: {}, overdue: 0 } }),
+      ]),
+    );
+    const text = JSON.stringify(card);
+    expect(text).toContain("体检 2 项需处理 · 发展：申请人 1 · 积极分子 2 · 预备 1 · 逾期 3 步");
+    expect(text).toContain(
+      "health: 2 to act on · development: applicants 1 · activists 2 · probationary 1 · 3 step(s) overdue",
+    );
+    expect(text).toContain("体检无问题 · 发展：无");
+  });
+
   it("puts the branches needing attention first and says why, without numbers or places", () => {
     const card = orgStatsCard(org([missedFebMar, branch(2, { name: "二支部" })]));
     expect((card.header as { template: string }).template).toBe("orange");

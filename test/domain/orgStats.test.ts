@@ -187,6 +187,42 @@ describe("orgStats", () => {
     ]);
   });
 
+  it("gives each branch its 支部体检 findings and 发展党员 pipeline as of now", async () => {
+    await seedBranches(db.models, [branch("H1", 91, "PH")]);
+    await seedMembers(db.models, [
+      { branchId: "H1", openId: "h_full", status: "full" },
+      { branchId: "H1", openId: "h_app", status: "applicant" },
+      { branchId: "H1", openId: "h_act", status: "activist" },
+    ]);
+    // The activist's half-yearly 考察 was due by 2025-12-01: one step overdue on 2026-04-15.
+    await db.models.Development.create({
+      branchId: "H1",
+      openId: "h_act",
+      rev: 1,
+      steps: [
+        {
+          id: "s1",
+          step: "application",
+          date: new Date("2025-01-05T00:00:00+08:00"),
+          by: "ou_sec",
+          at: new Date(),
+        },
+        {
+          id: "s2",
+          step: "activist",
+          date: new Date("2025-06-01T00:00:00+08:00"),
+          by: "ou_sec",
+          at: new Date(),
+          contacts: ["h_full"],
+        },
+      ],
+    });
+    const [row] = await orgStats(db.models, { orgId: "PH" }, period("2026"), AFTER_Q1);
+    // One 正式党员: fewer than 3.
+    expect(row!.health).toEqual({ findings: 1 });
+    expect(row!.development).toEqual({ stages: { applicant: 1, activist: 1 }, overdue: 1 });
+  });
+
   it("uses a fixed number of queries whatever the number of branches", async () => {
     const models = [
       db.models.Branch,
@@ -200,10 +236,12 @@ describe("orgStats", () => {
       ...models.slice(1).map((m) => vi.spyOn(m, "aggregate")),
       vi.spyOn(db.models.StudyConfirmation, "aggregate"),
       vi.spyOn(db.models.Attendance, "aggregate"),
+      vi.spyOn(db.models.Development, "aggregate"),
     ];
     try {
       await orgStats(db.models, { orgId: null }, period("2026"), AFTER_Q1);
-      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 2, 1, 1, 1, 1, 1]);
+      // Meetings, dues and members once more each for 支部体检, members and records for 发展党员.
+      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 3, 2, 3, 1, 1, 1, 1]);
     } finally {
       for (const spy of spies) spy.mockRestore();
     }

@@ -43,13 +43,15 @@ describe("/发展 over HTTP", () => {
     await say("/发展 登记 小周 发展对象 2026-03-01");
     expect(lastReply()).toContain("积极分子培养不满一年（还差 1 天）");
     await say("/发展 查看 小周");
+    // The timeline is a card now (test/http/developmentForms.test.ts follows its buttons).
     const timeline = lastReply();
-    expect(timeline).toContain("2025-03-01 谈话");
+    expect(JSON.parse(timeline).header.title.i18n_content.zh_cn).toBe("发展党员 · 小周");
+    expect(timeline).toContain("2025-03-01 **谈话**");
     expect(timeline).toContain(
       "破例：谈话应在收到入党申请后1 个月内进行（已超出 19 天）；理由：申请人出国学习",
     );
     expect(timeline).toContain("培养联系人 王书记、联系人甲");
-    expect(timeline).toContain("确定发展对象　2026-03-02 起");
+    expect(timeline).toContain("**确定发展对象**　2026-03-02 起");
 
     const person = (await h.t.db.models.Member.findOne({
       branchId: branch._id,

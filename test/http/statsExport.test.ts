@@ -106,6 +106,8 @@ describe("statistics and the Excel ledger through signed webhooks", () => {
     // On 10-08 nothing is overdue yet; 2 of 3 came to the 大会: attendance is the reason to look.
     expect(rollUp).toContain("⚠️ **第五党支部**：参会率 66.7%");
     expect(rollUp).toContain("会议：支部党员大会 1｜党员：正式 3");
+    // The 支部体检 and 发展党员 line: 3 full members, no committee needed, nobody in the pipeline.
+    expect(rollUp).toContain("体检无问题 · 发展：无");
     expect(rollUp).toContain('"seriesField":"series"');
     expect(rollUp).not.toMatch(/排名第|第\s*1\s*名/);
     await privately(A.openId, "/统计 党委");

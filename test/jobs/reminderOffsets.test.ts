@@ -50,6 +50,7 @@ describe("job registry", () => {
       ["away-contacts", "0 9 * * *", true],
       ["development-reminders", "0 9 * * *", true],
       ["transfer-letters", "0 9 * * *", true],
+      ["branch-health", "0 8 * * *", true],
     ]);
   });
 

@@ -27,7 +27,24 @@ const branchSettingsSchema = new Schema(
     developmentReminders: { type: Boolean, default: true }, // 发展党员 digest and reminders
     thoughtReportReminders: { type: Boolean, default: false }, // 思想汇报 reminder to the person
     transferReminders: { type: Boolean, default: true }, // 转接: letter expired without 回执
+    branchHealth: { type: Boolean, default: true }, // 支部体检 findings to the secretaries
   },
+  { _id: false },
+);
+
+/** The committee's last election (换届) and its term in years (/设置 换届). */
+const committeeTermSchema = new Schema(
+  {
+    electedAt: { type: Date, required: true },
+    years: { type: Number, required: true },
+    by: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+/** A branch health finding already sent to the secretaries (its key and the state it was in). */
+const healthReportedSchema = new Schema(
+  { key: { type: String, required: true }, signature: { type: String, default: "" } },
   { _id: false },
 );
 
@@ -46,6 +63,9 @@ const branchSchema = new Schema(
     parentOrg: { type: String, default: null },
     createdBy: { type: String, required: true },
     settings: { type: branchSettingsSchema, default: () => ({}) },
+    committeeTerm: { type: committeeTermSchema, default: null },
+    /** The findings of the last daily health check that were reported (sent once per change). */
+    healthReported: { type: [healthReportedSchema], default: [] },
   },
   { timestamps: true, versionKey: false },
 );
@@ -53,10 +73,16 @@ const branchSchema = new Schema(
 branchSchema.index({ orgId: 1 });
 
 export type BranchSettings = InferSchemaType<typeof branchSettingsSchema>;
+export type CommitteeTerm = InferSchemaType<typeof committeeTermSchema>;
 export type OrgRequest = InferSchemaType<typeof orgRequestSchema>;
-/** `settings` may be missing on documents from before it existed (every switch then defaults). */
-export type Branch = Omit<InferSchemaType<typeof branchSchema>, "settings"> & {
+/** `settings` etc. may be missing on documents from before they existed (every switch then defaults). */
+export type Branch = Omit<
+  InferSchemaType<typeof branchSchema>,
+  "settings" | "committeeTerm" | "healthReported"
+> & {
   _id: string;
   settings?: Partial<BranchSettings> | null;
+  committeeTerm?: CommitteeTerm | null;
+  healthReported?: { key: string; signature?: string | null }[];
 };
 export const branchModel = (connection: Connection) => connection.model("Branch", branchSchema, "branches");

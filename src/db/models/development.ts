@@ -45,6 +45,8 @@ const stepSchema = new Schema(
     passed: { type: Boolean, default: null }, // 支部大会 / 上级审批 result
     months: { type: Number, default: null }, // 延长预备期
     overrides: { type: [overrideSchema], default: [] },
+    /** What recorded it, for a form card `form:<message id>`: a second submit records nothing. */
+    sourceKey: { type: String, default: null },
   },
   { _id: false },
 );
