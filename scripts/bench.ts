@@ -28,7 +28,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -80,7 +80,45 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const failures: string[] = [];
 
 /** One measured zhibu run: latencies, card PATCHes sent, time to idle after the last answer. */
-type ZhibuRun = LatencySummary & { patches: number; settleMs: number; existing: number };
+type ZhibuRun = LatencySummary & {
+  patches: number;
+  settleMs: number;
+  existing: number;
+  /** Database commands the bot sent during the run (answers and settling), by command name. */
+  commands: Map<string, number>;
+  cpu: RunCpu;
+};
+/** CPU spent during a run (answers and settling) by this process and by the local database server. */
+interface RunCpu {
+  processMs: number;
+  databaseMs: number | null;
+}
+
+/** utime + stime of a process in ms (Linux /proc), or null when it cannot be read. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    // "pid (comm) state …": fields after the last ")"; utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(")").pop()!.trim().split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts measuring CPU; the returned function gives what was spent since. */
+function cpuMeter(databasePid: number | undefined): () => RunCpu {
+  const process0 = process.cpuUsage();
+  const database0 = processCpuMs(databasePid);
+  return () => {
+    const used = process.cpuUsage(process0);
+    const database1 = processCpuMs(databasePid);
+    return {
+      processMs: (used.user + used.system) / 1000,
+      databaseMs: database0 !== null && database1 !== null ? database1 - database0 : null,
+    };
+  };
+}
 
 function fail(message: string): void {
   failures.push(message);
@@ -150,7 +188,8 @@ async function main() {
   let burst: BurstResult | null = null;
   const kills: KillResult[] = [];
   const zhibuRuns: ZhibuRun[] = [];
-  const baselineRuns: LatencySummary[] = [];
+  const baselineRuns: (LatencySummary & { cpu: RunCpu })[] = [];
+  let databasePid: number | undefined;
 
   try {
     // 1. The database: a local SecantusDB in a temp dir, unless MONGODB_URI points elsewhere.
@@ -161,11 +200,12 @@ async function main() {
       cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
       const localDb: LocalDbServer = await startLocalDb({ dataDir });
       cleanups.push(() => localDb.stop());
+      databasePid = localDb.pid;
       serverUri = localDb.uri;
       dbLabel = "local SecantusDB (temp data dir)";
     }
     const dbName = `zhibu_bench_${Date.now().toString(36)}_${randomUUID().slice(0, 6)}`;
-    const connection = await connectDb(serverUri, dbName);
+    const connection = await connectDb(serverUri, dbName, { monitorCommands: true });
     cleanups.push(() => connection.close());
     cleanups.push(() => connection.dropDatabase());
 
@@ -191,6 +231,11 @@ async function main() {
         clock: systemClock,
         logger,
       });
+      // Every command the bot's connection sends, by name: what a click costs the database.
+      const commandCounts = new Map<string, number>();
+      connection.getClient().on("commandStarted", (event: { commandName: string }) =>
+        commandCounts.set(event.commandName, (commandCounts.get(event.commandName) ?? 0) + 1),
+      );
       const server: Server = bot.app.listen(0, "127.0.0.1");
       await new Promise<void>((resolve) => server.once("listening", () => resolve()));
       cleanups.push(async () => {
@@ -246,8 +291,8 @@ async function main() {
       cleanups.push(() => baseline.close());
       const baselineClicks = baselineConnection.collection(BASELINE_COLLECTION);
 
-      const client = new LoadClient();
-      cleanups.push(() => client.close());
+      const loadClient = new LoadClient();
+      cleanups.push(() => loadClient.close());
 
       const clicks = (meeting: { id: string; cardMessageId: string }, who: typeof members) =>
         who.map((member) =>
@@ -270,11 +315,11 @@ async function main() {
         `zhibu bench: ${MEMBERS} concurrent meeting.rsvp clicks × ${RUNS} runs, database: ${dbLabel}`,
       );
       const warmMeeting = meetings[0]!;
-      const warm = await fire(client, zhibuUrl, clicks(warmMeeting, members.slice(0, WARMUP_CLICKS)));
+      const warm = await fire(loadClient, zhibuUrl, clicks(warmMeeting, members.slice(0, WARMUP_CLICKS)));
       checkAnswers("zhibu warm-up", warm);
       await bot.inbox.idle();
       const warmBaseline = await fire(
-        client,
+        loadClient,
         baseline.url,
         clicks({ id: "WARMUP", cardMessageId: "om_bench_baseline" }, members.slice(0, WARMUP_CLICKS)),
       );
@@ -284,10 +329,14 @@ async function main() {
         const meeting = meetings[run]!;
         const patchesBefore = fakeLark.counts.patch;
         const existing = await models.Attendance.countDocuments({});
-        const batch = await fire(client, zhibuUrl, clicks(meeting, members));
+        commandCounts.clear();
+        const zhibuCpu = cpuMeter(databasePid);
+        const batch = await fire(loadClient, zhibuUrl, clicks(meeting, members));
         const settleStarted = performance.now();
         await bot.inbox.idle();
         const settleMs = performance.now() - settleStarted;
+        const commands = new Map(commandCounts);
+        const cpu = zhibuCpu();
         checkAnswers(`zhibu run ${run}`, batch);
         const recorded = await countAttending(meeting.id);
         if (recorded !== MEMBERS) {
@@ -305,19 +354,24 @@ async function main() {
           patches,
           settleMs,
           existing,
+          commands,
+          cpu,
         });
 
         const baselineMeeting = { id: `BASELINE${run}`, cardMessageId: "om_bench_baseline" };
-        const baselineBatch = await fire(client, baseline.url, clicks(baselineMeeting, members));
+        const baselineCpu = cpuMeter(databasePid);
+        const baselineBatch = await fire(loadClient, baseline.url, clicks(baselineMeeting, members));
+        const baselineCpuUsed = baselineCpu();
         checkAnswers(`baseline run ${run}`, baselineBatch);
         const inserted = await baselineClicks.countDocuments({ meetingId: baselineMeeting.id });
         if (inserted !== MEMBERS) fail(`baseline run ${run}: expected ${MEMBERS} inserts, found ${inserted}`);
-        baselineRuns.push(
-          summarise(
+        baselineRuns.push({
+          ...summarise(
             baselineBatch.results.map((r) => r.ms),
             baselineBatch.batchMs,
           ),
-        );
+          cpu: baselineCpuUsed,
+        });
       }
 
       // BENCH_CLICKS_ONLY=1: the card callbacks alone (before/after comparisons of the click path).
@@ -443,12 +497,15 @@ async function main() {
   process.exit(0);
 }
 
-function report(zhibuRuns: ZhibuRun[], baselineRuns: LatencySummary[]): void {
+function report(zhibuRuns: ZhibuRun[], baselineRuns: (LatencySummary & { cpu: RunCpu })[]): void {
   if (zhibuRuns.length > 0 && baselineRuns.length > 0) {
     const z = medianSummary(zhibuRuns);
     const b = medianSummary(baselineRuns);
     const line = (label: string, s: LatencySummary) =>
       `${label.padEnd(34)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.max)}${fmt(s.batchMs, 10)}`;
+    // The bench, the bot and the baseline share this process (the load client's thread included).
+    const cpuText = ({ processMs, databaseMs }: RunCpu) =>
+      `CPU: bench process ${processMs.toFixed(0)} ms, database ${databaseMs === null ? "—" : `${databaseMs.toFixed(0)} ms`}`;
     console.log(`\nCard callbacks: ${MEMBERS} concurrent clicks per run, latency = send → full answer (ms)`);
     console.log(
       `${"".padEnd(34)}${"p50".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"batch".padStart(10)}`,
@@ -459,7 +516,17 @@ function report(zhibuRuns: ZhibuRun[], baselineRuns: LatencySummary[]): void {
           `${run.patches} card PATCH; idle ${run.settleMs.toFixed(0)} ms after last answer)`,
       ),
     );
-    baselineRuns.forEach((run, i) => console.log(line(`  baseline run ${i + 1}`, run)));
+    zhibuRuns.forEach((run, i) => {
+      const total = [...run.commands.values()].reduce((a, b) => a + b, 0);
+      const byName = [...run.commands]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, n]) => `${name} ${n}`)
+        .join(", ");
+      console.log(
+        `    run ${i + 1}: ${(total / MEMBERS).toFixed(2)} database commands per click (${byName}); ${cpuText(run.cpu)}`,
+      );
+    });
+    baselineRuns.forEach((run, i) => console.log(`${line(`  baseline run ${i + 1}`, run)}   (${cpuText(run.cpu)})`));
     console.log(line(`zhibu (median of ${zhibuRuns.length} runs)`, z));
     console.log(line(`baseline (median of ${baselineRuns.length} runs)`, b));
     const ratio = z.p99 / b.p99;
