@@ -7,7 +7,7 @@ import type { Meeting } from "../db/models/meeting.js";
 import type { Member } from "../db/models/member.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
-import { sharedRead } from "./sharedRead.js";
+import { cachedRead } from "../db/readCache.js";
 import { meetingStanding } from "./whoCounts.js";
 
 /**
@@ -122,14 +122,14 @@ export async function isInScope(
   openId: string,
   at: Date,
 ): Promise<boolean> {
-  const roster = await sharedRead(models, `roster:${meeting.branchId}`, () =>
+  const roster = await cachedRead(models.Member, `roster:${meeting.branchId}`, () =>
     models.Member.find({ branchId: meeting.branchId, active: true }).lean<Member[]>(),
   );
   return memberInScope(roster.find((member) => member.openId === openId) ?? null, meeting, at);
 }
 
 export async function requireMeeting(models: Models, meetingId: string): Promise<Meeting> {
-  const meeting = await sharedRead(models, `meeting:${meetingId}`, () =>
+  const meeting = await cachedRead(models.Meeting, `meeting:${meetingId}`, () =>
     models.Meeting.findById(meetingId).lean<Meeting>(),
   );
   if (!meeting) throw new UserError(`未找到会议 ${meetingId}`);
