@@ -3,7 +3,13 @@ import type { Meeting } from "../db/models/meeting.js";
 import type { AppDeps } from "../deps.js";
 import { setCardMessageId } from "../domain/meetings.js";
 import { meetingCardData } from "../presenters/meeting.js";
-import { announceCard, defineCardKind, refreshCard, type CardSubject } from "./cardMessages.js";
+import {
+  announceCard,
+  defineCardKind,
+  refreshCard,
+  refreshCardSoon,
+  type CardSubject,
+} from "./cardMessages.js";
 
 /** The meeting card: rendered from the meeting and its answers whenever it is sent or refreshed. */
 export const meetingCardKind = defineCardKind<Meeting>({
@@ -26,3 +32,6 @@ const subject = (meeting: Meeting): CardSubject => ({
 
 export const announceMeeting = (deps: AppDeps, meeting: Meeting) => announceCard(deps, subject(meeting));
 export const refreshMeetingCard = (deps: AppDeps, meeting: Meeting) => refreshCard(deps, subject(meeting));
+/** After an answer: off the answer's path, a burst coalesced into one PATCH. */
+export const refreshMeetingCardSoon = (deps: AppDeps, meeting: Meeting) =>
+  refreshCardSoon(deps, subject(meeting));

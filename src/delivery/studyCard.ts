@@ -2,7 +2,13 @@ import { studyCard } from "../cards/study.js";
 import type { AppDeps } from "../deps.js";
 import { setStudyCardMessageId, type StudyTask } from "../domain/study.js";
 import { studyCardData } from "../presenters/study.js";
-import { announceCard, defineCardKind, refreshCard, type CardSubject } from "./cardMessages.js";
+import {
+  announceCard,
+  defineCardKind,
+  refreshCard,
+  refreshCardSoon,
+  type CardSubject,
+} from "./cardMessages.js";
 
 /** The study card: rendered from the task and its confirmations whenever it is sent or refreshed. */
 export const studyCardKind = defineCardKind<StudyTask>({
@@ -24,3 +30,6 @@ const subject = (study: StudyTask): CardSubject => ({
 
 export const announceStudy = (deps: AppDeps, study: StudyTask) => announceCard(deps, subject(study));
 export const refreshStudyCard = (deps: AppDeps, study: StudyTask) => refreshCard(deps, subject(study));
+/** After an answer: off the answer's path, a burst coalesced into one PATCH. */
+export const refreshStudyCardSoon = (deps: AppDeps, study: StudyTask) =>
+  refreshCardSoon(deps, subject(study));
