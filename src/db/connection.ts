@@ -4,15 +4,9 @@ import mongoose, { type Connection } from "mongoose";
  * One mongoose connection per app instance (not the global default), so tests and benchmarks
  * can run several apps against different databases in one process.
  */
-export async function connectDb(
-  uri: string,
-  dbName?: string,
-  options: { monitorCommands?: boolean } = {},
-): Promise<Connection> {
+export async function connectDb(uri: string, dbName?: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     dbName,
-    // The bench counts what a click costs the database (commandStarted events).
-    monitorCommands: options.monitorCommands ?? false,
     // SecantusDB closes idle connections after 300 s; stay below it.
     maxIdleTimeMS: 60_000,
     serverSelectionTimeoutMS: 10_000,
