@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { CHECKIN_OPENS_MINUTES_BEFORE } from "../../config/meetings.js";
 import { isDuplicateKeyError } from "../db/connection.js";
-import type { Attendance, RsvpResponse } from "../db/models/attendance.js";
+import { insertAttendance, type Attendance, type RsvpResponse } from "../db/models/attendance.js";
 import type { Models } from "../db/models/index.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { Member } from "../db/models/member.js";
@@ -175,7 +175,7 @@ export async function respond(
   // Most answers are first answers: one insert, and the unique (meetingId, openId) index turns
   // a double click into a duplicate-key error instead of a second record.
   try {
-    await models.Attendance.create({ ...key, branchId: meeting.branchId, ...fields });
+    await insertAttendance(models.Attendance, { ...key, branchId: meeting.branchId, ...fields });
     return { changed: true, meeting };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
@@ -223,7 +223,7 @@ export async function checkIn(
   const first = await models.Attendance.updateOne(notYet, set);
   if (first.modifiedCount === 0) {
     try {
-      await models.Attendance.create({
+      await insertAttendance(models.Attendance, {
         ...key,
         branchId: meeting.branchId,
         response: "attend",
