@@ -66,7 +66,7 @@ export async function buildBot(options: {
   const deps: AppDeps = { ...base, delivery, dues };
   await migrateParentOrgsAtStart(deps);
   const inbox = createInbox(deps, { owner: identity.owner });
-  const dispatcher = createDispatcher(options.config, createEventHandlers(deps, inbox), options.logger);
+  const dispatcher = createDispatcher(createEventHandlers(deps, inbox), options.logger);
   const app = createApp(deps, dispatcher, options.connection, options.larkStatus);
   return {
     deps,
