@@ -22,7 +22,9 @@ import {
   checkLarkCredentials,
   checkPortFree,
   lockDataDir,
+  recordLocalDb,
   StartupError,
+  stopOrphanedLocalDb,
   type LarkStatus,
   watchParents,
 } from "./startup.js";
@@ -65,7 +67,15 @@ async function main() {
     // Everything that can be checked before the database starts.
     loadDuesRules(config.ZHIBU_DUES_RULES_FILE);
     await checkPortFree(config.PORT);
-    if (!config.MONGODB_URI) releaseDataDir = lockDataDir(config.ZHIBU_DATA_DIR);
+    if (!config.MONGODB_URI) {
+      const orphan = await stopOrphanedLocalDb(config.ZHIBU_DATA_DIR);
+      if (orphan)
+        logger.warn(
+          { pid: orphan },
+          `stopped the local database a previous zhibu left running (pid ${orphan})`,
+        );
+      releaseDataDir = lockDataDir(config.ZHIBU_DATA_DIR);
+    }
     credentialRetry = await checkLarkCredentials(
       config,
       logger,
@@ -80,6 +90,7 @@ async function main() {
   try {
     if (!uri) {
       localDb = await startLocalDb({ dataDir: path.resolve(config.ZHIBU_DATA_DIR, "db") });
+      recordLocalDb(config.ZHIBU_DATA_DIR, localDb.pid);
       uri = localDb.uri;
       logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
     }
