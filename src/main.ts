@@ -13,6 +13,7 @@ import { startWsTransport } from "./lark/ws.js";
 import { createLogger } from "./logger.js";
 import { hostname } from "node:os";
 import { DELIVERY_POLL_MS } from "../config/delivery.js";
+import { refreshRecentlyAnsweredCards } from "./delivery/cardKinds.js";
 import { createJobs, createScheduler } from "./jobs/index.js";
 import type { Connection } from "mongoose";
 import type { Config } from "./env.js";
@@ -171,6 +172,10 @@ async function run(
     instanceId: `${hostname()}:${process.pid}`,
   });
   await scheduler.start();
+  // A card refresh waits in memory for its round: one a killed predecessor lost is made good here.
+  void refreshRecentlyAnsweredCards(bot.deps)
+    .then((cards) => cards > 0 && logger.info({ cards }, "refreshed the cards answered before this start"))
+    .catch((error: unknown) => logger.error({ err: error }, "could not refresh recently answered cards"));
   logger.info(
     {
       transport: config.LARK_TRANSPORT,

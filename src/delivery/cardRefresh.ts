@@ -29,7 +29,8 @@ interface Waiting {
  * renders the card from the database and PATCHes it. Every answer of the round was stored before
  * it asked, so the render, later than the write, shows them all. `flush()` writes what is waiting
  * at once and resolves when every write has ended (the worker's idle(): tests and graceful stop).
- * A process killed within a round loses only the request; see `refreshAnsweredCards`.
+ * A process killed within a round loses only the request: the next start refreshes the cards
+ * answered in the last hour (cardKinds.ts `refreshRecentlyAnsweredCards`).
  */
 export function createCardRefresher(options: {
   models: Models;
