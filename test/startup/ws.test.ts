@@ -106,56 +106,60 @@ async function fakeLongConnection() {
   };
 }
 
-it("ws mode: /healthz says lark down while the SDK reconnects, up again once it is back", async () => {
-  const lark = await fakeLongConnection();
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: path.resolve(import.meta.dirname, "../.."),
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "development",
-      LOG_LEVEL: "info",
-      LARK_APP_ID: "cli_a1b2c3d4e5f60789",
-      LARK_APP_SECRET: "s",
-      LARK_TRANSPORT: "ws",
-      LARK_DOMAIN: lark.url,
-      PORT: String(port),
-      // The suite's database server, a database of this test's own: no local server to start.
-      MONGODB_URI: inject("mongoUri").replace(/\/[^/?]*(\?|$)/, "/startup_ws_reconnect$1"),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const healthz = async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-    return { status: response.status, body: (await response.json()) as { lark?: string } };
-  };
-  const until = async (check: () => Promise<boolean> | boolean, what: string) => {
-    for (let waited = 0; !(await check()); waited += 100) {
-      if (waited > 30_000) throw new Error(`${what} within 30 s:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+it(
+  "ws mode: /healthz says lark down while the SDK reconnects, up again once it is back",
+  { timeout: 90_000 },
+  async () => {
+    const lark = await fakeLongConnection();
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "development",
+        LOG_LEVEL: "info",
+        LARK_APP_ID: "cli_a1b2c3d4e5f60789",
+        LARK_APP_SECRET: "s",
+        LARK_TRANSPORT: "ws",
+        LARK_DOMAIN: lark.url,
+        PORT: String(port),
+        // The suite's database server, a database of this test's own: no local server to start.
+        MONGODB_URI: inject("mongoUri").replace(/\/[^/?]*(\?|$)/, "/startup_ws_reconnect$1"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const healthz = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return { status: response.status, body: (await response.json()) as { lark?: string } };
+    };
+    const until = async (check: () => Promise<boolean> | boolean, what: string) => {
+      for (let waited = 0; !(await check()); waited += 100) {
+        if (waited > 30_000) throw new Error(`${what} within 30 s:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    try {
+      await until(() => output.includes("zhibu ready"), "not ready");
+      expect(await healthz()).toEqual({ status: 200, body: { status: "ok", db: "up", lark: "up" } });
+
+      // The gateway goes away: the socket drops and new handshakes are refused.
+      lark.state.accepting = false;
+      lark.dropAll();
+      await until(async () => (await healthz()).body.lark === "down", "/healthz never said lark down");
+      expect(await healthz()).toEqual({ status: 503, body: { status: "degraded", db: "up", lark: "down" } });
+
+      // Back: the SDK's next attempt connects.
+      lark.state.accepting = true;
+      await until(async () => (await healthz()).body.lark === "up", "/healthz never said lark up again");
+      expect(await healthz()).toEqual({ status: 200, body: { status: "ok", db: "up", lark: "up" } });
+      expect(lark.state.connections).toBeGreaterThanOrEqual(2);
+    } finally {
+      child.kill("SIGTERM");
     }
-  };
-  try {
-    await until(() => output.includes("zhibu ready"), "not ready");
-    expect(await healthz()).toEqual({ status: 200, body: { status: "ok", db: "up", lark: "up" } });
-
-    // The gateway goes away: the socket drops and new handshakes are refused.
-    lark.state.accepting = false;
-    lark.dropAll();
-    await until(async () => (await healthz()).body.lark === "down", "/healthz never said lark down");
-    expect(await healthz()).toEqual({ status: 503, body: { status: "degraded", db: "up", lark: "down" } });
-
-    // Back: the SDK's next attempt connects.
-    lark.state.accepting = true;
-    await until(async () => (await healthz()).body.lark === "up", "/healthz never said lark up again");
-    expect(await healthz()).toEqual({ status: 200, body: { status: "ok", db: "up", lark: "up" } });
-    expect(lark.state.connections).toBeGreaterThanOrEqual(2);
-  } finally {
-    child.kill("SIGTERM");
-  }
-  expect(await exited).toBe(0);
-});
+    expect(await exited).toBe(0);
+  },
+);
