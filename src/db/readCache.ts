@@ -33,6 +33,14 @@ interface CollectionCache {
 }
 
 const caches = new WeakMap<Connection, Map<string, CollectionCache>>();
+/** Past this many keys in a collection's cache, expired entries are dropped before adding one. */
+const MAX_ENTRIES = 500;
+
+function dropExpired(cache: CollectionCache, now: number): void {
+  for (const [key, entry] of cache.entries) {
+    if (entry.settledAt !== undefined && now - entry.settledAt >= READ_CACHE_MS) cache.entries.delete(key);
+  }
+}
 
 function cacheOf(db: Connection, collectionName: string): CollectionCache {
   let byCollection = caches.get(db);
@@ -53,6 +61,7 @@ export function cachedRead<T>(model: CachedModel, key: string, load: () => Promi
   ) {
     return entry.value as Promise<T>;
   }
+  if (cache.entries.size >= MAX_ENTRIES) dropExpired(cache, now);
   const generation = cache.generation;
   const fresh: Entry = { value: Promise.resolve(load()), generation };
   cache.entries.set(key, fresh);
