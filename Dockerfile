@@ -31,4 +31,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # Started as one node process, not through `npm start`: npm does not pass SIGTERM on, so
 # `docker stop` would kill the bot instead of letting it finish the work in hand and close the
 # database (graceful stop).
-CMD ["node", "dist/src/main.js"]
+# A young generation of 2 MB semi-spaces: ~15 MB less resident memory for a bot that allocates little
+# (npm run start:prod runs the same).
+CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]

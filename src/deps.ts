@@ -6,6 +6,7 @@ import type { Clock } from "./domain/clock.js";
 import type { LarkApi } from "./lark/types.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import type { CardRefreshRequest } from "./delivery/cardRefresh.js";
 
 /** What every handler may use; built once in main.ts (or by a test) and passed down. */
 export interface AppDeps {
@@ -16,9 +17,15 @@ export interface AppDeps {
   logger: Logger;
   /**
    * The outbox worker: woken after something is enqueued, deliverNow() for an answer a person is
-   * waiting for, idle() for tests and shutdown.
+   * waiting for, refreshCard() to have a card re-rendered soon (delivery/cardRefresh.ts), idle()
+   * for tests and shutdown.
    */
-  delivery: { wake(): unknown; idle(): Promise<void>; deliverNow?(id: string): Promise<void> };
+  delivery: {
+    wake(): unknown;
+    idle(): Promise<void>;
+    deliverNow?(id: string): Promise<void>;
+    refreshCard(request: CardRefreshRequest): void;
+  };
   /** The dues rule table, and the box sealing incomes (null without ZHIBU_DUES_KEY). */
   dues: { rules: DuesRules; box: SecretBox | null };
   /** Prometheus metrics (src/metrics.ts); buildBot always sets them, hand-built deps may not. */

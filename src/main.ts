@@ -13,6 +13,7 @@ import { startWsTransport } from "./lark/ws.js";
 import { createLogger } from "./logger.js";
 import { hostname } from "node:os";
 import { DELIVERY_POLL_MS } from "../config/delivery.js";
+import { refreshRecentlyAnsweredCards } from "./delivery/cardKinds.js";
 import { createJobs, createScheduler } from "./jobs/index.js";
 import type { Connection } from "mongoose";
 import type { Config } from "./env.js";
@@ -22,7 +23,9 @@ import {
   checkLarkCredentials,
   checkPortFree,
   lockDataDir,
+  recordLocalDb,
   StartupError,
+  stopOrphanedLocalDb,
   type LarkStatus,
   watchParents,
 } from "./startup.js";
@@ -65,7 +68,15 @@ async function main() {
     // Everything that can be checked before the database starts.
     loadDuesRules(config.ZHIBU_DUES_RULES_FILE);
     await checkPortFree(config.PORT);
-    if (!config.MONGODB_URI) releaseDataDir = lockDataDir(config.ZHIBU_DATA_DIR);
+    if (!config.MONGODB_URI) {
+      const orphan = await stopOrphanedLocalDb(config.ZHIBU_DATA_DIR);
+      if (orphan)
+        logger.warn(
+          { pid: orphan },
+          `stopped the local database a previous zhibu left running (pid ${orphan})`,
+        );
+      releaseDataDir = lockDataDir(config.ZHIBU_DATA_DIR);
+    }
     credentialRetry = await checkLarkCredentials(
       config,
       logger,
@@ -80,6 +91,7 @@ async function main() {
   try {
     if (!uri) {
       localDb = await startLocalDb({ dataDir: path.resolve(config.ZHIBU_DATA_DIR, "db") });
+      recordLocalDb(config.ZHIBU_DATA_DIR, localDb.pid);
       uri = localDb.uri;
       logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
     }
@@ -160,6 +172,10 @@ async function run(
     instanceId: `${hostname()}:${process.pid}`,
   });
   await scheduler.start();
+  // A card refresh waits in memory for its round: one a killed predecessor lost is made good here.
+  void refreshRecentlyAnsweredCards(bot.deps)
+    .then((cards) => cards > 0 && logger.info({ cards }, "refreshed the cards answered before this start"))
+    .catch((error: unknown) => logger.error({ err: error }, "could not refresh recently answered cards"));
   logger.info(
     {
       transport: config.LARK_TRANSPORT,

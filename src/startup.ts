@@ -28,30 +28,72 @@ function alive(pid: number): boolean {
   }
 }
 
+const pidFile = (dataDir: string) => path.join(path.resolve(dataDir), "zhibu.pid");
+
+/** `zhibu.pid`: the bot's pid, then `db <pid>` once it started the local database. */
+function readPidFile(dataDir: string): { holder: number; db: number } {
+  try {
+    const [first, ...rest] = readFileSync(pidFile(dataDir), "utf8").trim().split("\n");
+    const db = rest.map((line) => /^db (\d+)$/.exec(line.trim())?.[1]).find(Boolean);
+    return { holder: Number(first), db: Number(db) };
+  } catch {
+    return { holder: NaN, db: NaN }; // No pid file: the directory is free.
+  }
+}
+
+const heldBy = (pid: number) => Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
+
 /**
  * Takes ZHIBU_DATA_DIR for this process (`zhibu.pid`), or names the live process that holds it.
  * A pid file left by a dead process is taken over. Returns the release function.
  */
 export function lockDataDir(dataDir: string): () => void {
-  const file = path.join(path.resolve(dataDir), "zhibu.pid");
+  const file = pidFile(dataDir);
   mkdirSync(path.dirname(file), { recursive: true });
-  let holder = NaN;
-  try {
-    holder = Number(readFileSync(file, "utf8").trim());
-  } catch {
-    // No pid file: the directory is free.
-  }
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-    throw new StartupError(`another zhibu is using ${dataDir} (pid ${holder})`);
-  }
+  const { holder } = readPidFile(dataDir);
+  if (heldBy(holder)) throw new StartupError(`another zhibu is using ${dataDir} (pid ${holder})`);
   writeFileSync(file, `${process.pid}\n`);
   return () => {
     try {
-      if (Number(readFileSync(file, "utf8").trim()) === process.pid) rmSync(file);
+      if (readPidFile(dataDir).holder === process.pid) rmSync(file);
     } catch {
       // Already gone.
     }
   };
+}
+
+/** Notes the local database's pid in `zhibu.pid`, so a start after this process was killed finds it. */
+export function recordLocalDb(dataDir: string, pid: number | undefined): void {
+  if (!pid || readPidFile(dataDir).holder !== process.pid) return;
+  writeFileSync(pidFile(dataDir), `${process.pid}\ndb ${pid}\n`);
+}
+
+/** Whether `pid` is a SecantusDB server on this data directory (Linux /proc; elsewhere: unknown). */
+function isOurDatabase(pid: number, dataDir: string): boolean {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return args.some((arg) => arg.includes("secantusd")) && args.includes(path.resolve(dataDir, "db"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A bot killed without its graceful stop (SIGKILL, the OOM killer) leaves its
+ * local database running on the data directory, and a new server there would refuse to start. When
+ * `zhibu.pid` names a dead bot and a live database of this directory, that database is stopped
+ * (SIGTERM, SIGKILL after 5 s). Returns its pid, or null when there was none.
+ */
+export async function stopOrphanedLocalDb(dataDir: string): Promise<number | null> {
+  const { holder, db } = readPidFile(dataDir);
+  if (heldBy(holder) || !heldBy(db) || !isOurDatabase(db, dataDir)) return null;
+  process.kill(db, "SIGTERM");
+  for (let waited = 0; alive(db); waited += 50) {
+    if (waited === 5_000) process.kill(db, "SIGKILL");
+    if (waited > 10_000) throw new StartupError(`the local database left running (pid ${db}) did not stop`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return db;
 }
 
 /** Whether Lark accepted the app's credentials (webhook mode) or the long connection is up (ws). */

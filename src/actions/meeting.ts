@@ -6,7 +6,7 @@ import { UserError } from "../domain/errors.js";
 import { findMeetingType } from "../domain/meetingTypes.js";
 import { parseLocalDateTime } from "../domain/time.js";
 import { checkIn, formatMeetingTime, LEAVE_REASON_MAX, respond } from "../domain/meetings.js";
-import { refreshMeetingCard } from "../delivery/meetingCard.js";
+import { refreshMeetingCardSoon } from "../delivery/meetingCard.js";
 import { createAndAnnounceMeeting } from "../usecases/meetings.js";
 import { committeeBranchOf } from "./branchOf.js";
 import { formPartyGroup } from "./partyGroup.js";
@@ -29,7 +29,7 @@ const rsvp = action({
       response: input.response,
       reason: input.reason,
     });
-    if (changed) await refreshMeetingCard(deps, meeting);
+    if (changed) refreshMeetingCardSoon(deps, meeting);
     const content = input.response === "attend" ? "已登记：参加" : "已登记：请假";
     return { toast: { type: "success", content: changed ? content : `${content}（此前已登记）` } };
   },
@@ -46,7 +46,7 @@ const checkin = action({
       by: click.operatorOpenId,
       timeZone: deps.config.TZ,
     });
-    if (!already) await refreshMeetingCard(deps, meeting);
+    if (!already) refreshMeetingCardSoon(deps, meeting);
     return { toast: { type: "success", content: already ? "你已签到过了" : "签到成功" } };
   },
 });

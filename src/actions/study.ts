@@ -3,7 +3,7 @@ import { REFLECTION_MAX } from "../../config/study.js";
 import { studyCreatedCard } from "../cards/studyForm.js";
 import { STUDY_ACTIONS } from "../cards/types.js";
 import { confirmStudy, formatStudyDeadline, STUDY_SCOPES } from "../domain/study.js";
-import { refreshStudyCard } from "../delivery/studyCard.js";
+import { refreshStudyCardSoon } from "../delivery/studyCard.js";
 import { createAndAnnounceStudy } from "../usecases/studies.js";
 import { committeeBranchOf } from "./branchOf.js";
 import { formPartyGroup } from "./partyGroup.js";
@@ -27,7 +27,7 @@ const confirm = action({
       reflection: input.reflection,
       timeZone: deps.config.TZ,
     });
-    if (changed) await refreshStudyCard(deps, study);
+    if (changed) refreshStudyCardSoon(deps, study);
     const content = late ? "已记录学习（逾期）" : "已记录学习";
     return { toast: { type: "success", content: changed ? content : "你已确认过学习" } };
   },

@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 export interface LocalDbServer {
   uri: string;
   port: number;
+  /** The server process (zhibu.pid's neighbour, the bench's CPU figures). */
+  pid: number | undefined;
   stop(): Promise<void>;
   /** Synchronous last resort (process "exit"): SIGTERM to the server if it still runs. */
   kill(): void;
@@ -94,6 +96,7 @@ export async function startLocalDb(options: {
   child.stderr?.resume();
   return {
     port,
+    pid: child.pid,
     uri: `mongodb://127.0.0.1:${port}/zhibu?directConnection=true`,
     kill: () => {
       if (child.exitCode === null) child.kill("SIGTERM");

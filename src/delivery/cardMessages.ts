@@ -50,34 +50,32 @@ export async function announceCard(deps: AppDeps, subject: CardSubject): Promise
   deps.delivery.wake();
 }
 
-/** A refresh request written for a card within this window serves every answer given meanwhile. */
-const REFRESH_BATCH_MS = 10;
-const queuedRefreshes = new WeakMap<object, Map<string, Promise<void>>>();
+const refreshRequest = (subject: CardSubject, messageId: string) => ({
+  messageId,
+  branchId: subject.branchId,
+  render: { type: subject.kind, id: subject.id },
+  description: `${subject.label} 卡片刷新`,
+});
 
 /**
- * Re-renders the card from the database soon; bursts of answers become one PATCH. Concurrent
- * requests for one card in this process share one outbox write: each caller's own change is
- * already in the database when it joins, and the shared write (which tells the worker a newer
- * state exists) happens after the window, so the PATCH that follows shows every joined change.
+ * Has the card re-rendered from the database and PATCHed: the request is in the outbox when this
+ * resolves (a cancel or a close, which the card must show even if the process dies next).
  */
-export function refreshCard(deps: AppDeps, subject: CardSubject): Promise<void> {
-  const messageId = subject.cardMessageId;
+export async function refreshCard(
+  deps: Pick<AppDeps, "models" | "clock" | "delivery">,
+  subject: CardSubject,
+) {
   // Not sent yet: it will be rendered with the latest state when it is.
-  if (!messageId) return Promise.resolve();
-  let queued = queuedRefreshes.get(deps.models);
-  if (!queued) queuedRefreshes.set(deps.models, (queued = new Map()));
-  const waiting = queued.get(messageId);
-  if (waiting) return waiting;
-  const request = new Promise<void>((resolve) => setTimeout(resolve, REFRESH_BATCH_MS)).then(async () => {
-    queued.delete(messageId);
-    await requestCardRefresh(deps.models, deps.clock, {
-      messageId,
-      branchId: subject.branchId,
-      render: { type: subject.kind, id: subject.id },
-      description: `${subject.label} 卡片刷新`,
-    });
-    deps.delivery.wake();
-  });
-  queued.set(messageId, request);
-  return request;
+  if (!subject.cardMessageId) return;
+  await requestCardRefresh(deps.models, deps.clock, refreshRequest(subject, subject.cardMessageId));
+  deps.delivery.wake();
+}
+
+/**
+ * The same off the caller's path, for answers (参加, 签到, 已学习): returns at once, and a burst of
+ * answers becomes one outbox write and one PATCH (delivery/cardRefresh.ts).
+ */
+export function refreshCardSoon(deps: Pick<AppDeps, "delivery">, subject: CardSubject): void {
+  if (!subject.cardMessageId) return;
+  deps.delivery.refreshCard(refreshRequest(subject, subject.cardMessageId));
 }

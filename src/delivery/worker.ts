@@ -17,6 +17,7 @@ import {
 } from "./rateLimiter.js";
 import { escapeText } from "../cards/escape.js";
 import { trusted } from "../db/connection.js";
+import { createCardRefresher } from "./cardRefresh.js";
 
 /** Renders the current card for an item; null when there is nothing (left) to show. */
 export type CardRenderer = (spec: RenderSpec) => Promise<object | null>;
@@ -71,6 +72,8 @@ export function createDeliveryWorker(options: DeliveryOptions) {
   /** When retries this worker scheduled fall due (ms on the injected clock), to take them first. */
   const retryTimes: number[] = [];
   let warmedUp: Promise<void> | null = null;
+  /** Card refreshes asked for by answers, written to the outbox a round at a time (cardRefresh.ts). */
+  const refresher = createCardRefresher({ models, clock, logger, wake: () => wake() });
 
   const leaseEnd = () => new Date(clock.now().getTime() + leaseMs);
 
@@ -453,6 +456,8 @@ export function createDeliveryWorker(options: DeliveryOptions) {
   return {
     wake,
     deliverNow,
+    refreshCard: refresher.request,
+    refresher,
     renewLeases,
     warmUp,
     start(intervalMs = 1000) {
@@ -466,8 +471,12 @@ export function createDeliveryWorker(options: DeliveryOptions) {
     },
     /** This worker's name on its leases. */
     owner,
-    /** Drains what is due now and resolves when nothing due is left (tests, graceful stop). */
+    /**
+     * Writes the card refreshes still waiting, drains what is due now and resolves when nothing
+     * due is left (tests, graceful stop).
+     */
     async idle(): Promise<void> {
+      await refresher.flush();
       for (;;) {
         await (running ?? wake());
         if (!running && !again) break;

@@ -1,14 +1,14 @@
 import { DateTime } from "luxon";
 import { CHECKIN_OPENS_MINUTES_BEFORE } from "../../config/meetings.js";
 import { isDuplicateKeyError } from "../db/connection.js";
-import type { Attendance, RsvpResponse } from "../db/models/attendance.js";
+import { insertAttendance, type Attendance, type RsvpResponse } from "../db/models/attendance.js";
 import type { Models } from "../db/models/index.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { Member } from "../db/models/member.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
 import { meetingLabel } from "./meetingNumbers.js";
-import { sharedRead } from "./sharedRead.js";
+import { cachedRead } from "../db/readCache.js";
 import { meetingStanding } from "./whoCounts.js";
 
 /**
@@ -123,14 +123,14 @@ export async function isInScope(
   openId: string,
   at: Date,
 ): Promise<boolean> {
-  const roster = await sharedRead(models, `roster:${meeting.branchId}`, () =>
+  const roster = await cachedRead(models.Member, `roster:${meeting.branchId}`, () =>
     models.Member.find({ branchId: meeting.branchId, active: true }).lean<Member[]>(),
   );
   return memberInScope(roster.find((member) => member.openId === openId) ?? null, meeting, at);
 }
 
 export async function requireMeeting(models: Models, meetingId: string): Promise<Meeting> {
-  const meeting = await sharedRead(models, `meeting:${meetingId}`, () =>
+  const meeting = await cachedRead(models.Meeting, `meeting:${meetingId}`, () =>
     models.Meeting.findById(meetingId).lean<Meeting>(),
   );
   if (!meeting) throw new UserError(`未找到会议 ${meetingId}`);
@@ -178,7 +178,7 @@ export async function respond(
   // Most answers are first answers: one insert, and the unique (meetingId, openId) index turns
   // a double click into a duplicate-key error instead of a second record.
   try {
-    await models.Attendance.create({ ...key, branchId: meeting.branchId, ...fields });
+    await insertAttendance(models.Attendance, { ...key, branchId: meeting.branchId, ...fields });
     return { changed: true, meeting };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
@@ -226,7 +226,7 @@ export async function checkIn(
   const first = await models.Attendance.updateOne(notYet, set);
   if (first.modifiedCount === 0) {
     try {
-      await models.Attendance.create({
+      await insertAttendance(models.Attendance, {
         ...key,
         branchId: meeting.branchId,
         response: "attend",

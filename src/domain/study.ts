@@ -12,7 +12,7 @@ import {
 import { DEFAULT_TIME_ZONE, type MemberDoc } from "./attendance.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
-import { sharedRead } from "./sharedRead.js";
+import { cachedRead } from "../db/readCache.js";
 import type { PersonRef } from "./people.js";
 import { insertWithShortId } from "./shortId.js";
 import { studyStanding } from "./whoCounts.js";
@@ -80,7 +80,7 @@ export function describeStudyScope(study: Pick<StudyTask, "scope" | "partyGroup"
 
 /** Active members of a branch in roster order; concurrent callers share one read. */
 function activeRoster(models: StudyDeps, branchId: string): Promise<MemberDoc[]> {
-  return sharedRead(models, `study-roster:${branchId}`, () =>
+  return cachedRead(models.Member, `study-roster:${branchId}`, () =>
     models.Member.find({ branchId, active: true }).sort({ _id: 1 }).lean<MemberDoc[]>(),
   );
 }
@@ -275,7 +275,7 @@ export async function findStudy(
 }
 
 export async function requireStudy(models: StudyModels, studyId: string): Promise<StudyTask> {
-  const study = await sharedRead(models, `study:${studyId}`, () =>
+  const study = await cachedRead(models.StudyTask, `study:${studyId}`, () =>
     models.StudyTask.findById(studyId).lean<StudyTask>(),
   );
   if (!study) throw new UserError(`未找到学习任务 ${studyId}`);

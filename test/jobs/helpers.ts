@@ -31,7 +31,7 @@ export function jobDeps(db: TestDb, clock: TestClock): AppDeps {
     clock,
     logger,
     // Jobs only write to the outbox; the worker that sends it is tested on its own.
-    delivery: { wake: () => undefined, idle: async () => undefined },
+    delivery: { wake: () => undefined, idle: async () => undefined, refreshCard: () => undefined },
     dues: { rules: DEFAULT_DUES_RULES, box: null },
   };
 }

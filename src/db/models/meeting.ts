@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { invalidatesReadCache } from "../readCache.js";
 import { MEETING_TYPES } from "../../../config/meetings.js";
 
 export const MEETING_STATUSES = ["scheduled", "cancelled", "closed"] as const;
@@ -65,6 +66,8 @@ const meetingSchema = new Schema(
 meetingSchema.index({ branchId: 1, startAt: -1 });
 meetingSchema.index({ branchId: 1, status: 1 });
 meetingSchema.index({ branchId: 1, number: 1 });
+// Bursts of answers share reads of these records (db/readCache.ts); every write drops them.
+meetingSchema.plugin(invalidatesReadCache);
 
 type StoredMeeting = InferSchemaType<typeof meetingSchema>;
 export type StatusAtClose = InferSchemaType<typeof statusAtCloseSchema>;

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { invalidatesReadCache } from "../readCache.js";
 
 export const MEMBER_ROLES = ["secretary", "committee", "member"] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
@@ -130,6 +131,8 @@ const memberSchema = new Schema(
 memberSchema.index({ branchId: 1, openId: 1 }, { unique: true });
 memberSchema.index({ openId: 1 });
 memberSchema.index({ branchId: 1, active: 1 });
+// Bursts of answers share reads of these records (db/readCache.ts); every write drops them.
+memberSchema.plugin(invalidatesReadCache);
 
 export type PendingRole = InferSchemaType<typeof pendingRoleSchema>;
 export type StatusChange = InferSchemaType<typeof statusChangeSchema>;

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { invalidatesReadCache } from "../readCache.js";
 
 export const STUDY_SCOPES = ["branch", "committee", "group"] as const;
 export type StudyScope = (typeof STUDY_SCOPES)[number];
@@ -38,6 +39,8 @@ const studyTaskSchema = new Schema(
 // Lists query {branchId, status}, deadline jobs {status}; the close claim {_id, status} uses _id's.
 studyTaskSchema.index({ branchId: 1, status: 1, deadline: 1 });
 studyTaskSchema.index({ status: 1, deadline: 1 });
+// Bursts of answers share reads of these records (db/readCache.ts); every write drops them.
+studyTaskSchema.plugin(invalidatesReadCache);
 
 /**
  * One member's 已学习 for one task; the unique (taskId, openId) index makes a double click one
