@@ -70,7 +70,7 @@ export async function buildBot(options: {
   const numbered = await numberUnnumberedMeetings(models);
   if (numbered > 0) deps.logger.info({ meetings: numbered }, "meetings numbered per branch");
   const inbox = createInbox(deps, { owner: identity.owner });
-  const dispatcher = createDispatcher(createEventHandlers(deps, inbox), options.logger);
+  const dispatcher = createDispatcher(options.config, createEventHandlers(deps, inbox), options.logger);
   const app = createApp(deps, dispatcher, options.connection, options.larkStatus);
   return {
     deps,

@@ -1,45 +1,27 @@
+import * as lark from "@larksuiteoapi/node-sdk";
+import type { Config } from "../env.js";
 import type { Logger } from "../logger.js";
 
-/** Event type → handler of the parsed event; returns the JSON answer (card callbacks) or {}. */
+/** Event type → handler of the SDK-parsed event; returns the JSON answer (card callbacks) or {}. */
+/** The SDK's event dispatcher, named here so nothing outside src/lark/ imports the SDK. */
+export type LarkDispatcher = lark.EventDispatcher;
+
 export type EventHandlers = Record<string, (event: unknown) => Promise<object>>;
 
-/**
- * Routes a decrypted, checked event to its handler, shaped as the SDK's EventDispatcher shapes it
- * (schema 2.0: the header's and the event's fields side by side; schema 1.0: the event's fields
- * and the envelope's), so the long connection (ws.ts, the SDK's own dispatcher over the same
- * handlers) and the webhook routes hand the handlers the same objects.
- */
-export interface LarkDispatcher {
-  readonly handlers: EventHandlers;
-  /** `options` for the SDK's signature (callers pass `{ needCheck: false }`: checked already). */
-  invoke(data: Record<string, unknown>, options?: { needCheck?: boolean }): Promise<unknown>;
-}
-
-/** The fields a handler gets from a decrypted event body, as the SDK's RequestHandle.parse gives them. */
-export function parseEvent(data: Record<string, unknown>): { type: unknown; event: Record<string, unknown> } {
-  const record = (value: unknown) =>
-    value && typeof value === "object" ? (value as Record<string, unknown>) : {};
-  if ("schema" in data) {
-    const { header, event, ...rest } = data;
-    return { type: record(header).event_type, event: { ...rest, ...record(header), ...record(event) } };
-  }
-  const { event, ...rest } = data;
-  return { type: record(event).type, event: { ...record(event), ...rest } };
-}
-
-export function createDispatcher(handlers: EventHandlers, logger: Logger): LarkDispatcher {
-  return {
-    handlers,
-    async invoke(data) {
-      const { type, event } = parseEvent(data);
-      const handler = typeof type === "string" ? handlers[type] : undefined;
-      if (!handler) {
-        logger.debug({ eventType: type }, "no handler for this event type");
-        return undefined;
-      }
-      return handler(event);
-    },
-  };
+/** One SDK dispatcher serves the webhook routes and the long connection alike. */
+export function createDispatcher(
+  config: Config,
+  handlers: EventHandlers,
+  logger: Logger,
+): lark.EventDispatcher {
+  const dispatcher = new lark.EventDispatcher({
+    encryptKey: config.LARK_ENCRYPT_KEY,
+    verificationToken: config.LARK_VERIFICATION_TOKEN,
+    logger: sdkLogger(logger),
+    loggerLevel: lark.LoggerLevel.warn,
+  });
+  dispatcher.register(handlers);
+  return dispatcher;
 }
 
 /**

@@ -1,23 +1,18 @@
+import * as lark from "@larksuiteoapi/node-sdk";
 import type { Config } from "../env.js";
 import type { Logger } from "../logger.js";
-import { sdkLogger, type LarkDispatcher } from "./dispatcher.js";
+import { sdkLogger } from "./dispatcher.js";
 
 /**
  * Long-connection transport: no public URL needed. Events and card callbacks arrive over the
- * socket and go to the same handlers as the webhook routes, through the SDK's own dispatcher.
- * The SDK (a 6 MB bundle) is loaded here only: webhook mode never loads it.
+ * socket and go through the same dispatcher as the webhook routes.
  */
 export async function startWsTransport(
   config: Config,
-  dispatcher: LarkDispatcher,
+  dispatcher: lark.EventDispatcher,
   logger: Logger,
   events: { onUp(up: boolean): void; onGaveUp(reason: string): void },
 ): Promise<{ close(): void }> {
-  const lark = await import("@larksuiteoapi/node-sdk");
-  const sdkDispatcher = new lark.EventDispatcher({
-    logger: sdkLogger(logger),
-    loggerLevel: lark.LoggerLevel.warn,
-  }).register(dispatcher.handlers);
   let connected!: () => void;
   const ready = new Promise<void>((resolve) => (connected = resolve));
   const client = new lark.WSClient({
@@ -38,7 +33,7 @@ export async function startWsTransport(
       events.onGaveUp(error.message);
     },
   });
-  await client.start({ eventDispatcher: sdkDispatcher });
+  await client.start({ eventDispatcher: dispatcher });
   // "zhibu ready" only once the long connection is up.
   await ready;
   return { close: () => client.close() };
