@@ -1,0 +1,379 @@
+// A renderer of Lark card JSON 2.0 as the bot's cards use it (header, markdown, plain text, column
+// sets, rules, buttons, forms with inputs, selects and date/time pickers, charts), built with DOM
+// calls only. Clicks call `options.onAction({ value, formValue?, option?, name? })`; its answer
+// ({ toast?, card? }) shows a toast and, with a card, redraws this card in place.
+// An unknown tag renders as a visible placeholder, never an error.
+import { renderMarkdown } from "./markdown.js";
+
+/** Header colours of card JSON 2.0; anything else is shown as "default". */
+const TEMPLATES = new Set([
+  "blue",
+  "wathet",
+  "turquoise",
+  "green",
+  "yellow",
+  "orange",
+  "red",
+  "carmine",
+  "violet",
+  "purple",
+  "indigo",
+  "grey",
+  "default",
+]);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** The zh_cn text of a plain_text / lark_md object (or of a bare string). */
+export function textOf(value, locale = "zh_cn") {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  return String(value.i18n_content?.[locale] ?? value.i18n?.[locale] ?? value.content ?? "");
+}
+
+/** "2026-11-24 +0800": the browser's offset, as Lark appends it to picker values. */
+function offset() {
+  const minutes = -new Date().getTimezoneOffset();
+  const sign = minutes >= 0 ? "+" : "-";
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+}
+
+/** Lark's value for a field, or undefined when it has none (an unselected select, an empty picker). */
+function fieldValue(field) {
+  const kind = field.dataset.field;
+  if (kind === "input") return field.value;
+  if (!field.value) return undefined;
+  if (kind === "date_picker" || kind === "picker_time") return `${field.value} ${offset()}`;
+  if (kind === "picker_datetime") return `${field.value.replace("T", " ")} ${offset()}`;
+  if (kind === "multi_select") return [...field.selectedOptions].map((o) => o.value);
+  return field.value;
+}
+
+class Renderer {
+  constructor(options) {
+    this.options = options;
+    this.locale = options.locale ?? "zh_cn";
+  }
+
+  text(value) {
+    return textOf(value, this.locale);
+  }
+
+  markdown(content, element = {}) {
+    const node = renderMarkdown(content, { nameOf: this.options.nameOf });
+    if (element.text_size) node.classList.add(`lk-size-${element.text_size}`);
+    if (element.text_align) node.style.textAlign = element.text_align;
+    if (element.text_color && /^[a-z-]+$/i.test(element.text_color)) node.style.color = element.text_color;
+    return node;
+  }
+
+  elements(list, form) {
+    const box = document.createDocumentFragment();
+    for (const element of Array.isArray(list) ? list : []) box.append(this.element(element, form));
+    return box;
+  }
+
+  element(element, form) {
+    const tag = element && typeof element === "object" ? element.tag : undefined;
+    try {
+      switch (tag) {
+        case "markdown":
+          return this.markdown(this.text(element), element);
+        case "plain_text":
+        case "lark_md":
+          return tag === "lark_md"
+            ? this.markdown(this.text(element), element)
+            : el("div", "lk-plain", this.text(element));
+        case "div":
+          return this.div(element);
+        case "hr":
+          return el("hr", "lk-hr");
+        case "column_set":
+          return this.columnSet(element, form);
+        case "column":
+          return this.column(element, form);
+        case "form":
+          return this.form(element);
+        case "button":
+          return this.button(element, form);
+        case "input":
+          return this.input(element, form);
+        case "select_static":
+        case "multi_select_static":
+        case "select_person":
+        case "multi_select_person":
+          return this.select(element, form);
+        case "date_picker":
+        case "picker_time":
+        case "picker_datetime":
+          return this.picker(element, form);
+        case "chart":
+          return this.chart(element);
+        case "note":
+          return this.note(element);
+        case "collapsible_panel":
+          return this.panel(element, form);
+        default:
+          return this.unknown(tag);
+      }
+    } catch (error) {
+      console.error("card element failed", element, error);
+      return this.unknown(tag);
+    }
+  }
+
+  unknown(tag) {
+    const node = el("div", "lk-unknown", `[不支持的组件：${tag ?? "?"}]`);
+    node.dataset.tag = String(tag ?? "");
+    return node;
+  }
+
+  div(element) {
+    const node = el("div", "lk-div");
+    if (element.text) node.append(this.element(element.text));
+    for (const field of element.fields ?? []) node.append(this.element(field.text ?? field));
+    return node;
+  }
+
+  note(element) {
+    const node = el("div", "lk-note");
+    node.append(this.elements(element.elements));
+    return node;
+  }
+
+  panel(element, form) {
+    const node = el("details", "lk-panel");
+    if (element.expanded) node.open = true;
+    const summary = el("summary", "", this.text(element.header?.title) || "展开");
+    node.append(summary, this.elements(element.elements, form));
+    return node;
+  }
+
+  columnSet(element, form) {
+    const node = el("div", "lk-column-set");
+    if (element.horizontal_spacing) node.style.columnGap = spacing(element.horizontal_spacing);
+    for (const column of element.columns ?? []) node.append(this.column(column, form));
+    return node;
+  }
+
+  column(element, form) {
+    const node = el("div", "lk-column");
+    if (element.width === "weighted") node.style.flex = `${Number(element.weight) || 1} 1 0`;
+    else if (element.width === "auto" || !element.width) node.style.flex = "0 0 auto";
+    else if (/^\d+px$/.test(element.width)) node.style.flex = `0 0 ${element.width}`;
+    const align = { top: "flex-start", center: "center", bottom: "flex-end" }[element.vertical_align];
+    if (align) node.style.alignSelf = align;
+    node.append(this.elements(element.elements, form));
+    return node;
+  }
+
+  form(element) {
+    const node = el("form", "lk-form");
+    node.dataset.name = element.name ?? "";
+    node.addEventListener("submit", (event) => event.preventDefault());
+    node.append(this.elements(element.elements, node));
+    return node;
+  }
+
+  button(element, form) {
+    const type = String(element.type ?? "default").replace(/[^a-z_]/g, "");
+    const node = el("button", `lk-btn lk-btn-${type}`, this.text(element.text));
+    node.type = "button";
+    if (element.width === "fill") node.classList.add("lk-fill");
+    if (element.name) node.dataset.name = element.name;
+    if (element.disabled) node.disabled = true;
+    const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
+    const value = callback?.value ?? element.value ?? {};
+    const link = (element.behaviors ?? []).find((b) => b.type === "open_url");
+    node.addEventListener("click", () => {
+      if (link?.default_url && /^https?:\/\//.test(link.default_url)) {
+        window.open(link.default_url, "_blank", "noopener");
+        return;
+      }
+      if (form && element.form_action_type === "reset") return form.reset();
+      if (form && element.form_action_type === "submit") return this.submit(form, value, element.name);
+      if (callback || element.value) this.act({ value, name: element.name }, node);
+    });
+    return node;
+  }
+
+  /** Lark refuses a submit while a required field is empty; otherwise value + form_value. */
+  submit(form, value, name) {
+    const formValue = {};
+    const missing = [];
+    for (const field of form.querySelectorAll("[data-field]")) {
+      const fieldName = field.dataset.fieldName;
+      const v = fieldValue(field);
+      const empty = v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
+      field.classList.toggle("lk-missing", empty && field.required);
+      if (empty && field.required) missing.push(fieldName);
+      if (fieldName && v !== undefined) formValue[fieldName] = v;
+    }
+    if (missing.length > 0) {
+      this.options.showToast?.({ type: "error", content: "请填写必填项" });
+      return;
+    }
+    const button = name ? form.querySelector(`[data-name="${CSS.escape(name)}"]`) : null;
+    this.act({ value, formValue, name }, button);
+  }
+
+  async act(payload, control) {
+    if (!this.options.onAction) return;
+    if (control) control.disabled = true;
+    try {
+      const answer = (await this.options.onAction(payload)) ?? {};
+      if (answer.toast) this.options.showToast?.(answer.toast);
+      const replacement = answer.card?.type === "raw" ? answer.card.data : answer.card;
+      if (replacement && typeof replacement === "object" && replacement.body) this.options.onCard?.(replacement);
+    } catch (error) {
+      this.options.showToast?.({ type: "error", content: `操作失败：${error.message ?? error}` });
+    } finally {
+      if (control) control.disabled = false;
+    }
+  }
+
+  field(node, element, kind) {
+    node.dataset.field = kind;
+    node.dataset.fieldName = element.name ?? "";
+    if (element.required) node.required = true;
+    if (element.disabled) node.disabled = true;
+    node.classList.add("lk-field");
+    if (element.width === "fill" || !element.width) node.classList.add("lk-fill");
+    return node;
+  }
+
+  input(element, form) {
+    const multiline = element.input_type === "multiline_text";
+    const node = this.field(el(multiline ? "textarea" : "input", "lk-input"), element, "input");
+    if (multiline) node.rows = Number(element.rows) || 3;
+    else node.type = element.input_type === "password" ? "password" : "text";
+    node.placeholder = this.text(element.placeholder);
+    if (element.max_length) node.maxLength = Number(element.max_length);
+    if (element.default_value !== undefined) node.value = String(element.default_value);
+    if (!form) {
+      // Outside a form an input calls back when the person presses Enter.
+      node.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" || multiline) return;
+        const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
+        this.act({ value: callback?.value ?? {}, inputValue: node.value, name: element.name }, node);
+      });
+    }
+    return wrapLabel(node, this.text(element.label));
+  }
+
+  select(element, form) {
+    const person = element.tag.includes("person");
+    const multiple = element.tag.startsWith("multi_");
+    const node = this.field(el("select", "lk-select"), element, multiple ? "multi_select" : "select");
+    if (multiple) node.multiple = true;
+    const placeholder = el("option", "", this.text(element.placeholder) || "请选择");
+    placeholder.value = "";
+    if (!multiple) node.append(placeholder);
+    for (const option of element.options ?? []) {
+      const value = String(option.value ?? "");
+      const label = person ? (this.options.nameOf?.(value) ?? value) : this.text(option.text);
+      const item = el("option", "", label);
+      item.value = value;
+      node.append(item);
+    }
+    const initial = element.initial_option ?? (multiple ? undefined : "");
+    node.value = initial !== undefined ? String(initial) : "";
+    for (const value of element.selected_values ?? []) {
+      const item = [...node.options].find((o) => o.value === value);
+      if (item) item.selected = true;
+    }
+    if (!form) {
+      node.addEventListener("change", () => {
+        const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
+        this.act({ value: callback?.value ?? element.value ?? {}, option: node.value, name: element.name }, node);
+      });
+    }
+    return wrapLabel(node, this.text(element.label));
+  }
+
+  picker(element, form) {
+    const node = this.field(el("input", "lk-picker"), element, element.tag);
+    node.type = { date_picker: "date", picker_time: "time", picker_datetime: "datetime-local" }[element.tag];
+    node.classList.add(`lk-${element.tag.replace("_", "-")}`);
+    node.title = this.text(element.placeholder);
+    const initial = element.initial_date ?? element.initial_time ?? element.initial_datetime;
+    if (initial) node.value = String(initial).replace(" ", "T");
+    if (!form) {
+      node.addEventListener("change", () => {
+        const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
+        this.act({ value: callback?.value ?? {}, option: fieldValue(node), name: element.name }, node);
+      });
+    }
+    return node;
+  }
+
+  chart(element) {
+    const node = el("div", "lk-chart");
+    const [w, h] = String(element.aspect_ratio ?? "16:9")
+      .split(":")
+      .map(Number);
+    node.style.aspectRatio = w > 0 && h > 0 ? `${w} / ${h}` : "16 / 9";
+    if (element.height && element.height !== "auto") node.style.height = element.height;
+    const VChart = window.VChart?.VChart ?? window.VChart?.default ?? window.VChart;
+    if (typeof VChart !== "function") {
+      node.append(el("div", "lk-unknown", "[图表：VChart 未加载]"));
+      return node;
+    }
+    // VChart measures its container: draw once the card is in the document.
+    requestAnimationFrame(() => {
+      try {
+        const chart = new VChart(structuredClone(element.chart_spec ?? {}), { dom: node });
+        chart.renderSync?.() ?? chart.renderAsync?.();
+        node.dataset.rendered = "true";
+      } catch (error) {
+        console.error("chart failed", error);
+        node.append(el("div", "lk-unknown", "[图表无法显示]"));
+      }
+    });
+    return node;
+  }
+
+  card(card) {
+    const node = el("div", "lk-card");
+    const header = card?.header;
+    if (header && (header.title || header.subtitle)) {
+      const template = TEMPLATES.has(header.template) ? header.template : "default";
+      const head = el("div", `lk-card-header lk-header-${template}`);
+      head.dataset.template = template;
+      head.append(el("div", "lk-card-title", this.text(header.title)));
+      if (header.subtitle) head.append(el("div", "lk-card-subtitle", this.text(header.subtitle)));
+      node.append(head);
+    }
+    const body = el("div", "lk-card-body");
+    // Card JSON 2.0 keeps elements under body; the older 1.0 shape has them at the top level.
+    body.append(this.elements(card?.body?.elements ?? card?.elements ?? []));
+    node.append(body);
+    return node;
+  }
+}
+
+function spacing(value) {
+  const named = { small: "4px", medium: "8px", large: "12px", extra_large: "16px" };
+  return named[value] ?? (/^\d+px$/.test(value) ? value : "8px");
+}
+
+function wrapLabel(field, label) {
+  if (!label) return field;
+  const box = el("label", "lk-field-label");
+  box.append(el("span", "", label), field);
+  return box;
+}
+
+/**
+ * Renders `card` (card JSON 2.0) into a new element. `options`: onAction(payload) → Promise of the
+ * bot's answer, onCard(card) when the answer carries a new card, showToast(toast), nameOf(openId).
+ */
+export function renderCard(card, options = {}) {
+  return new Renderer(options).card(card);
+}
