@@ -52,6 +52,28 @@ export default tseslint.config(
     forbid: [...SDK, ...SENDING],
     message: "Cards and presenters turn data into views; they send nothing (see docs/ARCHITECTURE.md).",
   }),
+  // The playground's page: plain ES modules run by the browser.
+  {
+    files: ["src/playground/web/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        [
+          "window",
+          "document",
+          "fetch",
+          "localStorage",
+          "URLSearchParams",
+          "CSS",
+          "console",
+          "setTimeout",
+          "setInterval",
+          "requestAnimationFrame",
+          "structuredClone",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
   {
     files: ["scripts/**", "*.js", "*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },

@@ -230,7 +230,8 @@ class Renderer {
       const answer = (await this.options.onAction(payload)) ?? {};
       if (answer.toast) this.options.showToast?.(answer.toast);
       const replacement = answer.card?.type === "raw" ? answer.card.data : answer.card;
-      if (replacement && typeof replacement === "object" && replacement.body) this.options.onCard?.(replacement);
+      if (replacement && typeof replacement === "object" && replacement.body)
+        this.options.onCard?.(replacement);
     } catch (error) {
       this.options.showToast?.({ type: "error", content: `操作失败：${error.message ?? error}` });
     } finally {
@@ -291,7 +292,10 @@ class Renderer {
     if (!form) {
       node.addEventListener("change", () => {
         const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
-        this.act({ value: callback?.value ?? element.value ?? {}, option: node.value, name: element.name }, node);
+        this.act(
+          { value: callback?.value ?? element.value ?? {}, option: node.value, name: element.name },
+          node,
+        );
       });
     }
     return wrapLabel(node, this.text(element.label));
@@ -329,7 +333,8 @@ class Renderer {
     requestAnimationFrame(() => {
       try {
         const chart = new VChart(structuredClone(element.chart_spec ?? {}), { dom: node });
-        chart.renderSync?.() ?? chart.renderAsync?.();
+        if (chart.renderSync) chart.renderSync();
+        else chart.renderAsync();
         node.dataset.rendered = "true";
       } catch (error) {
         console.error("chart failed", error);

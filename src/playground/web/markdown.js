@@ -98,7 +98,8 @@ export function appendInline(parent, text, options = {}) {
     }
     if (char === "[") {
       const close = findClose(text, "]", i + 1);
-      const link = close > i && text[close + 1] === "(" ? /^\(([^()\s]*)\)/.exec(text.slice(close + 1)) : null;
+      const link =
+        close > i && text[close + 1] === "(" ? /^\(([^()\s]*)\)/.exec(text.slice(close + 1)) : null;
       if (link) {
         const href = safeHref(link[1]);
         const label = text.slice(i + 1, close) || link[1];
