@@ -64,6 +64,7 @@ export default tseslint.config(
           "fetch",
           "localStorage",
           "URLSearchParams",
+          "Intl",
           "CSS",
           "console",
           "setTimeout",

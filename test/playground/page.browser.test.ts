@@ -178,7 +178,7 @@ describe("the playground page (app.js) against the JSON API", () => {
       "支部助手",
     ]);
     expect(await page.locator("#pg-org").textContent()).toBe("机关党委");
-    expect(await page.locator("#pg-now").textContent()).toContain("2026");
+    expect(await page.locator("#pg-now").textContent()).toBe("2026年11月20日 周五 09:00");
   });
 
   it("sends a command, shows the card, clicks 参加 and redraws the card in place", async () => {

@@ -53,11 +53,17 @@ function myChats() {
   return [...groups, ...p2p];
 }
 
+/** "09:00", or with the date "2026年11月20日 周五 09:00", in the bot's time zone. */
 function timeText(iso, withDate = false) {
-  const options = { hour: "2-digit", minute: "2-digit", timeZone: view.state?.timeZone ?? "Asia/Shanghai" };
+  const zone = view.state?.timeZone ?? "Asia/Shanghai";
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone };
   if (withDate)
-    Object.assign(options, { year: "numeric", month: "2-digit", day: "2-digit", weekday: "short" });
-  return new Date(iso).toLocaleString("zh-CN", options);
+    Object.assign(options, { year: "numeric", month: "numeric", day: "numeric", weekday: "short" });
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("zh-CN", options).formatToParts(new Date(iso)).map((p) => [p.type, p.value]),
+  );
+  const time = `${parts.hour}:${parts.minute}`;
+  return withDate ? `${parts.year}年${parts.month}月${parts.day}日 ${parts.weekday} ${time}` : time;
 }
 
 function avatar(text, kind) {
