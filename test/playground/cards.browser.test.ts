@@ -209,6 +209,19 @@ describe("the playground's card renderer (cards.js) in Chromium", () => {
     await expect(page.locator("#roster-sync select.lk-select").count()).resolves.toBe(2);
   });
 
+  it("draws every other card the bot sends, with no unknown component", async () => {
+    const drawn = ["meeting-open", "meeting-checkin", "meeting-closed", "meeting-cancelled", "meeting-form"];
+    drawn.push("branch-stats", "org-stats", "study", "study-form", "roster-sync");
+    for (const name of Object.keys(cards).filter((n) => !drawn.includes(n))) {
+      const box = await show(name);
+      await expect(box.locator(".lk-card-title").textContent(), name).resolves.not.toBe("");
+      await expect(box.locator(".lk-unknown").count(), name).resolves.toBe(0);
+      await box.screenshot({ path: artifact(`card-${name}`) });
+    }
+    await expect(page.locator("#dues-reminder .lk-btn").count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator("#member-edit .lk-field").count()).resolves.toBeGreaterThan(5);
+  });
+
   it("shows an unknown component as a placeholder and never runs markup from text", async () => {
     await page.evaluate(() => {
       const w = globalThis as never as { show: (...x: unknown[]) => void };
