@@ -43,11 +43,6 @@ export function generateSecrets(): PlaygroundSecrets {
   };
 }
 
-/** With no Lark app configured and not in production, `npm start` starts the playground. */
-export function wantsPlayground(env: NodeJS.ProcessEnv): boolean {
-  return !env.LARK_APP_ID && env.NODE_ENV !== "production";
-}
-
 /**
  * The bot's configuration in the playground: the environment's own settings (TZ, reminders…),
  * the made-up app, Lark at the stand-in, the 党委书记 as admin, dues reminders on the 1st (so the
