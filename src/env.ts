@@ -147,3 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return result.data;
 }
+
+/**
+ * With no Lark app configured (LARK_APP_ID unset or empty) and not in production, `npm start`
+ * starts the playground (src/playground/) instead of the bot.
+ */
+export function wantsPlayground(env: NodeJS.ProcessEnv): boolean {
+  return !env.LARK_APP_ID && env.NODE_ENV !== "production";
+}
