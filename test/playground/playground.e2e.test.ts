@@ -149,7 +149,7 @@ describe("the playground in a browser", () => {
     await card.screenshot({ path: artifact("e2e-meeting-card") });
 
     await card.getByRole("button", { name: "参加" }).click();
-    await toast("");
+    await toast("已登记：参加");
     const same = page.locator(`.pg-msg[data-message-id="${messageId}"]`);
     await same.locator(".lk-md", { hasText: /^参加 1 · 请假 0/ }).waitFor({ timeout: 15_000 });
     expect(await same.locator(".lk-md", { hasText: `参加：${SECRETARY.name}` }).count()).toBe(1);
@@ -161,7 +161,7 @@ describe("the playground in a browser", () => {
     await theirs.waitFor({ timeout: 15_000 });
     await theirs.locator("input.lk-input").fill("出差在外地");
     await theirs.getByRole("button", { name: "请假" }).click();
-    await toast("");
+    await toast("已登记：请假");
     await theirs.locator(".lk-md", { hasText: /^参加 1 · 请假 1/ }).waitFor({ timeout: 15_000 });
     expect(await page.locator(`.pg-msg[data-message-id="${messageId}"]`).count()).toBe(1);
     await theirs.screenshot({ path: artifact("e2e-meeting-card-answered") });
