@@ -118,11 +118,21 @@ function cardTitled(title: string): Locator {
     .last();
 }
 
+/** Clicks a clock button and waits until the page shows the new time. */
+async function moveClock(to: "hour" | "tomorrow-0900" | "next-month-1st") {
+  const before = await page.locator("#pg-now").getAttribute("data-now");
+  await page.locator(`[data-clock=${to}]`).click();
+  await expect
+    .poll(() => page.locator("#pg-now").getAttribute("data-now"), { timeout: 30_000 })
+    .not.toBe(before);
+}
+
 async function toast(text: string) {
   await page.locator(".pg-toast", { hasText: text }).last().waitFor({ timeout: 15_000 });
 }
 
-const inAWeek = DateTime.now().setZone(ZONE).plus({ days: 7 }).toFormat("yyyy-MM-dd");
+// The first meeting starts a little over an hour from now: two clicks on 一小时后 reach it.
+const soon = DateTime.now().setZone(ZONE).plus({ minutes: 65 });
 const inTwoWeeks = DateTime.now().setZone(ZONE).plus({ days: 14 }).toFormat("yyyy-MM-dd");
 
 describe("the playground in a browser", () => {
@@ -138,7 +148,9 @@ describe("the playground in a browser", () => {
 
   it("a command typed without @ gives the meeting card; 参加 and 请假 change its counts in place", async () => {
     await openChat(BRANCH.name);
-    await say(`/会议 新建 支部党员大会 ${inAWeek} 14:30 学习贯彻全会精神 地点=三楼会议室`);
+    await say(
+      `/会议 新建 支部党员大会 ${soon.toFormat("yyyy-MM-dd")} ${soon.toFormat("HH:mm")} 学习贯彻全会精神 地点=三楼会议室`,
+    );
     const card = cardTitled("学习贯彻全会精神");
     await card.waitFor({ timeout: 20_000 });
     const header = card.locator(".lk-card-header");
@@ -191,6 +203,39 @@ describe("the playground in a browser", () => {
     expect(await lecture.textContent()).toContain("报告厅");
   });
 
+  it("moves the clock past the meeting's start; closing it freezes the record; /统计 draws its chart", async () => {
+    const before = await page.locator("#pg-now").getAttribute("data-now");
+    const meeting = cardTitled("学习贯彻全会精神");
+    await moveClock("hour");
+    // Half an hour before the start the card turns red with its 签到 button.
+    await meeting.locator(".lk-card-header.lk-header-red").waitFor({ timeout: 20_000 });
+    expect(await meeting.locator(".lk-card-subtitle").textContent()).toBe("签到进行中");
+    await meeting.screenshot({ path: artifact("e2e-meeting-checkin") });
+    await meeting.getByRole("button", { name: "签到" }).click();
+    await toast("签到成功");
+    await meeting
+      .locator(".lk-md", { hasText: /已签到 1/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await moveClock("hour");
+    const after = await page.locator("#pg-now").getAttribute("data-now");
+    expect(Date.parse(after!) - Date.parse(before!)).toBeGreaterThanOrEqual(2 * 3600_000);
+    await say("/会议 结束 M1 传达学习了全会精神");
+    const closed = cardTitled("学习贯彻全会精神");
+    await closed.locator(".lk-card-header.lk-header-green").waitFor({ timeout: 20_000 });
+    expect(await closed.locator(".lk-card-subtitle").textContent()).toBe("已结束");
+    expect(await closed.textContent()).toMatch(/应到 \d+ · 实到 1 · 请假 1 · 缺席 \d+/);
+    expect(await closed.locator(".lk-btn").count()).toBe(0);
+    await closed.screenshot({ path: artifact("e2e-meeting-closed") });
+
+    await say("/统计");
+    const stats = cardTitled("组织生活统计");
+    await stats.waitFor({ timeout: 20_000 });
+    await stats.locator(".lk-chart canvas").waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(1000); // the chart's entry animation
+    await stats.screenshot({ path: artifact("e2e-branch-stats") });
+  });
+
   it("/导出 sends the ledger as a file message that downloads as an xlsx workbook", async () => {
     await say("/导出");
     const file = page.locator(".pg-msg[data-msg-type=file]").last();
@@ -211,16 +256,22 @@ describe("the playground in a browser", () => {
     const cells: string[] = [];
     meetings.eachRow((row) => row.eachCell((cell) => cells.push(String(cell.value))));
     expect(cells.join(" ")).toContain("学习贯彻全会精神");
+    expect(cells.join(" ")).toContain("传达学习了全会精神");
     await page.screenshot({ path: artifact("e2e-page") });
   });
 
-  it("moves the clock forward to tomorrow 09:00", async () => {
-    const before = await page.locator("#pg-now").getAttribute("data-now");
-    await page.locator("[data-clock=tomorrow-0900]").click();
-    await toast("时间已调到");
-    const after = await page.locator("#pg-now").getAttribute("data-now");
-    expect(Date.parse(after!)).toBeGreaterThan(Date.parse(before!));
-    expect(DateTime.fromISO(after!).setZone(ZONE).toFormat("HH:mm")).toBe("09:00");
+  it("下月1日 brings the dues reminder to a member's private chat", async () => {
+    await moveClock("next-month-1st");
+    const now = await page.locator("#pg-now").getAttribute("data-now");
+    const moved = DateTime.fromISO(now!).setZone(ZONE);
+    expect([moved.day, moved.toFormat("HH:mm")]).toEqual([1, "09:00"]);
+    await beAs(MEMBER.openId);
+    await openChat("支部助手");
+    const reminder = cardTitled("党费缴纳提醒");
+    await reminder.waitFor({ timeout: 30_000 });
+    expect(await reminder.locator(".lk-btn").allTextContents()).toContain("我已缴纳");
+    await reminder.screenshot({ path: artifact("e2e-dues-reminder") });
+    await page.screenshot({ path: artifact("e2e-private-chat") });
     expect(pageErrors).toEqual([]);
   });
 });
