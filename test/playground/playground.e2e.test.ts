@@ -118,6 +118,23 @@ function cardTitled(title: string): Locator {
     .last();
 }
 
+/**
+ * Saves a screenshot of the card in message `row`: the window is made tall enough for the whole
+ * card (the message list scrolls inside the page), then put back.
+ */
+async function shoot(row: Locator, name: string) {
+  const card = row.locator(".lk-card").first();
+  const height = (await card.boundingBox())?.height ?? 0;
+  const viewport = page.viewportSize()!;
+  await page.setViewportSize({
+    width: viewport.width,
+    height: Math.max(viewport.height, Math.ceil(height) + 400),
+  });
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: artifact(name) });
+  await page.setViewportSize(viewport);
+}
+
 /** Clicks a clock button and waits until the page shows the new time. */
 async function moveClock(to: "hour" | "tomorrow-0900" | "next-month-1st") {
   const before = await page.locator("#pg-now").getAttribute("data-now");
@@ -158,7 +175,7 @@ describe("the playground in a browser", () => {
     expect(await card.locator(".lk-card-title").textContent()).toBe("【支部党员大会】学习贯彻全会精神");
     await card.locator(".lk-md", { hasText: /^参加 0 · 请假 0 · 未回复 \d+/ }).waitFor();
     const messageId = await card.getAttribute("data-message-id");
-    await card.screenshot({ path: artifact("e2e-meeting-card") });
+    await shoot(card, "e2e-meeting-card");
 
     await card.getByRole("button", { name: "参加" }).click();
     await toast("已登记：参加");
@@ -176,7 +193,7 @@ describe("the playground in a browser", () => {
     await toast("已登记：请假");
     await theirs.locator(".lk-md", { hasText: /^参加 1 · 请假 1/ }).waitFor({ timeout: 15_000 });
     expect(await page.locator(`.pg-msg[data-message-id="${messageId}"]`).count()).toBe(1);
-    await theirs.screenshot({ path: artifact("e2e-meeting-card-answered") });
+    await shoot(theirs, "e2e-meeting-card-answered");
     await beAs(SECRETARY.openId);
     await openChat(BRANCH.name);
   });
@@ -191,7 +208,7 @@ describe("the playground in a browser", () => {
     await form.locator("input[type=date]").fill(inTwoWeeks);
     await form.locator("input[type=time]").fill("15:00");
     await form.locator("input[data-field-name=place]").fill("报告厅");
-    await form.screenshot({ path: artifact("e2e-meeting-form") });
+    await shoot(form, "e2e-meeting-form");
     await form.getByRole("button", { name: "创建会议" }).click();
     await toast("已创建会议");
     const created = page.locator(`.pg-msg[data-message-id="${formId}"]`);
@@ -210,7 +227,7 @@ describe("the playground in a browser", () => {
     // Half an hour before the start the card turns red with its 签到 button.
     await meeting.locator(".lk-card-header.lk-header-red").waitFor({ timeout: 20_000 });
     expect(await meeting.locator(".lk-card-subtitle").textContent()).toBe("签到进行中");
-    await meeting.screenshot({ path: artifact("e2e-meeting-checkin") });
+    await shoot(meeting, "e2e-meeting-checkin");
     await meeting.getByRole("button", { name: "签到" }).click();
     await toast("签到成功");
     await meeting
@@ -226,14 +243,14 @@ describe("the playground in a browser", () => {
     expect(await closed.locator(".lk-card-subtitle").textContent()).toBe("已结束");
     expect(await closed.textContent()).toMatch(/应到 \d+ · 实到 1 · 请假 1 · 缺席 \d+/);
     expect(await closed.locator(".lk-btn").count()).toBe(0);
-    await closed.screenshot({ path: artifact("e2e-meeting-closed") });
+    await shoot(closed, "e2e-meeting-closed");
 
     await say("/统计");
     const stats = cardTitled("组织生活统计");
     await stats.waitFor({ timeout: 20_000 });
     await stats.locator(".lk-chart canvas").waitFor({ timeout: 15_000 });
     await page.waitForTimeout(1000); // the chart's entry animation
-    await stats.screenshot({ path: artifact("e2e-branch-stats") });
+    await shoot(stats, "e2e-branch-stats");
   });
 
   it("/导出 sends the ledger as a file message that downloads as an xlsx workbook", async () => {
@@ -270,7 +287,7 @@ describe("the playground in a browser", () => {
     const reminder = cardTitled("党费缴纳提醒");
     await reminder.waitFor({ timeout: 30_000 });
     expect(await reminder.locator(".lk-btn").allTextContents()).toContain("我已缴纳");
-    await reminder.screenshot({ path: artifact("e2e-dues-reminder") });
+    await shoot(reminder, "e2e-dues-reminder");
     await page.screenshot({ path: artifact("e2e-private-chat") });
     expect(pageErrors).toEqual([]);
   });
