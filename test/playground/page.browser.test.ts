@@ -233,8 +233,13 @@ describe("the playground page (app.js) against the JSON API", () => {
     await page.locator(".pg-toast", { hasText: "时间已调到" }).waitFor();
     expect(fake.clocks).toEqual([{ to: "tomorrow-0900" }]);
     expect(await page.locator("#pg-now").getAttribute("data-now")).toBe("2026-11-21T01:00:00.000Z");
-    await page.locator(".pg-chat-item", { hasText: "支部助手" }).click();
+    // The reminder arrived in the private chat while the group was open: a badge until it is read.
+    const privateChat = page.locator(".pg-chat-item[data-chat-id=oc_p2p_ou_sec]");
+    await privateChat.locator(".pg-unread", { hasText: "1" }).waitFor({ timeout: 10_000 });
+    expect(await page.locator(".pg-chat-item[data-chat-id=oc_g1] .pg-unread").count()).toBe(0);
+    await privateChat.click();
     await page.locator(".pg-msg .lk-mention").waitFor();
+    expect(await privateChat.locator(".pg-unread").count()).toBe(0);
     expect(await page.locator(".pg-msg .pg-bubble").last().textContent()).toBe("提醒：@王书记 明天开会");
   });
 

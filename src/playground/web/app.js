@@ -1,20 +1,27 @@
 // The playground page: who I am, my chats, the open chat's messages (polled), the composer and the
 // clock. Everything goes through the playground's JSON API; the bot sees real, signed Lark events.
-import { renderCard } from "./cards.js";
-import { renderTextMessage } from "./markdown.js";
+import { avatar, createMessageList, el } from "./messages.js";
 
 const API = "/playground/api";
 const POLL_MS = 700;
+/** How often the other chats are checked for new messages (the unread badges). */
+const UNREAD_MS = 2000;
 const $ = (id) => document.getElementById(id);
 
 const view = {
   state: null,
   me: localStorage.getItem("pg-as") ?? "",
   chatId: localStorage.getItem("pg-chat") ?? "",
+  /** The last seq seen in the open chat. */
   seq: 0,
-  /** messageId → { message, node } of the open chat. */
-  shown: new Map(),
+  /** The store's last seq when this person's view began: what came before counts as read. */
+  baseSeq: null,
+  /** chatId → last seq looked at; chatId → ids of new messages not yet read. */
+  seen: new Map(),
+  unread: new Map(),
   polling: false,
+  checking: false,
+  list: null,
 };
 
 async function api(path, body) {
@@ -26,13 +33,6 @@ async function api(path, body) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error ?? `${response.status} ${response.statusText}`);
   return data;
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 export function showToast(toast) {
@@ -66,16 +66,6 @@ function timeText(iso, withDate = false) {
   return withDate ? `${parts.year}年${parts.month}月${parts.day}日 ${parts.weekday} ${time}` : time;
 }
 
-function avatar(text, kind) {
-  return el(
-    "div",
-    `pg-avatar ${kind ? `pg-${kind}` : ""}`,
-    Array.from(text ?? "?")
-      .slice(-2)
-      .join(""),
-  );
-}
-
 function renderPeople() {
   const select = $("pg-as");
   select.replaceChildren();
@@ -100,6 +90,8 @@ function renderChats() {
     item.dataset.chatId = c.chatId;
     const name = c.kind === "p2p" ? "支部助手" : c.name;
     item.append(avatar(name, c.kind === "p2p" ? "bot" : "group"), el("div", "pg-chat-name", name));
+    const unread = view.unread.get(c.chatId)?.size ?? 0;
+    if (unread > 0) item.append(el("span", "pg-unread", String(unread)));
     item.append(el("span", "pg-chat-kind", c.kind === "p2p" ? "单聊" : `${c.memberOpenIds.length} 人`));
     item.addEventListener("click", () => openChat(c.chatId));
     list.append(item);
@@ -110,8 +102,8 @@ function openChat(chatId) {
   view.chatId = chatId;
   localStorage.setItem("pg-chat", chatId);
   view.seq = 0;
-  view.shown.clear();
-  $("pg-messages").replaceChildren(el("div", "pg-empty", "暂无消息。试试输入 /帮助"));
+  view.unread.delete(chatId);
+  view.list.clear("暂无消息。试试输入 /帮助");
   const c = chat(chatId);
   const title = $("pg-chat-title");
   title.replaceChildren(document.createTextNode(c?.kind === "p2p" ? "支部助手" : (c?.name ?? "")));
@@ -123,103 +115,6 @@ function openChat(chatId) {
   poll();
 }
 
-function fileNode(content) {
-  const box = el("div", "pg-file");
-  box.append(el("div", "pg-file-icon", /\.xlsx?$/i.test(content.file_name ?? "") ? "XLS" : "FILE"));
-  const link = el("a", "", content.file_name || content.file_key);
-  link.href = `${API}/files/${encodeURIComponent(content.file_key ?? "")}`;
-  link.download = content.file_name ?? "";
-  box.append(link);
-  return box;
-}
-
-function postNode(content) {
-  const post = content.zh_cn ?? content.en_us ?? content;
-  const box = el("div", "pg-bubble");
-  if (post.title) box.append(el("strong", "", post.title), document.createElement("br"));
-  for (const line of post.content ?? []) {
-    for (const item of line) {
-      if (item.tag === "at")
-        box.append(el("span", "lk-mention", `@${nameOf(item.user_id) ?? item.user_name ?? ""}`));
-      else box.append(document.createTextNode(item.text ?? ""));
-    }
-    box.append(document.createElement("br"));
-  }
-  return box;
-}
-
-function contentNode(message) {
-  const content = message.content ?? {};
-  if (message.msgType === "interactive") {
-    const replace = (card) => {
-      const entry = view.shown.get(message.messageId);
-      if (!entry) return;
-      const node = messageNode({ ...message, content: card });
-      entry.node.replaceWith(node);
-      entry.node = node;
-    };
-    return renderCard(content, {
-      nameOf,
-      showToast,
-      onCard: replace,
-      onAction: (payload) => api("/action", { as: view.me, messageId: message.messageId, ...payload }),
-    });
-  }
-  if (message.msgType === "file") return fileNode(content);
-  if (message.msgType === "post") return postNode(content);
-  const bubble = el("div", "pg-bubble");
-  bubble.append(renderTextMessage(content.text ?? JSON.stringify(content), { nameOf }));
-  return bubble;
-}
-
-function messageNode(message) {
-  const mine = message.from === view.me;
-  const row = el("div", `pg-msg${mine ? " pg-mine" : ""}`);
-  row.dataset.messageId = message.messageId;
-  row.dataset.msgType = message.msgType;
-  const name =
-    message.fromName ?? (message.from === "bot" ? "支部助手" : (nameOf(message.from) ?? message.from));
-  row.append(avatar(name, message.from === "bot" ? "bot" : ""));
-  const body = el("div", "pg-msg-body");
-  body.append(el("div", "pg-msg-meta", `${name} ${timeText(message.createTime)}`));
-  const replied = message.replyTo ? view.shown.get(message.replyTo)?.message : null;
-  if (replied) {
-    const quoted =
-      replied.msgType === "text"
-        ? replied.content?.text
-        : `[${replied.msgType === "file" ? "文件" : "卡片"}]`;
-    body.append(
-      el("div", "pg-reply-to", `回复 ${replied.fromName ?? ""}：${String(quoted ?? "").slice(0, 40)}`),
-    );
-  }
-  body.append(contentNode(message));
-  row.append(body);
-  return row;
-}
-
-function showMessages(messages) {
-  const box = $("pg-messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-  let appended = false;
-  for (const message of messages) {
-    const entry = view.shown.get(message.messageId);
-    if (entry) {
-      // A PATCHed card: same message, new content, redrawn in place.
-      if (entry.message.updatedAt === message.updatedAt && entry.message.seq === message.seq) continue;
-      const node = messageNode(message);
-      entry.node.replaceWith(node);
-      view.shown.set(message.messageId, { message, node });
-      continue;
-    }
-    box.querySelector(".pg-empty")?.remove();
-    const node = messageNode(message);
-    box.append(node);
-    view.shown.set(message.messageId, { message, node });
-    appended = true;
-  }
-  if (appended && (atBottom || messages.length === view.shown.size)) box.scrollTop = box.scrollHeight;
-}
-
 async function poll() {
   if (view.polling || !view.chatId || !view.me) return;
   view.polling = true;
@@ -228,13 +123,46 @@ async function poll() {
     const query = new URLSearchParams({ chatId, as: view.me, since: String(view.seq) });
     const data = await api(`/messages?${query}`);
     if (chatId !== view.chatId) return;
-    showMessages(data.messages ?? []);
+    view.list.show(data.messages ?? []);
     view.seq = Math.max(view.seq, Number(data.seq) || 0);
+    view.baseSeq ??= view.seq;
+    view.seen.set(chatId, view.seq);
   } catch (error) {
     console.warn("poll failed", error);
   } finally {
     view.polling = false;
   }
+}
+
+/** New messages (not mine, not a card's update) in my other chats since I last looked. */
+async function checkUnread() {
+  if (view.baseSeq === null || view.checking) return;
+  view.checking = true;
+  try {
+    await checkUnreadOnce();
+  } finally {
+    view.checking = false;
+  }
+}
+
+async function checkUnreadOnce() {
+  const me = view.me;
+  let changed = false;
+  for (const c of myChats()) {
+    if (c.chatId === view.chatId) continue;
+    const since = view.seen.get(c.chatId) ?? view.baseSeq;
+    const query = new URLSearchParams({ chatId: c.chatId, as: me, since: String(since) });
+    const data = await api(`/messages?${query}`).catch(() => null);
+    if (!data || me !== view.me || c.chatId === view.chatId) continue;
+    view.seen.set(c.chatId, Math.max(since, Number(data.seq) || 0));
+    for (const m of data.messages ?? []) {
+      if (m.from === me || m.updatedAt !== m.createTime) continue;
+      if (!view.unread.has(c.chatId)) view.unread.set(c.chatId, new Set());
+      view.unread.get(c.chatId).add(m.messageId);
+      changed = true;
+    }
+  }
+  if (changed) renderChats();
 }
 
 function showNow(now) {
@@ -295,6 +223,9 @@ function wire() {
   $("pg-as").addEventListener("change", (event) => {
     view.me = event.target.value;
     localStorage.setItem("pg-as", view.me);
+    view.baseSeq = null;
+    view.seen.clear();
+    view.unread.clear();
     renderChats();
     openChat(view.chatId);
   });
@@ -328,16 +259,25 @@ function wire() {
 }
 
 async function start() {
+  view.list = createMessageList($("pg-messages"), {
+    me: () => view.me,
+    nameOf,
+    timeText,
+    showToast,
+    filesUrl: `${API}/files`,
+    act: (messageId, payload) => api("/action", { as: view.me, messageId, ...payload }),
+  });
   wire();
   try {
     await loadState();
   } catch (error) {
-    $("pg-messages").replaceChildren(el("div", "pg-empty", `无法连接到支部助手：${error.message}`));
+    view.list.clear(`无法连接到支部助手：${error.message}`);
     return;
   }
   renderPeople();
   openChat(view.chatId);
   setInterval(poll, POLL_MS);
+  setInterval(checkUnread, UNREAD_MS);
   setInterval(() => loadState().catch(() => {}), 15_000);
 }
 
