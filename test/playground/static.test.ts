@@ -32,6 +32,9 @@ describe("playgroundStatic", () => {
       ["app.js", "text/javascript; charset=utf-8"],
       ["cards.js", "text/javascript; charset=utf-8"],
       ["markdown.js", "text/javascript; charset=utf-8"],
+      ["messages.js", "text/javascript; charset=utf-8"],
+      ["cardFields.js", "text/javascript; charset=utf-8"],
+      ["dom.js", "text/javascript; charset=utf-8"],
       ["styles.css", "text/css; charset=utf-8"],
     ]) {
       const response = await fetch(`${base}/playground/static/${file}`);

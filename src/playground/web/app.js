@@ -1,6 +1,7 @@
 // The playground page: who I am, my chats, the open chat's messages (polled), the composer and the
 // clock. Everything goes through the playground's JSON API; the bot sees real, signed Lark events.
-import { avatar, createMessageList, el } from "./messages.js";
+import { el } from "./dom.js";
+import { avatar, createMessageList } from "./messages.js";
 
 const API = "/playground/api";
 const POLL_MS = 700;

@@ -3,6 +3,8 @@
 // calls only. Clicks call `options.onAction({ value, formValue?, option?, name? })`; its answer
 // ({ toast?, card? }) shows a toast and, with a card, redraws this card in place.
 // An unknown tag renders as a visible placeholder, never an error.
+import { inputField, pickerField, selectField, submitForm } from "./cardFields.js";
+import { el } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 
 /** Header colours of card JSON 2.0; anything else is shown as "default". */
@@ -22,37 +24,11 @@ const TEMPLATES = new Set([
   "default",
 ]);
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 /** The zh_cn text of a plain_text / lark_md object (or of a bare string). */
 export function textOf(value, locale = "zh_cn") {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
   return String(value.i18n_content?.[locale] ?? value.i18n?.[locale] ?? value.content ?? "");
-}
-
-/** "2026-11-24 +0800": the browser's offset, as Lark appends it to picker values. */
-function offset() {
-  const minutes = -new Date().getTimezoneOffset();
-  const sign = minutes >= 0 ? "+" : "-";
-  const abs = Math.abs(minutes);
-  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
-}
-
-/** Lark's value for a field, or undefined when it has none (an unselected select, an empty picker). */
-function fieldValue(field) {
-  const kind = field.dataset.field;
-  if (kind === "input") return field.value;
-  if (!field.value) return undefined;
-  if (kind === "date_picker" || kind === "picker_time") return `${field.value} ${offset()}`;
-  if (kind === "picker_datetime") return `${field.value.replace("T", " ")} ${offset()}`;
-  if (kind === "multi_select") return [...field.selectedOptions].map((o) => o.value);
-  return field.value;
 }
 
 class Renderer {
@@ -103,16 +79,16 @@ class Renderer {
         case "button":
           return this.button(element, form);
         case "input":
-          return this.input(element, form);
+          return inputField(this, element, form);
         case "select_static":
         case "multi_select_static":
         case "select_person":
         case "multi_select_person":
-          return this.select(element, form);
+          return selectField(this, element, form);
         case "date_picker":
         case "picker_time":
         case "picker_datetime":
-          return this.picker(element, form);
+          return pickerField(this, element, form);
         case "chart":
           return this.chart(element);
         case "note":
@@ -197,30 +173,10 @@ class Renderer {
         return;
       }
       if (form && element.form_action_type === "reset") return form.reset();
-      if (form && element.form_action_type === "submit") return this.submit(form, value, element.name);
+      if (form && element.form_action_type === "submit") return submitForm(this, form, value, element.name);
       if (callback || element.value) this.act({ value, name: element.name }, node);
     });
     return node;
-  }
-
-  /** Lark refuses a submit while a required field is empty; otherwise value + form_value. */
-  submit(form, value, name) {
-    const formValue = {};
-    const missing = [];
-    for (const field of form.querySelectorAll("[data-field]")) {
-      const fieldName = field.dataset.fieldName;
-      const v = fieldValue(field);
-      const empty = v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
-      field.classList.toggle("lk-missing", empty && field.required);
-      if (empty && field.required) missing.push(fieldName);
-      if (fieldName && v !== undefined) formValue[fieldName] = v;
-    }
-    if (missing.length > 0) {
-      this.options.showToast?.({ type: "error", content: "请填写必填项" });
-      return;
-    }
-    const button = name ? form.querySelector(`[data-name="${CSS.escape(name)}"]`) : null;
-    this.act({ value, formValue, name }, button);
   }
 
   async act(payload, control) {
@@ -237,84 +193,6 @@ class Renderer {
     } finally {
       if (control) control.disabled = false;
     }
-  }
-
-  field(node, element, kind) {
-    node.dataset.field = kind;
-    node.dataset.fieldName = element.name ?? "";
-    if (element.required) node.required = true;
-    if (element.disabled) node.disabled = true;
-    node.classList.add("lk-field");
-    if (element.width === "fill" || !element.width) node.classList.add("lk-fill");
-    return node;
-  }
-
-  input(element, form) {
-    const multiline = element.input_type === "multiline_text";
-    const node = this.field(el(multiline ? "textarea" : "input", "lk-input"), element, "input");
-    if (multiline) node.rows = Number(element.rows) || 3;
-    else node.type = element.input_type === "password" ? "password" : "text";
-    node.placeholder = this.text(element.placeholder);
-    if (element.max_length) node.maxLength = Number(element.max_length);
-    if (element.default_value !== undefined) node.value = String(element.default_value);
-    if (!form) {
-      // Outside a form an input calls back when the person presses Enter.
-      node.addEventListener("keydown", (event) => {
-        if (event.key !== "Enter" || multiline) return;
-        const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
-        this.act({ value: callback?.value ?? {}, inputValue: node.value, name: element.name }, node);
-      });
-    }
-    return wrapLabel(node, this.text(element.label));
-  }
-
-  select(element, form) {
-    const person = element.tag.includes("person");
-    const multiple = element.tag.startsWith("multi_");
-    const node = this.field(el("select", "lk-select"), element, multiple ? "multi_select" : "select");
-    if (multiple) node.multiple = true;
-    const placeholder = el("option", "", this.text(element.placeholder) || "请选择");
-    placeholder.value = "";
-    if (!multiple) node.append(placeholder);
-    for (const option of element.options ?? []) {
-      const value = String(option.value ?? "");
-      const label = person ? (this.options.nameOf?.(value) ?? value) : this.text(option.text);
-      const item = el("option", "", label);
-      item.value = value;
-      node.append(item);
-    }
-    const initial = element.initial_option ?? (multiple ? undefined : "");
-    node.value = initial !== undefined ? String(initial) : "";
-    for (const value of element.selected_values ?? []) {
-      const item = [...node.options].find((o) => o.value === value);
-      if (item) item.selected = true;
-    }
-    if (!form) {
-      node.addEventListener("change", () => {
-        const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
-        this.act(
-          { value: callback?.value ?? element.value ?? {}, option: node.value, name: element.name },
-          node,
-        );
-      });
-    }
-    return wrapLabel(node, this.text(element.label));
-  }
-
-  picker(element, form) {
-    const node = this.field(el("input", "lk-picker"), element, element.tag);
-    node.type = { date_picker: "date", picker_time: "time", picker_datetime: "datetime-local" }[element.tag];
-    node.classList.add(`lk-${element.tag.replace("_", "-")}`);
-    node.title = this.text(element.placeholder);
-    const initial = element.initial_date ?? element.initial_time ?? element.initial_datetime;
-    if (initial) node.value = String(initial).replace(" ", "T");
-    if (!form) {
-      node.addEventListener("change", () => {
-        const callback = (element.behaviors ?? []).find((b) => b.type === "callback");
-        this.act({ value: callback?.value ?? {}, option: fieldValue(node), name: element.name }, node);
-      });
-    }
-    return node;
   }
 
   chart(element) {
@@ -366,13 +244,6 @@ class Renderer {
 function spacing(value) {
   const named = { small: "4px", medium: "8px", large: "12px", extra_large: "16px" };
   return named[value] ?? (/^\d+px$/.test(value) ? value : "8px");
-}
-
-function wrapLabel(field, label) {
-  if (!label) return field;
-  const box = el("label", "lk-field-label");
-  box.append(el("span", "", label), field);
-  return box;
 }
 
 /**

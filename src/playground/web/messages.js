@@ -1,14 +1,8 @@
 // The open chat's message list: text, post, file and card messages as a Lark client shows them,
 // a card the bot PATCHes redrawn in place (same message id, newer seq).
 import { renderCard } from "./cards.js";
+import { el } from "./dom.js";
 import { renderTextMessage } from "./markdown.js";
-
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** A round avatar with the last two characters of a name (as Lark does for Chinese names). */
 export function avatar(text, kind) {
