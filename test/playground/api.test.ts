@@ -2,7 +2,7 @@ import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { playgroundClock } from "../../src/playground/clock.js";
-import { DEMO_BRANCHES } from "../../src/playground/demo.js";
+import { DEMO_BRANCHES, seedDemoOrganisation } from "../../src/playground/demo.js";
 import { generateSecrets, startPlayground, type Playground } from "../../src/playground/playground.js";
 import { p2pChatId, PlaygroundStore, type StoredMessage } from "../../src/playground/store.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
@@ -40,7 +40,7 @@ async function waitForMessage(
   match: (m: StoredMessage) => boolean,
   what: string,
 ): Promise<StoredMessage> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const found = (await messages(chatId, as, since)).messages.find(match);
     if (found) return found;
@@ -77,7 +77,7 @@ beforeAll(async () => {
     secrets: generateSecrets(),
     logger: createLogger("silent"),
     port: 0,
-    maxPageSize: 4, // the bind's member sync pages through the chat
+    maxPageSize: 4, // a roster sync pages through the chat's members
   });
 });
 afterAll(async () => {
@@ -117,9 +117,38 @@ describe("the playground's API", () => {
       chatId: p2pChatId(MEMBER.openId),
       kind: "p2p",
     });
-    // A restart seeds nothing twice.
-    expect(await db.models.Branch.countDocuments({})).toBe(2);
-    expect(await db.models.Member.countDocuments({ branchId: "B1" })).toBe(BRANCH.people.length);
+  });
+
+  it("seeds the demo once: a second start changes no record", async () => {
+    const snapshot = async () => ({
+      orgs: await db.models.Organisation.find({}, { updatedAt: 0 }).lean(),
+      branches: await db.models.Branch.find({}, { updatedAt: 0 }).sort({ _id: 1 }).lean(),
+      members: await db.models.Member.find({}, { updatedAt: 0 }).sort({ branchId: 1, openId: 1 }).lean(),
+      profiles: await db.models.DuesProfile.find({}, { updatedAt: 0 }).sort({ openId: 1 }).lean(),
+      dues: await db.models.Due.countDocuments({}),
+    });
+    const before = await snapshot();
+    expect(before.branches.map((b) => [b.name, b.orgId])).toEqual([
+      ["第一党支部", before.orgs[0]!._id],
+      ["第二党支部", before.orgs[0]!._id],
+    ]);
+    await seedDemoOrganisation(playground.bot.deps);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("syncs the roster through the stand-in's chat members, page by page", async () => {
+    const answer = await say(SECRETARY.openId, BRANCH.chatId, "/党员 同步");
+    const { messageId } = (await answer.json()) as { messageId: string };
+    const reply = await waitForMessage(
+      BRANCH.chatId,
+      SECRETARY.openId,
+      0,
+      (m) => m.replyTo === messageId,
+      "/党员 同步",
+    );
+    expect(reply.content).toEqual({
+      text: `名册已同步：在册 ${BRANCH.people.length} 人，新增 0 人，离群转为不在册 0 人。`,
+    });
   });
 
   it("answers /帮助 typed without the @ in a branch group, as a reply", async () => {
@@ -162,6 +191,10 @@ describe("the playground's API", () => {
     const attend = findValue(card.content, (v) => v.action === "meeting.rsvp" && v.response === "attend");
     expect(attend).not.toBeNull();
 
+    // A person clicks once the card is on screen and the bot has recorded which message it is.
+    const deadline = Date.now() + 10_000;
+    while (!(await db.models.Meeting.exists({ cardMessageId: card.messageId })) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const clicked = await api("/action", {
       as: MEMBER.openId,
       messageId: card.messageId,
