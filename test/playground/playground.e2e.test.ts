@@ -109,6 +109,14 @@ async function beAs(openId: string) {
   await page.locator("#pg-as").selectOption(openId);
 }
 
+/** The bot's latest answer to my message `text`. */
+function botReplyTo(text: string): Locator {
+  const quoted = new RegExp(`：${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  return page
+    .locator(".pg-msg:not(.pg-mine)", { has: page.locator(".pg-reply-to", { hasText: quoted }) })
+    .last();
+}
+
 /** The latest card whose header title contains `title`. */
 function cardTitled(title: string): Locator {
   return page
@@ -161,6 +169,16 @@ describe("the playground in a browser", () => {
       "支部助手",
     ]);
     expect(await page.locator("#pg-org").textContent()).toBe("示范学院党委");
+  });
+
+  it("/党员 同步 and /党员 answer in the group (the demo branch is bound already)", async () => {
+    await openChat(BRANCH.name);
+    await say("/党员 同步");
+    await botReplyTo("/党员 同步").waitFor({ timeout: 20_000 });
+    await say("/党员");
+    const roster = botReplyTo("/党员");
+    await roster.waitFor({ timeout: 20_000 });
+    expect(await roster.textContent()).toContain(MEMBER.name);
   });
 
   it("a command typed without @ gives the meeting card; 参加 and 请假 change its counts in place", async () => {
