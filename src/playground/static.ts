@@ -23,8 +23,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** The folder of the page's files: src/playground/web, from src/ or dist/. */
-export function webRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
+export function webRoot(here: string = path.dirname(fileURLToPath(import.meta.url))): string {
   const beside = path.join(here, "web");
   return existsSync(beside) ? beside : path.join(findProjectRoot(here), "src/playground/web");
 }

@@ -1,5 +1,6 @@
 import { type AddressInfo } from "node:net";
 import { type Server } from "node:http";
+import path from "node:path";
 import Koa from "koa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { playgroundStatic, vchartPath, webRoot } from "../../src/playground/static.js";
@@ -51,8 +52,10 @@ describe("playgroundStatic", () => {
     expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
   });
 
-  it("finds the web folder from the source tree", () => {
-    expect(webRoot()).toMatch(/src\/playground\/web$/);
+  it("finds the web folder from the source tree and from the compiled build", () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    expect(webRoot()).toBe(path.join(root, "src/playground/web"));
+    expect(webRoot(path.join(root, "dist/src/playground"))).toBe(path.join(root, "src/playground/web"));
   });
 
   it("answers 404 for a missing file and never leaves the web folder", async () => {
