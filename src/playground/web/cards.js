@@ -44,7 +44,7 @@ class Renderer {
   markdown(content, element = {}) {
     const node = renderMarkdown(content, { nameOf: this.options.nameOf });
     if (element.text_size) node.classList.add(`lk-size-${element.text_size}`);
-    if (element.text_align) node.style.textAlign = element.text_align;
+    if (["left", "center", "right"].includes(element.text_align)) node.style.textAlign = element.text_align;
     if (element.text_color && /^[a-z-]+$/i.test(element.text_color)) node.style.color = element.text_color;
     return node;
   }
@@ -201,7 +201,7 @@ class Renderer {
       .split(":")
       .map(Number);
     node.style.aspectRatio = w > 0 && h > 0 ? `${w} / ${h}` : "16 / 9";
-    if (element.height && element.height !== "auto") node.style.height = element.height;
+    if (/^\d{1,4}px$/.test(element.height ?? "")) node.style.height = element.height;
     const VChart = window.VChart?.VChart ?? window.VChart?.default ?? window.VChart;
     if (typeof VChart !== "function") {
       node.append(el("div", "lk-unknown", "[图表：VChart 未加载]"));
