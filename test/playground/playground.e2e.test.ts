@@ -4,12 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import { DateTime } from "luxon";
-import mongoose from "mongoose";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, type Locator, type Page } from "playwright-core";
 import { freePort } from "../../src/db/localServer.js";
 import { DEMO_BRANCHES } from "../../src/playground/demo.js";
-import { PLAYGROUND_DB_NAME } from "../../src/playground/main.js";
 import { artifact, launchChromium } from "./browser.js";
 
 // The whole playground as `npm start` runs it with no Lark app (a child process, the real bot behind
@@ -39,8 +37,8 @@ async function startPlaygroundProcess(): Promise<string> {
       NODE_ENV: "development",
       PORT: String(port),
       ZHIBU_DATA_DIR: dataDir,
-      // The test run's database server (the playground uses its own database on it).
-      MONGODB_URI: inject("mongoUri"),
+      // No MONGODB_URI: as on a fresh clone, the playground starts its own local database under
+      // the data directory (and so never touches a zhibu_playground database on a real server).
       TZ: ZONE,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -61,16 +59,7 @@ async function startPlaygroundProcess(): Promise<string> {
   });
 }
 
-async function dropPlaygroundDb() {
-  const connection = await mongoose
-    .createConnection(inject("mongoUri"), { dbName: PLAYGROUND_DB_NAME })
-    .asPromise();
-  await connection.dropDatabase();
-  await connection.close();
-}
-
 beforeAll(async () => {
-  await dropPlaygroundDb();
   base = await startPlaygroundProcess();
   browser = await launchChromium();
   page = await browser.newPage({
@@ -89,7 +78,6 @@ afterAll(async () => {
     child.kill("SIGTERM");
     await exited;
   }
-  await dropPlaygroundDb().catch(() => undefined);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
