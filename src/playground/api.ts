@@ -159,7 +159,7 @@ export function createPlaygroundApi(options: PlaygroundApiOptions): Router {
       org: { name: DEMO_ORG.name },
       people: store.allPeople().map((p) => {
         const member = members.find((m) => m.openId === p.openId);
-        // The 党委书记 is on no branch roster: a 党委 of the demo's own.
+        // The 党委书记 is on no branch's roster: shown under the 党委.
         if (!member) return { ...p, status: STATUS_ZH.full, branchName: DEMO_ORG.name, role: "党委书记" };
         const period = currentExemption(member, now);
         const status =

@@ -97,6 +97,8 @@ describe("the playground in production", () => {
     expect(wantsPlayground({ NODE_ENV: "development", LARK_APP_ID: "cli_a1b2c3d4e5f60789" })).toBe(false);
     expect(wantsPlayground({ NODE_ENV: "development", LARK_APP_ID: "" })).toBe(true);
     expect(wantsPlayground({})).toBe(true);
+    // A secret without its app id is a half-filled app: the configuration error, not the playground.
+    expect(wantsPlayground({ NODE_ENV: "development", LARK_APP_SECRET: "s" })).toBe(false);
 
     const secrets = generateSecrets();
     expect(() => playgroundConfig({ NODE_ENV: "production" }, secrets, "http://127.0.0.1:1")).toThrow(
