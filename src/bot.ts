@@ -2,6 +2,7 @@ import type { Connection } from "mongoose";
 import { createApp } from "./app.js";
 import type { Config } from "./env.js";
 import { createModels, syncIndexes } from "./db/models/index.js";
+import { numberUnnumberedMeetings } from "./domain/meetingNumbers.js";
 import type { AppDeps } from "./deps.js";
 import { DELIVERY_MAX_ATTEMPTS, LARK_RATE_LIMITS, RATE_SAFETY_MS } from "../config/delivery.js";
 import { loadDuesRules } from "../config/dues.js";
@@ -65,6 +66,9 @@ export async function buildBot(options: {
   };
   const deps: AppDeps = { ...base, delivery, dues };
   await migrateParentOrgsAtStart(deps);
+  // Meetings from before per-branch numbers get them (M1, M2 … in the order they were created).
+  const numbered = await numberUnnumberedMeetings(models);
+  if (numbered > 0) deps.logger.info({ meetings: numbered }, "meetings numbered per branch");
   const inbox = createInbox(deps, { owner: identity.owner });
   const dispatcher = createDispatcher(options.config, createEventHandlers(deps, inbox), options.logger);
   const app = createApp(deps, dispatcher, options.connection, options.larkStatus);

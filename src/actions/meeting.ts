@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { meetingCreatedCard } from "../cards/meetingForm.js";
 import { CARD_ACTIONS } from "../cards/types.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { UserError } from "../domain/errors.js";
 import { findMeetingType } from "../domain/meetingTypes.js";
 import { parseLocalDateTime } from "../domain/time.js";
@@ -68,6 +69,8 @@ const create = action({
     place: optionalText,
     agenda: optionalText,
     partyGroup: optionalText,
+    host: optionalText,
+    recorder: optionalText,
     duration: z
       .string()
       .optional()
@@ -91,16 +94,19 @@ const create = action({
       place: input.place,
       agenda: input.agenda,
       partyGroup,
+      // Picked from the roster by open id; the domain refuses anyone not on it.
+      host: input.host ? { openId: input.host } : undefined,
+      recorder: input.recorder ? { openId: input.recorder } : undefined,
       createdBy: click.operatorOpenId,
       // One form makes one meeting, however often its button is pressed.
       sourceKey: `form:${click.messageId}`,
     });
     return {
-      toast: { type: "success", content: `已创建会议 ${meeting._id}` },
+      toast: { type: "success", content: `已创建会议 ${meetingLabel(meeting)}` },
       card: {
         type: "raw",
         data: meetingCreatedCard({
-          id: meeting._id,
+          id: meetingLabel(meeting),
           title: meeting.title,
           startText: formatMeetingTime(meeting.startAt, deps.config.TZ),
         }),

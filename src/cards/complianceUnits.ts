@@ -3,6 +3,7 @@
  * messages (cards/stats.ts): the units' names, the months missed and still to come, and the
  * meetings held but not closed.
  */
+import { unitNameZh, unitsWordZh } from "../domain/compliance.js";
 import { escapeMarkdown, MONTHS_EN, type I18nText } from "./common.js";
 
 /** What these texts read of a compliance row (cards/stats.ts's BranchStatsView rows). */
@@ -23,16 +24,14 @@ export interface Unit {
 /** "2026-02" → "2月", "2026-Q2" → "第2季度", "2026" → "2026年". */
 export function unitName(label: string): I18nText {
   const quarter = /^\d{4}-Q(\d)$/.exec(label);
-  if (quarter) return { zh: `第${quarter[1]}季度`, en: `Q${quarter[1]}` };
   const month = /^\d{4}-(\d{2})$/.exec(label);
-  if (month) return { zh: `${Number(month[1])}月`, en: MONTHS_EN[Number(month[1]) - 1] ?? label };
-  return { zh: `${label}年`, en: label };
+  const en = quarter ? `Q${quarter[1]}` : month ? (MONTHS_EN[Number(month[1]) - 1] ?? label) : label;
+  return { zh: unitNameZh(label), en };
 }
 
 export function unitsWord(units: Unit[]): I18nText {
-  return units[0] && /-Q/.test(units[0].label)
-    ? { zh: "个季度", en: "quarters" }
-    : { zh: "个月", en: "months" };
+  const zh = unitsWordZh(units);
+  return { zh, en: zh === "个季度" ? "quarters" : "months" };
 }
 
 /** "，其中 M7 已召开、待结束 (/会议 结束 M7)". */

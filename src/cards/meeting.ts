@@ -75,6 +75,15 @@ function detailsElement(data: MeetingCardData, budget: Budget): CardElement {
   const group = data.partyGroup?.trim() ? userText(data.partyGroup, budget.place) : null;
   const zh = [`**时间**：${time.zh}`, `**地点**：${place ?? "待定"}`];
   const en = [`**Time**: ${time.en}`, `**Place**: ${place ?? "to be announced"}`];
+  // Names come from the roster (people type them): escaped like every person-typed text.
+  if (data.host) {
+    zh.push(`**主持人**：${userText(data.host.name, budget.place)}`);
+    en.push(`**Host**: ${userText(data.host.name, budget.place)}`);
+  }
+  if (data.recorder) {
+    zh.push(`**记录人**：${userText(data.recorder.name, budget.place)}`);
+    en.push(`**Recorder**: ${userText(data.recorder.name, budget.place)}`);
+  }
   if (group) {
     zh.push(`**党小组**：${group}`);
     en.push(`**Party group**: ${group}`);
@@ -221,7 +230,7 @@ function build(data: MeetingCardData, budget: Budget): Card {
       elements.push(markdown(userText(data.minutes, budget.minutes)));
     }
   }
-  elements.push(hr(), recordFooter(data.id, i18n("会议", "Meeting"), "/会议"));
+  elements.push(hr(), recordFooter(data.label, i18n("会议", "Meeting"), "/会议"));
 
   return card({
     header: header(title, meetingHeaderTemplate(data), statusSubtitle(data)),

@@ -39,7 +39,24 @@ export const MEETING_FORM_FIELDS = {
   duration: "duration",
   agenda: "agenda",
   partyGroup: "partyGroup",
+  host: "host",
+  recorder: "recorder",
 } as const;
+
+/** A branch larger than this names its 主持人 / 记录人 in the command (a long select is unusable). */
+export const MEETING_FORM_MAX_PEOPLE = 60;
+
+/** Who may be picked as 主持人 / 记录人: the branch's roster, by name. */
+export interface FormPerson {
+  openId: string;
+  name: string;
+}
+
+interface MeetingFormOptions {
+  timeZone: string;
+  partyGroups: string[];
+  people?: FormPerson[];
+}
 
 export const MEETING_FORM_NAME = "meeting_create";
 export const MEETING_FORM_SUBMIT = "meeting_create_submit";
@@ -48,11 +65,11 @@ export const MEETING_FORM_SUBMIT = "meeting_create_submit";
 export const MEETING_FORM_LIMITS = { title: 100, place: 100, duration: 4, agenda: 1000 } as const;
 
 /** The form card to create a meeting: type, title, date, time, place, duration, agenda, 党小组. */
-export function newMeetingFormCard(options: { timeZone: string; partyGroups: string[] }): Card {
+export function newMeetingFormCard(options: MeetingFormOptions): Card {
   return buildWithinBudgets(PARTY_GROUP_BUDGETS, (budget) => build(options, budget));
 }
 
-function build(options: { timeZone: string; partyGroups: string[] }, budget: PartyGroupBudget): Card {
+function build(options: MeetingFormOptions, budget: PartyGroupBudget): Card {
   const fields: CardElement[] = [
     formRow(
       i18n("类型", "Type"),
@@ -119,6 +136,19 @@ function build(options: { timeZone: string; partyGroups: string[] }, budget: Par
     budget,
   );
   if (groupRow) fields.push(groupRow);
+  const people = options.people ?? [];
+  if (people.length > 0 && people.length <= MEETING_FORM_MAX_PEOPLE) {
+    const choices = people.map((p) => ({ text: i18n(p.name, p.name), value: p.openId }));
+    const pick = i18n("从本支部名册中选择", "Pick from the branch roster");
+    fields.push(
+      formRow(i18n("主持人", "Host"), false, formSelect(MEETING_FORM_FIELDS.host, pick, false, choices)),
+      formRow(
+        i18n("记录人", "Recorder"),
+        false,
+        formSelect(MEETING_FORM_FIELDS.recorder, pick, false, choices),
+      ),
+    );
+  }
 
   const zone = escapeMarkdown(options.timeZone);
   return formCard({

@@ -1,4 +1,5 @@
 import type { Meeting } from "../db/models/meeting.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { formatMeetingTime } from "../domain/attendance.js";
 import { meetingTypeById } from "../domain/meetingTypes.js";
 import { escapeText } from "./escape.js";
@@ -10,7 +11,7 @@ export function reminderText(meeting: Meeting, pendingOpenIds: string[], timeZon
   const place = meeting.place ? `（地点：${meeting.place}）` : "";
   // Only the mentions built here are live; the title and place people typed are escaped.
   const body = escapeText(
-    `提醒：会议 ${meeting._id} ${type}「${meeting.title}」将于 ` +
+    `提醒：会议 ${meetingLabel(meeting)} ${type}「${meeting.title}」将于 ` +
       `${formatMeetingTime(meeting.startAt, timeZone)} 开始${place}，请在会议卡片上回复参加或请假。`,
   );
   return `${mentions} ${body}`;

@@ -8,6 +8,7 @@ export const commandInput = z.object({
   positional: z.array(z.string()),
   options: z.record(z.string(), z.string()),
   mentions: z.array(mention),
+  labelled: z.record(z.string(), mention),
   rest: z.string(),
 });
 

@@ -20,7 +20,7 @@ import { parseDay } from "../domain/roster.js";
 import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 import type { Config } from "../env.js";
 import { commandInput, option } from "./args.js";
-import { display, isDay, resolve, targetIssue, targetOf, type Target } from "./rosterArgs.js";
+import { display, isDay, oneTarget, resolve, type Target, targetIssue } from "./rosterArgs.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 
 /** `/发展`: the 发展党员 pipeline (secretaries only: personal data to those who need it). */
@@ -121,15 +121,6 @@ const listCommand = subcommand({
       escapeText([`「${ctx.branch!.name}」发展党员 ${people.length} 人：`, ...lines].join("\n")),
     );
   },
-});
-
-const oneTarget = commandInput.transform((input, ctx) => {
-  const { target, words } = targetOf(input);
-  if (!target || words.length > 0) {
-    ctx.addIssue({ code: "custom", message: targetIssue });
-    return z.NEVER;
-  }
-  return { target };
 });
 
 const viewCommand = subcommand({

@@ -1,5 +1,6 @@
 import { DateTime } from "luxon";
 import { meCard } from "../cards/me.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { meetingTypeById } from "../domain/meetingTypes.js";
 import { openStudiesFor, studyTarget, upcomingMeetingsFor, yearlyStudyHours } from "../domain/studyHours.js";
 import { noArguments } from "./args.js";
@@ -46,7 +47,7 @@ export const meCommands: CommandFamily = {
               overdue: s.overdue,
             })),
             upcomingMeetings: meetings.map((m) => ({
-              id: m._id,
+              id: meetingLabel(m),
               typeZh: meetingTypeById(m.type).zh,
               title: m.title,
               startAt: m.startAt,

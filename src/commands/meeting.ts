@@ -1,5 +1,14 @@
 import { newMeetingFormCard } from "../cards/meetingForm.js";
 import type { Meeting } from "../db/models/meeting.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
+import {
+  meetingPeople,
+  resolveMeetingPerson,
+  rosterPeople,
+  setMeetingPeople,
+  type MeetingRole,
+  type PersonChoice,
+} from "../domain/meetingPeople.js";
 import { listPartyGroups } from "../domain/branches.js";
 import { UserError } from "../domain/errors.js";
 import { meetingTypeById } from "../domain/meetingTypes.js";
@@ -20,7 +29,14 @@ import { allowed } from "../domain/policy.js";
 import { sendPrivately } from "./private.js";
 import { noArguments } from "./args.js";
 import { findOrRefuse, replyList, type RecordKind } from "./records.js";
-import { checkinArgs, closeArgs, meetingIdOnly, newMeetingArgs, TYPE_NAMES } from "./meetingArgs.js";
+import {
+  checkinArgs,
+  closeArgs,
+  editMeetingArgs,
+  meetingIdOnly,
+  newMeetingArgs,
+  TYPE_NAMES,
+} from "./meetingArgs.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 import { pendingMembers } from "../domain/attendance.js";
 import { isOffline } from "../delivery/offlineDigest.js";
@@ -46,8 +62,8 @@ export const meetingCommands: CommandFamily = {
       name: "new",
       aliases: ["新建"],
       usage: [
-        "/会议 新建 <类型> <YYYY-MM-DD> <HH:mm> <主题…> [地点=…] [时长=分钟] [党小组=…]",
-        "/meeting new <type> <date> <time> <title…> [place=…] [duration=minutes] [group=…]",
+        "/会议 新建 <类型> <YYYY-MM-DD> <HH:mm> <主题…> [地点=…] [时长=分钟] [党小组=…] [主持人=@某人|姓名] [记录人=@某人|姓名]",
+        "/meeting new <type> <date> <time> <title…> [place=…] [duration=minutes] [group=…] [host=@someone|name] [recorder=@someone|name]",
         "/会议 新建（不带参数：发送填写表单）",
         `类型：${TYPE_NAMES}`,
       ],
@@ -58,7 +74,8 @@ export const meetingCommands: CommandFamily = {
         const { deps, branch } = ctx;
         if (!args) {
           const partyGroups = await listPartyGroups(deps.models, branch!._id);
-          await ctx.replyCard(newMeetingFormCard({ timeZone: deps.config.TZ, partyGroups }));
+          const people = await rosterPeople(deps.models, branch!._id);
+          await ctx.replyCard(newMeetingFormCard({ timeZone: deps.config.TZ, partyGroups, people }));
           return;
         }
         const startAt = parseLocalDateTime(args.date, args.time, deps.config.TZ);
@@ -70,11 +87,13 @@ export const meetingCommands: CommandFamily = {
           durationMin: args.durationMin,
           place: args.place,
           partyGroup: args.partyGroup,
+          host: args.host,
+          recorder: args.recorder,
           createdBy: ctx.message.senderOpenId,
           sourceKey: `msg:${ctx.message.messageId}`,
         });
         await ctx.replyText(
-          `已创建会议 ${meeting._id}（${meetingTypeById(meeting.type).zh}：${meeting.title}），通知卡片已发到支部群。`,
+          `已创建会议 ${meetingLabel(meeting)}（${meetingTypeById(meeting.type).zh}：${meeting.title}），通知卡片已发到支部群。`,
         );
       },
     }),
@@ -93,7 +112,7 @@ export const meetingCommands: CommandFamily = {
           meetings,
           { heading: "会议", empty: "本支部还没有会议。书记或支委可发送 /会议 新建。" },
           (m) =>
-            `${m._id}　${meetingTypeById(m.type).zh}　${formatMeetingTime(m.startAt, ctx.deps.config.TZ)}　${m.title}（${STATUS[m.status]}）`,
+            `${meetingLabel(m)}　${meetingTypeById(m.type).zh}　${formatMeetingTime(m.startAt, ctx.deps.config.TZ)}　${m.title}（${STATUS[m.status]}）`,
         );
       },
     }),
@@ -125,7 +144,11 @@ export const meetingCommands: CommandFamily = {
           formatAttendanceSummary(withoutReasons) + (hasReasons ? "\n请假事由已私信发给你。" : ""),
         );
         if (hasReasons) {
-          await sendPrivately(ctx, formatAttendanceSummary(data), `会议 ${meeting._id} 详情（私信）`);
+          await sendPrivately(
+            ctx,
+            formatAttendanceSummary(data),
+            `会议 ${meetingLabel(meeting)} 详情（私信）`,
+          );
         }
       },
     }),
@@ -139,7 +162,7 @@ export const meetingCommands: CommandFamily = {
       args: meetingIdOnly,
       async run(ctx, args) {
         const meeting = await cancelMeetingAndReminders(ctx.deps, (await meetingOf(ctx, args.meetingId))._id);
-        await ctx.replyText(`会议 ${meeting._id}「${meeting.title}」已取消，卡片已更新。`);
+        await ctx.replyText(`会议 ${meetingLabel(meeting)}「${meeting.title}」已取消，卡片已更新。`);
       },
     }),
     subcommand({
@@ -153,11 +176,11 @@ export const meetingCommands: CommandFamily = {
       async run(ctx, args) {
         const meeting = await meetingOf(ctx, args.meetingId);
         if (meeting.status !== "scheduled")
-          throw new UserError(`会议 ${meeting._id} ${STATUS[meeting.status]}，无需提醒。`);
+          throw new UserError(`会议 ${meetingLabel(meeting)} ${STATUS[meeting.status]}，无需提醒。`);
         // Through the outbox, keyed by this command: a redelivered command nudges once.
         const count = await remindMeeting(ctx.deps, meeting, {
-          key: `meeting:${meeting._id}:remind:manual:${ctx.message.messageId}`,
-          description: `会议 ${meeting._id} 手动提醒`,
+          key: `meeting:${meetingLabel(meeting)}:remind:manual:${ctx.message.messageId}`,
+          description: `会议 ${meetingLabel(meeting)} 手动提醒`,
         });
         if (count === 0) {
           // Nobody to @: everyone answered, or those who did not are on no chat.
@@ -166,8 +189,8 @@ export const meetingCommands: CommandFamily = {
           );
           await ctx.replyText(
             offline.length === 0
-              ? `会议 ${meeting._id} 的党员都已回复，无需提醒。`
-              : `会议 ${meeting._id} 尚未回复的都是未使用飞书的党员：${offline.map((m) => m.name).join("、")}。请当面联系；到会时可由书记代为签到。`,
+              ? `会议 ${meetingLabel(meeting)} 的党员都已回复，无需提醒。`
+              : `会议 ${meetingLabel(meeting)} 尚未回复的都是未使用飞书的党员：${offline.map((m) => m.name).join("、")}。请当面联系；到会时可由书记代为签到。`,
           );
           return;
         }
@@ -202,7 +225,7 @@ export const meetingCommands: CommandFamily = {
           done.push(`${person.name || person.openId}${already ? "（此前已签到）" : ""}`);
         }
         await refreshMeetingCard(deps, meeting);
-        await ctx.replyText(`会议 ${meeting._id} 签到成功：${done.join("、")}`);
+        await ctx.replyText(`会议 ${meetingLabel(meeting)} 签到成功：${done.join("、")}`);
       },
     }),
     subcommand({
@@ -224,10 +247,42 @@ export const meetingCommands: CommandFamily = {
           r.voluntary?.length ? `自愿参加 ${r.voluntary.length}` : "",
         ].filter(Boolean);
         await ctx.replyText(
-          `会议 ${meeting._id} 已结束：应到 ${r.expected.length}，实到 ${r.present.length}，请假 ${r.leave.length}，缺席 ${r.absent.length}` +
+          `会议 ${meetingLabel(meeting)} 已结束：应到 ${r.expected.length}，实到 ${r.present.length}，请假 ${r.leave.length}，缺席 ${r.absent.length}` +
             (extra.length ? `（另有${extra.join("，")}，不计应到）` : "") +
             "。" +
             (meeting.minutes ? "纪要已记录。" : "未填写纪要，可在结束命令后附上。"),
+        );
+      },
+    }),
+    subcommand({
+      ...common,
+      name: "edit",
+      aliases: ["修改"],
+      usage: [
+        "/会议 修改 <会议编号> [主持人=@某人|姓名|无] [记录人=@某人|姓名|无]",
+        "/meeting edit <id> [host=@someone|name|none] [recorder=@someone|name|none]",
+      ],
+      summary: "记录或更正会议的主持人、记录人（书记、支委；结束后也可更正台账）",
+      permission: "committee",
+      args: editMeetingArgs,
+      async run(ctx, args) {
+        const { deps } = ctx;
+        const meeting = await meetingOf(ctx, args.meetingId);
+        const branchId = ctx.branch!._id;
+        const person = (role: MeetingRole, choice: PersonChoice | undefined) =>
+          choice === undefined ? undefined : resolveMeetingPerson(deps.models, branchId, role, choice);
+        const host = await person("host", args.host);
+        const recorder = await person("recorder", args.recorder);
+        await setMeetingPeople(deps.models, meeting, { host, recorder });
+        await refreshMeetingCard(deps, meeting);
+        const data = await meetingPeople(deps.models, {
+          ...meeting,
+          ...(host !== undefined && { host }),
+          ...(recorder !== undefined && { recorder }),
+        });
+        const name = (p: { name: string } | null) => (p ? p.name : "未指定");
+        await ctx.replyText(
+          `会议 ${meetingLabel(meeting)} 已更新：主持人 ${name(data.host)}，记录人 ${name(data.recorder)}。`,
         );
       },
     }),

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { PersonChoice } from "../domain/meetingPeople.js";
+import type { CommandInput } from "./types.js";
 import { findMeetingType, MEETING_TYPES, type MeetingTypeId } from "../domain/meetingTypes.js";
 import { commandInput, idArgs, idOnly, meetingId, option } from "./args.js";
 
@@ -12,6 +14,22 @@ export interface NewMeetingArgs {
   place?: string;
   durationMin?: number;
   partyGroup?: string;
+  host?: PersonChoice;
+  recorder?: PersonChoice;
+}
+
+const HOST = ["主持人", "host"];
+const RECORDER = ["记录人", "recorder"];
+
+/** 主持人=@李四, 主持人=李四 (by name: people on no chat), 主持人=无 (nobody); undefined if absent. */
+function personOption(input: CommandInput, names: string[]): PersonChoice | undefined {
+  for (const name of names) {
+    const mention = input.labelled[name];
+    if (mention) return { openId: mention.openId };
+  }
+  const typed = option(input, ...names)?.replace(/^@/, "");
+  if (typed === undefined) return undefined;
+  return typed === "无" || typed.toLowerCase() === "none" ? "none" : { name: typed };
 }
 
 /** `<类型> <YYYY-MM-DD> <HH:mm> <主题…> [地点=…] [时长=分钟] [党小组=…]`, or nothing (→ form card). */
@@ -36,7 +54,19 @@ export const newMeetingArgs = commandInput.transform((input, ctx): NewMeetingArg
     place: option(input, "地点", "place"),
     durationMin: duration === undefined ? undefined : Number(duration),
     partyGroup: option(input, "党小组", "group"),
+    host: personOption(input, HOST),
+    recorder: personOption(input, RECORDER),
   };
+});
+
+/** `<会议编号> [主持人=@某人|姓名|无] [记录人=…]`: at least one of them. */
+export const editMeetingArgs = idArgs(meetingId, (id, input) => ({
+  meetingId: id,
+  host: personOption(input, HOST),
+  recorder: personOption(input, RECORDER),
+  extra: input.positional.length > 1 || input.mentions.length > 0,
+})).refine((args) => (args.host !== undefined || args.recorder !== undefined) && !args.extra, {
+  message: "请写明要修改的项，如 主持人=@某人 记录人=姓名（无 表示清空）",
 });
 
 /** `<会议编号>` alone. */

@@ -30,12 +30,19 @@ const OPTION = /^([\p{L}\p{N}_-]+)=(.*)$/u;
  */
 export function toCommandInput(words: string[], rawRest: string, mentions: Mention[]): CommandInput {
   const byKey = new Map(mentions.map((m) => [m.key, m]));
-  const input: CommandInput = { positional: [], options: {}, mentions: [], rest: "" };
-  for (const word of words) {
+  const input: CommandInput = { positional: [], options: {}, mentions: [], labelled: {}, rest: "" };
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
     const mention = byKey.get(word);
     const option = OPTION.exec(word);
+    const optionMention = option?.[2] ? byKey.get(option[2]) : undefined;
+    const next = words[i + 1] === undefined ? undefined : byKey.get(words[i + 1]!);
     if (mention) input.mentions.push(mention);
-    else if (option && option[1] && option[2] !== undefined && option[2] !== "")
+    else if (option?.[1] && optionMention) input.labelled[option[1]] = optionMention;
+    else if (option?.[1] && option[2] === "" && next) {
+      input.labelled[option[1]] = next; // 主持人= @李四: the client put a space before the mention
+      i++;
+    } else if (option && option[1] && option[2] !== undefined && option[2] !== "")
       input.options[option[1]] = option[2];
     else input.positional.push(word);
   }

@@ -4,6 +4,7 @@ import type { InboundEvent } from "../db/models/inboundEvent.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { OutboxItem } from "../db/models/outbox.js";
 import { reviveDead } from "../delivery/outbox.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { UserError } from "../domain/errors.js";
 import { formatMeetingTime } from "../domain/meetings.js";
 import { reminderKey } from "../delivery/meetingReminders.js";
@@ -32,15 +33,18 @@ async function plannedSends(ctx: CommandContext): Promise<{ at: Date; text: stri
       const due = start - offset.minutes * MIN;
       const createdBefore = !meeting.createdAt || meeting.createdAt.getTime() < due;
       if (due > now.getTime() && createdBefore && !queued.has(reminderKey(meeting._id, offset))) {
-        planned.push({ at: new Date(due), text: `会议 ${meeting._id} 提醒（${offset.label}，@ 未回复者）` });
+        planned.push({
+          at: new Date(due),
+          text: `会议 ${meetingLabel(meeting)} 提醒（${offset.label}，@ 未回复者）`,
+        });
       }
     }
     const opens = start - CHECKIN_OPENS_MINUTES_BEFORE * MIN;
     if (opens > now.getTime())
-      planned.push({ at: new Date(opens), text: `会议 ${meeting._id} 签到开放通知` });
+      planned.push({ at: new Date(opens), text: `会议 ${meetingLabel(meeting)} 签到开放通知` });
     const ends = start + meeting.durationMin * MIN;
     if (ends > now.getTime())
-      planned.push({ at: new Date(ends), text: `会议 ${meeting._id} 结束后提醒书记记录` });
+      planned.push({ at: new Date(ends), text: `会议 ${meetingLabel(meeting)} 结束后提醒书记记录` });
   }
   return planned.sort((a, b) => a.at.getTime() - b.at.getTime());
 }

@@ -18,7 +18,7 @@ import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 import { editCardData } from "../usecases/roster.js";
 import { ROLE_NAMES } from "../usecases/organisation.js";
 import { commandInput, option } from "./args.js";
-import { display, isDay, resolve, STATUS_LIST, targetIssue, targetOf } from "./rosterArgs.js";
+import { display, isDay, oneTarget, resolve, STATUS_LIST, targetIssue, targetOf } from "./rosterArgs.js";
 import { exemptionCommand } from "./rosterPeriods.js";
 import { subcommand } from "./types.js";
 import { activeRole, allowed } from "../domain/policy.js";
@@ -109,16 +109,6 @@ function fullLines(member: Member, at: Date, timeZone: string, showPhone: boolea
     ...(periods.length > 0 ? ["免于要求/外出记录：", ...periods] : []),
   ];
 }
-
-/** Arguments naming exactly one person (@mention or name) and nothing else. */
-const oneTarget = commandInput.transform((input, ctx) => {
-  const { target, words } = targetOf(input);
-  if (!target || words.length > 0) {
-    ctx.addIssue({ code: "custom", message: targetIssue });
-    return z.NEVER;
-  }
-  return { target };
-});
 
 const infoCommand = subcommand({
   name: "info",

@@ -2,7 +2,8 @@ import { UserError } from "../domain/errors.js";
 import type { Member } from "../db/models/member.js";
 import { findMember } from "../domain/branches.js";
 import { memberByName } from "../domain/roster.js";
-import type { ParsedInput } from "./args.js";
+import { z } from "zod";
+import { commandInput, type ParsedInput } from "./args.js";
 import type { CommandContext } from "./types.js";
 
 /** Who a roster command is about: someone @-mentioned, or a name (people on no chat have no @). */
@@ -31,3 +32,13 @@ export async function resolve(ctx: CommandContext, target: Target): Promise<Memb
 export const display = (member: Member) => member.name || member.openId;
 
 export const targetIssue = "请 @ 一位党员，或写无飞书账号者的姓名";
+
+/** Arguments naming exactly one person (@mention or name) and nothing else. */
+export const oneTarget = commandInput.transform((input, ctx) => {
+  const { target, words } = targetOf(input);
+  if (!target || words.length > 0) {
+    ctx.addIssue({ code: "custom", message: targetIssue });
+    return z.NEVER;
+  }
+  return { target };
+});

@@ -13,8 +13,10 @@ export interface CommandInput {
   positional: string[];
   /** key=value options, e.g. 地点=三楼会议室 or place="Room 3". */
   options: Record<string, string>;
-  /** People mentioned in the arguments, in order. */
+  /** People mentioned in the arguments, in order (not those given to an option). */
   mentions: Mention[];
+  /** Options whose value is a mention: 主持人=@李四 (or 主持人= @李四) → { 主持人: 李四 }. */
+  labelled: Record<string, Mention>;
   /** The raw text after the command words (mention keys replaced by @name), for free text. */
   rest: string;
 }

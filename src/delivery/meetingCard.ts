@@ -1,6 +1,7 @@
 import { meetingCard } from "../cards/meeting.js";
 import type { Meeting } from "../db/models/meeting.js";
 import type { AppDeps } from "../deps.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { setCardMessageId } from "../domain/meetings.js";
 import { meetingCardData } from "../presenters/meeting.js";
 import { announceCard, defineCardKind, refreshCard, type CardSubject } from "./cardMessages.js";
@@ -21,7 +22,7 @@ const subject = (meeting: Meeting): CardSubject => ({
   branchId: meeting.branchId,
   chatId: meeting.chatId,
   cardMessageId: meeting.cardMessageId,
-  label: `会议 ${meeting._id}`,
+  label: `会议 ${meetingLabel(meeting)}`,
 });
 
 export const announceMeeting = (deps: AppDeps, meeting: Meeting) => announceCard(deps, subject(meeting));

@@ -7,6 +7,7 @@ import type { Meeting } from "../db/models/meeting.js";
 import type { Member } from "../db/models/member.js";
 import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
+import { meetingLabel } from "./meetingNumbers.js";
 import { sharedRead } from "./sharedRead.js";
 import { meetingStanding } from "./whoCounts.js";
 
@@ -138,8 +139,10 @@ export async function requireMeeting(models: Models, meetingId: string): Promise
 
 /** Refuses anything but a scheduled meeting, saying whether it was cancelled or closed. */
 export function assertScheduled(meeting: Meeting, doing: string): void {
-  if (meeting.status === "cancelled") throw new UserError(`会议 ${meeting._id} 已取消，不能再${doing}`);
-  if (meeting.status === "closed") throw new UserError(`会议 ${meeting._id} 已结束，不能再${doing}`);
+  if (meeting.status === "cancelled")
+    throw new UserError(`会议 ${meetingLabel(meeting)} 已取消，不能再${doing}`);
+  if (meeting.status === "closed")
+    throw new UserError(`会议 ${meetingLabel(meeting)} 已结束，不能再${doing}`);
 }
 
 async function assertInScope(models: Models, meeting: Meeting, openId: string, at: Date): Promise<void> {
@@ -259,14 +262,5 @@ export async function pendingMembers(
   return members.filter((m) => !done.has(m.openId));
 }
 
-/**
- * Active members of a branch named exactly `name`: how a secretary names someone on no chat for
- * 代签. Refuses when no one or more than one person has the name.
- */
-export async function memberByName(models: Models, branchId: string, name: string): Promise<MemberDoc> {
-  const active = await models.Member.find({ branchId, active: true }).lean<MemberDoc[]>();
-  const found = active.filter((member) => member.name === name);
-  if (found.length === 0) throw new UserError(`本支部没有名为「${name}」的在册人员`);
-  if (found.length > 1) throw new UserError(`本支部有 ${found.length} 人名为「${name}」，请用 @ 指定`);
-  return found[0]!;
-}
+// 代签 names someone on no chat: the roster's one lookup by name (and its refusals) serves it.
+export { memberByName } from "./roster.js";

@@ -4,6 +4,7 @@ import { MEETING_TYPES } from "../../config/meetings.js";
 import type { Models } from "../db/models/index.js";
 import type { MeetingTypeId } from "./meetingTypes.js";
 import { trusted } from "../db/connection.js";
+import { meetingLabel } from "./meetingNumbers.js";
 import { parsePeriod, periodContaining, type Period } from "./period.js";
 
 /**
@@ -57,6 +58,20 @@ export interface Compliance {
   rate: number;
   /** Required types with a unit that ended unmet (what is overdue, not what is merely not yet due). */
   overdueTypes?: number;
+}
+
+/** "2026-02" → "2月", "2026-Q2" → "第2季度", "2026" → "2026年": a unit as the 台账 names it. */
+export function unitNameZh(label: string): string {
+  const quarter = /^\d{4}-Q(\d)$/.exec(label);
+  if (quarter) return `第${quarter[1]}季度`;
+  const month = /^\d{4}-(\d{2})$/.exec(label);
+  if (month) return `${Number(month[1])}月`;
+  return `${label}年`;
+}
+
+/** "个月" or "个季度": what a row's units are. */
+export function unitsWordZh(units: readonly Pick<ComplianceUnit, "label">[]): string {
+  return units[0] && /-Q/.test(units[0].label) ? "个季度" : "个月";
 }
 
 type Requirement = { per: "month" | "quarter" | "year"; count: number } | null;
@@ -171,13 +186,13 @@ export async function branchCompliance(
 ): Promise<Compliance> {
   const found = await models.Meeting.find(
     { branchId, startAt: trusted({ $gte: period.start, $lt: period.end }) },
-    { type: 1, startAt: 1, status: 1 },
-  ).lean<{ _id: string; type: string; startAt: Date; status: string }[]>();
+    { type: 1, startAt: 1, status: 1, number: 1 },
+  ).lean<{ _id: string; number?: number | null; type: string; startAt: Date; status: string }[]>();
   const meetings: HeldMeeting[] = found
     .filter((m) => m.status === "closed" || (m.status === "scheduled" && m.startAt < now))
     .sort((a, b) => a.startAt.getTime() - b.startAt.getTime())
     .map((m) => ({
-      id: m._id,
+      id: meetingLabel(m),
       type: m.type,
       month: DateTime.fromJSDate(m.startAt, { zone: timeZone }).toFormat("yyyy-MM"),
       pending: m.status !== "closed",

@@ -16,6 +16,8 @@ import type { Clock } from "./clock.js";
 import { UserError } from "./errors.js";
 import { MEETING_TYPES, type MeetingTypeId } from "./meetingTypes.js";
 import type { PersonRef } from "./people.js";
+import { resolveMeetingPerson, type PersonChoice } from "./meetingPeople.js";
+import { claimMeetingNumber, meetingLabel, parseMeetingNumber } from "./meetingNumbers.js";
 import { insertWithShortId } from "./shortId.js";
 import { standingRecord } from "./whoCounts.js";
 
@@ -59,6 +61,9 @@ export interface CreateMeetingInput {
   agenda?: string;
   /** Required for a 党小组会 (`group`), ignored for other types. */
   partyGroup?: string | null;
+  /** 主持人 and 记录人: someone on the branch's roster (refused otherwise), or left open. */
+  host?: PersonChoice;
+  recorder?: PersonChoice;
   createdBy: string;
   /** The Lark message id of the command: a redelivery returns the meeting it already created. */
   sourceKey: string;
@@ -102,9 +107,14 @@ export async function createMeeting(
     if (!hasMembers) throw new UserError(`本支部没有属于党小组「${partyGroup}」的在册党员`);
   }
 
+  const host = await resolveMeetingPerson(models, input.branchId, "host", input.host ?? "none");
+  const recorder = await resolveMeetingPerson(models, input.branchId, "recorder", input.recorder ?? "none");
+
   try {
+    const number = await claimMeetingNumber(models, input.branchId, input.sourceKey);
     const meeting = await insertWithShortId<Meeting>(models.Meeting, "M", {
       branchId: input.branchId,
+      number,
       chatId: input.chatId,
       type: input.type,
       title,
@@ -113,6 +123,8 @@ export async function createMeeting(
       place,
       agenda,
       partyGroup,
+      host,
+      recorder,
       status: "scheduled",
       cardMessageId: null,
       createdBy: input.createdBy,
@@ -139,12 +151,6 @@ export async function setCardMessageId(models: Models, meetingId: string, messag
   await models.Meeting.updateOne({ _id: meetingId }, { $set: { cardMessageId: messageId } });
 }
 
-/** Normalises a typed id ("m12", " M12 ") to "M12"; null if it is not one. */
-export function normaliseMeetingId(id: string): string | null {
-  const normalised = id.trim().toUpperCase();
-  return /^M\d+$/.test(normalised) ? normalised : null;
-}
-
 /**
  * Scheduled meetings of every branch that start after `after` and no later than `until`,
  * earliest first: what the meeting jobs (reminders, check-in, close prompts) look at.
@@ -159,11 +165,11 @@ export async function scheduledMeetingsStarting(
     .lean<(Meeting & { createdAt?: Date })[]>();
 }
 
-/** The meeting with this id in this branch (another branch's meeting is not found). */
-export async function findMeeting(models: Models, branchId: string, id: string): Promise<Meeting | null> {
-  const meetingId = normaliseMeetingId(id);
-  if (!meetingId) return null;
-  return models.Meeting.findOne({ _id: meetingId, branchId }).lean<Meeting>();
+/** The meeting this branch numbers "M5" (another branch's M5 is not found). */
+export async function findMeeting(models: Models, branchId: string, typed: string): Promise<Meeting | null> {
+  const number = parseMeetingNumber(typed);
+  if (number === null) return null;
+  return models.Meeting.findOne({ branchId, number }).lean<Meeting>();
 }
 
 /**
@@ -225,7 +231,7 @@ export async function closeMeeting(
   const now = clock.now();
   if (now.getTime() < meeting.startAt.getTime()) {
     throw new UserError(
-      `会议 ${meeting._id} 将于 ${formatMeetingTime(meeting.startAt, timeZone)} 开始，开始后才能结束`,
+      `会议 ${meetingLabel(meeting)} 将于 ${formatMeetingTime(meeting.startAt, timeZone)} 开始，开始后才能结束`,
     );
   }
   const text = minutes.trim();

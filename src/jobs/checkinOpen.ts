@@ -1,6 +1,7 @@
 import { CHECKIN_OPENS_MINUTES_BEFORE } from "../../config/meetings.js";
 import type { Meeting } from "../db/models/meeting.js";
 import { enqueueMessage, requestCardRefresh } from "../delivery/outbox.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { checkinWindow, formatMeetingTime } from "../domain/attendance.js";
 import { MAX_DURATION_MIN, scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
@@ -15,7 +16,7 @@ export function checkinOpenText(meeting: Meeting, now: Date, timeZone: string): 
   const when = formatMeetingTime(meeting.startAt, timeZone);
   const started = now.getTime() >= meeting.startAt.getTime();
   return (
-    `会议 ${meeting._id}「${meeting.title}」${started ? `已于 ${when} 开始` : `即将开始（${when}）`}，` +
+    `会议 ${meetingLabel(meeting)}「${meeting.title}」${started ? `已于 ${when} 开始` : `即将开始（${when}）`}，` +
     `签到已开放：请在会议卡片上点「签到」。`
   );
 }
@@ -54,14 +55,14 @@ export const checkinOpenJob: Job = {
           branchId: meeting.branchId,
           target: { chatId: meeting.chatId },
           content: { text: escapeText(checkinOpenText(meeting, now, config.TZ)) },
-          description: `会议 ${meeting._id} 签到开放`,
+          description: `会议 ${meetingLabel(meeting)} 签到开放`,
         });
         if (isNew && meeting.cardMessageId) {
           await requestCardRefresh(models, clock, {
             messageId: meeting.cardMessageId,
             branchId: meeting.branchId,
             render: { type: "meeting", id: meeting._id },
-            description: `会议 ${meeting._id} 卡片：签到开放`,
+            description: `会议 ${meetingLabel(meeting)} 卡片：签到开放`,
           });
         }
       },

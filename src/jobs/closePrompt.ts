@@ -1,5 +1,6 @@
 import type { Meeting } from "../db/models/meeting.js";
 import { enqueueMessage, requestCardRefresh } from "../delivery/outbox.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { checkinWindow, formatMeetingTime } from "../domain/attendance.js";
 import { MAX_DURATION_MIN, scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
@@ -16,8 +17,8 @@ export const closePromptKey = (meetingId: string, openId: string) =>
 
 export function closePromptText(meeting: Meeting, endsAt: Date, timeZone: string): string {
   return (
-    `会议 ${meeting._id}「${meeting.title}」已于 ${formatMeetingTime(endsAt, timeZone)} 结束，` +
-    `请发送 /会议 结束 ${meeting._id} [纪要] 记录出席和纪要。`
+    `会议 ${meetingLabel(meeting)}「${meeting.title}」已于 ${formatMeetingTime(endsAt, timeZone)} 结束，` +
+    `请发送 /会议 结束 ${meetingLabel(meeting)} [纪要] 记录出席和纪要。`
   );
 }
 
@@ -70,7 +71,7 @@ export const closePromptJob: Job = {
             branchId: meeting.branchId,
             target: { openId },
             content: { text: escapeText(closePromptText(meeting, endsAt, config.TZ)) },
-            description: `会议 ${meeting._id} 结束提醒`,
+            description: `会议 ${meetingLabel(meeting)} 结束提醒`,
           });
           anyNew ||= isNew;
         }
@@ -79,7 +80,7 @@ export const closePromptJob: Job = {
             messageId: meeting.cardMessageId,
             branchId: meeting.branchId,
             render: { type: "meeting", id: meeting._id },
-            description: `会议 ${meeting._id} 卡片：会议已结束`,
+            description: `会议 ${meetingLabel(meeting)} 卡片：会议已结束`,
           });
         }
       },

@@ -1,6 +1,7 @@
 import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from "../../config/reminders.js";
 import type { Meeting } from "../db/models/meeting.js";
 import { reminderKey, remindMeeting } from "../delivery/meetingReminders.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
 import { scheduledMeetingsStarting } from "../domain/meetings.js";
 import { forEachIsolated, type Job, type JobContext } from "./types.js";
 
@@ -84,7 +85,7 @@ export function createMeetingRemindersJob(
           if (await models.Outbox.exists({ _id: key })) return; // already sent: skip the scope query
           await remindMeeting(ctx.deps, meeting, {
             key,
-            description: `会议 ${meeting._id} 提醒（${offset.label}）`,
+            description: `会议 ${meetingLabel(meeting)} 提醒（${offset.label}）`,
           });
         },
       );

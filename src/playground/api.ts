@@ -30,6 +30,8 @@ export interface PlaygroundApiOptions {
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
+/** A file a person sends (base64 in JSON): Lark's limit for the bot's reading is far above the bot's 5 MB. */
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const ROLE_ZH = { secretary: "书记", committee: "委员" } as const;
 
 const openId = z.string().regex(/^ou_[A-Za-z0-9_-]{1,124}$/, "应为 ou_ 开头的 open id");
@@ -58,6 +60,15 @@ const actionBody = z.object({
   name: z.string().max(200).optional(),
 });
 const clockBody = z.object({ to: z.enum(CLOCK_TARGETS) });
+const fileBody = z.object({
+  as: openId,
+  chatId,
+  fileName: z.string().trim().min(1, "缺少文件名").max(255, "文件名最多 255 字"),
+  data: z
+    .string()
+    .min(1, "文件不能为空")
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, "应为 base64"),
+});
 
 class BadRequest extends Error {
   constructor(
@@ -68,13 +79,13 @@ class BadRequest extends Error {
   }
 }
 
-async function readJson(ctx: Context): Promise<unknown> {
+async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
     size += piece.length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest("请求体过大", 413);
+    if (size > limit) throw new BadRequest("请求体过大", 413);
     chunks.push(piece);
   }
   try {
@@ -148,7 +159,7 @@ export function createPlaygroundApi(options: PlaygroundApiOptions): Router {
       org: { name: DEMO_ORG.name },
       people: store.allPeople().map((p) => {
         const member = members.find((m) => m.openId === p.openId);
-        // The 党委书记 is on no branch roster: a 党委 of the demo's own.
+        // The 党委书记 is on no branch's roster: shown under the 党委.
         if (!member) return { ...p, status: STATUS_ZH.full, branchName: DEMO_ORG.name, role: "党委书记" };
         const period = currentExemption(member, now);
         const status =
@@ -199,6 +210,33 @@ export function createPlaygroundApi(options: PlaygroundApiOptions): Router {
     });
     const answer = await postToBot("/webhook/event", event);
     if (!answer.ok) throw new BadRequest(`机器人拒收了这条消息（HTTP ${answer.status}）`, 502);
+    ctx.body = { messageId: message.messageId };
+  });
+
+  router.post("/file", async (ctx) => {
+    const body = parse(fileBody, await readJson(ctx, Math.ceil((MAX_FILE_BYTES * 4) / 3) + 4096));
+    const chat = chatFor(body.chatId, body.as);
+    const data = Buffer.from(body.data, "base64");
+    if (data.length > MAX_FILE_BYTES) throw new BadRequest("文件超过 10 MB", 413);
+    const file = store.addFile({ fileName: body.fileName, fileType: "stream", data });
+    const { message } = store.post({
+      chatId: chat.chatId,
+      from: body.as,
+      msgType: "file",
+      content: { file_key: file.fileKey, file_name: file.fileName },
+    });
+    store.attachFile(file.fileKey, message.messageId);
+    const event = messageEvent(options.app, {
+      messageId: message.messageId,
+      chat,
+      sender: body.as,
+      text: "",
+      people: store.allPeople(),
+      file: { fileKey: file.fileKey, fileName: file.fileName },
+      at: options.clock.now(),
+    });
+    const answer = await postToBot("/webhook/event", event);
+    if (!answer.ok) throw new BadRequest(`机器人拒收了这个文件（HTTP ${answer.status}）`, 502);
     ctx.body = { messageId: message.messageId };
   });
 

@@ -9,6 +9,11 @@ export interface ClockControlOptions {
   timeZone: string;
   /** Sends what the jobs queued (the outbox) before a move answers. */
   drain(): Promise<void>;
+  /**
+   * Before the clock jumps: lets the commands and sends in progress finish, so no lease (held on
+   * the bot's clock) looks lapsed to the jump and is taken over while its holder still works.
+   */
+  settle?(): Promise<void>;
   /** After every move (the offset is kept across restarts). */
   onMoved?(offsetMs: number): void;
 }
@@ -59,6 +64,7 @@ export function createClockControl(options: ClockControlOptions) {
     /** Moves the clock to `target` and runs what came due; resolves to the new time. */
     move: (target: ClockTarget) =>
       serial(async () => {
+        await options.settle?.();
         const now = clock.moveTo(targetTime(target, clock.now(), timeZone));
         options.onMoved?.(clock.offsetMs);
         await runDueNow();

@@ -10,7 +10,13 @@ import { answerRole, bindBranch, findMember, setRole, syncMembers } from "../dom
 import { createMonthlyDues, profileFor, setDuesProfile } from "../domain/dues.js";
 import { monthOf } from "../domain/duesRules.js";
 import { addOrgSecretaries, createOrg, decideJoin, requestJoin } from "../domain/orgs.js";
-import { changeStatus, currentExemption, setExemption, type ExemptionKind } from "../domain/roster.js";
+import {
+  changeStatus,
+  currentExemption,
+  parseDay,
+  setExemption,
+  type ExemptionKind,
+} from "../domain/roster.js";
 import type { PlaygroundStore } from "./store.js";
 
 interface DemoPerson {
@@ -113,7 +119,7 @@ export async function seedDemoOrganisation(deps: AppDeps): Promise<void> {
     const { branch } = await bindBranch(models, { chatId: demo.chatId, name: demo.name, binder: secretary });
     await syncMembers(models, branch._id, demo.people, clock.now());
     for (const p of demo.people) {
-      const since = p.since ? new Date(`${p.since}T00:00:00+08:00`) : null;
+      const since = p.since ? parseDay(p.since, deps.config.TZ) : null;
       await changeStatus(models, clock, {
         branchId: branch._id,
         openId: p.openId,

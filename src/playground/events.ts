@@ -75,10 +75,12 @@ export function messageEvent(
     text: string;
     people: PlaygroundPerson[];
     mentionOpenIds?: string[];
+    /** A file message instead of text (as sent from a Lark client; `text` is then ignored). */
+    file?: { fileKey: string; fileName: string };
     at: Date;
   },
 ) {
-  const { text, mentions } = mentionsOf(input.text, input.chat, input.people, input.mentionOpenIds);
+  const typed = input.file ? null : mentionsOf(input.text, input.chat, input.people, input.mentionOpenIds);
   const ms = String(input.at.getTime());
   return {
     schema: "2.0",
@@ -94,9 +96,13 @@ export function messageEvent(
         chat_id: input.chat.chatId,
         thread_id: "",
         chat_type: input.chat.kind,
-        message_type: "text",
-        content: JSON.stringify({ text }),
-        mentions,
+        message_type: input.file ? "file" : "text",
+        content: JSON.stringify(
+          input.file
+            ? { file_key: input.file.fileKey, file_name: input.file.fileName }
+            : { text: typed!.text },
+        ),
+        mentions: typed?.mentions ?? [],
         user_agent: "zhibu-playground",
       },
     },

@@ -142,6 +142,10 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
       jobs,
       timeZone: config.TZ,
       drain: () => bot.delivery.idle(),
+      settle: async () => {
+        await bot.inbox.idle();
+        await bot.delivery.idle();
+      },
       onMoved: options.onClockMoved,
     });
     let url = "";

@@ -13,7 +13,7 @@ import { STUDY_HOURS_SHEET, writeStudyHours } from "./ledger/studyHours.js";
 import { STUDY_SUMMARY_SHEET, studySummary } from "./ledger/studySummary.js";
 import type { MemberRole } from "../db/models/member.js";
 import type { Models } from "../db/models/index.js";
-import { branchCompliance } from "../domain/compliance.js";
+import { branchCompliance, unitNameZh, unitsWordZh } from "../domain/compliance.js";
 import type { Period } from "../domain/period.js";
 import { trusted } from "../db/connection.js";
 
@@ -260,6 +260,10 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
       { header: "要求", key: "rule", width: 12 },
       { header: "应开次数", key: "required", width: 10 },
       { header: "已开次数", key: "held", width: 10 },
+      { header: "达标", key: "units", width: 14 },
+      { header: "未达标", key: "missed", width: 30 },
+      { header: "未到期", key: "open", width: 30 },
+      { header: "已召开待结束", key: "pending", width: 16 },
       { header: "是否达标", key: "met", width: 10 },
     ],
     titleOf("合规"),
@@ -267,12 +271,25 @@ export async function buildLedger(models: LedgerModels, options: LedgerExportOpt
   const compliance = await branchCompliance(models, branchId, period, { now, timeZone });
   for (const row of compliance.rows) {
     const rule = MEETING_TYPES.find((t) => t.id === row.type)?.required ?? null;
+    // Month by month (quarter by quarter): a unit still to come is neither met nor missed.
+    const units = row.units ?? [];
+    const names = (state: string) =>
+      units
+        .filter((u) => u.state === state)
+        .map((u) => unitNameZh(u.label))
+        .join("、");
+    const missed = names("missed");
+    const met = units.filter((u) => u.state === "met").length;
     addRow(complianceSheet, {
       type: row.zh,
       rule: rule ? `${PER_ZH[rule.per]}${rule.count}次` : "无要求",
       required: row.required,
       held: row.held,
-      met: row.met === null ? "—" : row.met ? "是" : "否",
+      units: units.length > 0 ? `${met}/${units.length} ${unitsWordZh(units)}` : "",
+      missed,
+      open: names("open"),
+      pending: (row.pending ?? []).join("、"),
+      met: row.met === null ? "—" : row.met ? "是" : missed ? "否" : "进行中",
     });
     rows.合规++;
   }

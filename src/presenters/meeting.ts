@@ -7,6 +7,8 @@ import {
   meetingAttendance,
   type MeetingAttendance,
 } from "../domain/meetings.js";
+import { meetingLabel } from "../domain/meetingNumbers.js";
+import { meetingPeople } from "../domain/meetingPeople.js";
 import { meetingTypeById, type MeetingTypeId } from "../domain/meetingTypes.js";
 import type { PersonRef } from "../domain/people.js";
 
@@ -14,7 +16,10 @@ export type { PersonRef };
 
 /** Everything a meeting card shows: built here from the domain's data, rendered by cards/meeting.ts. */
 export interface MeetingCardData extends MeetingAttendance {
-  id: string; // "M12"
+  id: string; // the stored id, for the buttons
+  label: string; // "M5": the branch's number, as people type it
+  host: PersonRef | null; // 主持人
+  recorder: PersonRef | null; // 记录人
   type: MeetingTypeId;
   title: string;
   startAt: Date;
@@ -37,6 +42,8 @@ export async function meetingCardData(
   const attendance = await meetingAttendance(models, clock, meeting);
   return {
     id: meeting._id,
+    label: meetingLabel(meeting),
+    ...(await meetingPeople(models, meeting)),
     type: meeting.type as MeetingTypeId,
     title: meeting.title,
     startAt: meeting.startAt,
@@ -61,10 +68,12 @@ function nameList(people: PersonRef[]): string {
 export function formatAttendanceSummary(data: MeetingCardData): string {
   const type = meetingTypeById(data.type);
   const lines = [
-    `${data.id} ${type.zh}：${data.title}（${STATUS_ZH[data.status]}）`,
+    `${data.label} ${type.zh}：${data.title}（${STATUS_ZH[data.status]}）`,
     `时间：${formatMeetingTime(data.startAt, data.timeZone)}，${data.durationMin} 分钟`,
   ];
   if (data.place) lines.push(`地点：${data.place}`);
+  if (data.host) lines.push(`主持人：${data.host.name}`);
+  if (data.recorder) lines.push(`记录人：${data.recorder.name}`);
   if (data.partyGroup) lines.push(`党小组：${data.partyGroup}`);
   if (data.agenda) lines.push(`议程：${data.agenda}`);
   if (data.record) {

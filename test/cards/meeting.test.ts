@@ -17,6 +17,9 @@ function people(from: number, count: number): PersonRef[] {
 function meeting(overrides: Partial<MeetingCardData> = {}): MeetingCardData {
   return {
     id: "M12",
+    label: "M12",
+    host: null,
+    recorder: null,
     type: "branch-assembly",
     title: "学习贯彻全会精神",
     // 06:30 UTC is 14:30 in Asia/Shanghai.

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { CARD_MAX_BYTES, CARD_MAX_ELEMENTS, cardSize } from "../../src/cards/common.js";
-import { MEETING_FORM_FIELDS, newMeetingFormCard } from "../../src/cards/meetingForm.js";
+import {
+  MEETING_FORM_FIELDS,
+  MEETING_FORM_MAX_PEOPLE,
+  newMeetingFormCard,
+} from "../../src/cards/meetingForm.js";
 import { CARD_ACTIONS } from "../../src/cards/types.js";
 import { MEETING_TYPES } from "../../src/domain/meetingTypes.js";
 import { byTag, tagged, formFields, FORM_FIELD_TAGS } from "./helpers.js";
@@ -25,7 +29,14 @@ describe("newMeetingFormCard", () => {
   });
 
   it("has the fields, in order, with the names the action handler reads", () => {
-    const card = newMeetingFormCard({ timeZone: "Asia/Shanghai", partyGroups: ["第一党小组", "第二党小组"] });
+    const card = newMeetingFormCard({
+      timeZone: "Asia/Shanghai",
+      partyGroups: ["第一党小组", "第二党小组"],
+      people: [
+        { openId: "ou_a", name: "张三" },
+        { openId: "ou_b", name: "李四" },
+      ],
+    });
     const found = fields(card);
     expect(found.map((f) => f.name)).toEqual([
       "type",
@@ -36,6 +47,8 @@ describe("newMeetingFormCard", () => {
       "duration",
       "agenda",
       "partyGroup",
+      "host",
+      "recorder",
     ]);
     expect(Object.values(MEETING_FORM_FIELDS)).toEqual(found.map((f) => f.name));
     const byName = Object.fromEntries(found.map((f) => [f.name, f]));
@@ -72,6 +85,31 @@ describe("newMeetingFormCard", () => {
         value: "第二党小组",
       },
     ]);
+  });
+
+  it("offers the roster as 主持人 and 记录人, optional, and leaves them to the command in a large branch", () => {
+    const people = [{ openId: "ou_a", name: "张三" }];
+    const picked = Object.fromEntries(
+      fields(newMeetingFormCard({ timeZone: "Asia/Shanghai", partyGroups: [], people })).map((f) => [
+        f.name,
+        f,
+      ]),
+    );
+    for (const name of ["host", "recorder"]) {
+      expect(picked[name]).toMatchObject({ tag: "select_static", required: false });
+      expect(picked[name]!.options).toEqual([
+        {
+          text: { tag: "plain_text", content: "张三", i18n_content: { zh_cn: "张三", en_us: "张三" } },
+          value: "ou_a",
+        },
+      ]);
+    }
+    const many = Array.from({ length: MEETING_FORM_MAX_PEOPLE + 1 }, (_, i) => ({
+      openId: `ou_${i}`,
+      name: `党员${i}`,
+    }));
+    const large = fields(newMeetingFormCard({ timeZone: "Asia/Shanghai", partyGroups: [], people: many }));
+    expect(large.map((f) => f.name)).not.toContain("host");
   });
 
   it("submits with the meeting.create action", () => {

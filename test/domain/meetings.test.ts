@@ -15,6 +15,7 @@ import {
   setCardMessageId,
   type CreateMeetingInput,
 } from "../../src/domain/meetings.js";
+import { meetingLabel } from "../../src/domain/meetingNumbers.js";
 import { attendanceSummary, meetingCardData } from "../../src/presenters/meeting.js";
 import { trusted } from "../../src/db/connection.js";
 import { seedMembers } from "../helpers/factories.js";
@@ -142,11 +143,11 @@ describe("createMeeting", () => {
 });
 
 describe("finding and listing", () => {
-  it("finds by id case-insensitively within the branch only", async () => {
+  it("finds by the branch's number case-insensitively within the branch only", async () => {
     const meeting = await newMeeting();
-    const lower = meeting._id.toLowerCase();
+    const lower = meetingLabel(meeting).toLowerCase();
     expect((await findMeeting(db.models, BRANCH, ` ${lower} `))?._id).toBe(meeting._id);
-    expect(await findMeeting(db.models, "B2", meeting._id)).toBeNull();
+    expect(await findMeeting(db.models, "B2", meetingLabel(meeting))).toBeNull();
     expect(await findMeeting(db.models, BRANCH, "12")).toBeNull();
   });
 

@@ -56,6 +56,7 @@ export function buildMeeting(overrides: MeetingSeed = {}) {
   return {
     _id,
     seq,
+    number: seq, // the branch's number people see (M5); tests give each meeting its own
     branchId,
     chatId: `oc_${branchId.toLowerCase()}`,
     type: "branch-assembly" as const,

@@ -250,6 +250,44 @@ describe("the playground's API", () => {
     expect((await api("/files/file_v3_missing")).status).toBe(404);
   });
 
+  it("takes a file a person sends in the private chat: the roster template back as an import preview", async () => {
+    const chat = p2pChatId(SECRETARY.openId);
+    const { seq } = await messages(chat, SECRETARY.openId);
+    await say(SECRETARY.openId, chat, "/党员 模板");
+    const template = await waitForMessage(
+      chat,
+      SECRETARY.openId,
+      seq,
+      (m) => m.msgType === "file",
+      "the template",
+    );
+    const { file_key: fileKey } = template.content as { file_key: string };
+    const data = Buffer.from(await (await api(`/files/${fileKey}`)).arrayBuffer()).toString("base64");
+
+    const sent = await api("/file", { as: SECRETARY.openId, chatId: chat, fileName: "名册.xlsx", data });
+    expect(sent.status).toBe(200);
+    const { messageId } = (await sent.json()) as { messageId: string };
+    const own = (await messages(chat, SECRETARY.openId)).messages.find((m) => m.messageId === messageId);
+    expect(own).toMatchObject({
+      from: SECRETARY.openId,
+      msgType: "file",
+      content: { file_name: "名册.xlsx" },
+    });
+    // The bot downloaded it from the stand-in (message resources) and answered with its preview.
+    const preview = await waitForMessage(
+      chat,
+      SECRETARY.openId,
+      own!.seq,
+      (m) => m.from === "bot",
+      "the preview",
+    );
+    expect(preview.msgType).toBe("interactive");
+    expect(JSON.stringify(preview.content)).toContain("名册.xlsx");
+    expect(
+      (await api("/file", { as: SECRETARY.openId, chatId: chat, fileName: "x.xlsx", data: "%%" })).status,
+    ).toBe(400);
+  });
+
   it("moves the clock to the 1st of next month and the dues reminders arrive by private message", async () => {
     const chat = p2pChatId(MEMBER.openId);
     const { seq } = await messages(chat, MEMBER.openId);

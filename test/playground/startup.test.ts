@@ -24,7 +24,7 @@ function start(env: Record<string, string>, until: RegExp) {
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const seen = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not seen within 40 s:\n${output}`)), 40_000);
+    const timer = setTimeout(() => reject(new Error(`not seen within 100 s:\n${output}`)), 100_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (until.test(output)) {
@@ -71,7 +71,7 @@ describe("npm start with no Lark app configured", () => {
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     expect(existsSync(path.join(dataDir, "playground", "lark.json"))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it("in production stops with the configuration error, the playground never reachable", async () => {
     const port = await freePort();
@@ -88,7 +88,7 @@ describe("npm start with no Lark app configured", () => {
     const output = await run.seen;
     expect(output).toContain("LARK_APP_ID: required");
     expect(output).not.toContain("playground");
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("the playground in production", () => {
@@ -97,6 +97,8 @@ describe("the playground in production", () => {
     expect(wantsPlayground({ NODE_ENV: "development", LARK_APP_ID: "cli_a1b2c3d4e5f60789" })).toBe(false);
     expect(wantsPlayground({ NODE_ENV: "development", LARK_APP_ID: "" })).toBe(true);
     expect(wantsPlayground({})).toBe(true);
+    // A secret without its app id is a half-filled app: the configuration error, not the playground.
+    expect(wantsPlayground({ NODE_ENV: "development", LARK_APP_SECRET: "s" })).toBe(false);
 
     const secrets = generateSecrets();
     expect(() => playgroundConfig({ NODE_ENV: "production" }, secrets, "http://127.0.0.1:1")).toThrow(

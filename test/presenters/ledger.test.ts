@@ -348,15 +348,32 @@ describe("buildLedgerWorkbook", () => {
   it("checks meeting compliance per required type over the period", () => {
     const compliance = records("合规");
     const assembly = compliance.find((r) => r.会议类型 === "支部党员大会");
+    // Made on 2 December: Q1 met, Q2 and Q3 missed, Q4 not over yet (neither met nor missed).
     expect(assembly).toMatchObject({
       要求: "每季度1次",
       应开次数: 4,
       已开次数: 1,
+      达标: "1/4 个季度",
+      未达标: "第2季度、第3季度",
+      未到期: "第4季度",
       是否达标: "否",
     });
-    // The cancelled committee meeting and last year's do not count.
-    expect(compliance.find((r) => r.会议类型 === "支委会")).toMatchObject({ 应开次数: 12, 已开次数: 0 });
-    expect(compliance.find((r) => r.会议类型 === "组织生活会")).toMatchObject({ 应开次数: 1, 已开次数: 0 });
+    // The cancelled committee meeting and last year's do not count; a monthly rule is read month by month.
+    expect(compliance.find((r) => r.会议类型 === "支委会")).toMatchObject({
+      应开次数: 12,
+      已开次数: 0,
+      达标: "0/12 个月",
+      未达标: "1月、2月、3月、4月、5月、6月、7月、8月、9月、10月、11月",
+      未到期: "12月",
+    });
+    // A yearly rule whose year is not over is 进行中, not 否.
+    expect(compliance.find((r) => r.会议类型 === "组织生活会")).toMatchObject({
+      应开次数: 1,
+      已开次数: 0,
+      未达标: null, // an empty cell
+      未到期: "2026年",
+      是否达标: "进行中",
+    });
     expect(compliance.find((r) => r.会议类型 === "其他")).toMatchObject({
       要求: "无要求",
       应开次数: null,
@@ -549,6 +566,20 @@ describe("the ledger of a branch whose roster changed after a closed quarter", (
         status: "closed",
         record: { expected: ["ou_3sec", "ou_3left"], present: ["ou_3sec"], leave: ["ou_3left"], absent: [] },
       },
+      {
+        // Held (it started) but never closed: counted by its start, and named for closing.
+        _id: "M32",
+        seq: 32,
+        number: 2,
+        branchId: B3,
+        chatId: "oc_b3",
+        createdBy: "ou_3sec",
+        type: "theme-day",
+        title: "主题党日",
+        startAt: local("2026-11-20T14:00:00"),
+        sourceKey: "om_m32",
+        status: "scheduled",
+      },
     ]);
     await m.Attendance.insertMany([
       { meetingId: "M31", branchId: B3, openId: "ou_3sec", checkedInAt: local("2026-04-10T14:05:00") },
@@ -574,6 +605,12 @@ describe("the ledger of a branch whose roster changed after a closed quarter", (
     expect(records("学习汇总", wb)).toEqual([
       expect.objectContaining({ 编号: "S31", 应学人数: 2, 已确认: 1, 未确认: 1, 未确认人员: "吴离" }),
     ]);
+  });
+
+  it("names in 合规 the meeting held but not closed, counted in its month", () => {
+    const themeDay = records("合规", wb).find((r) => r.会议类型 === "主题党日");
+    expect(themeDay).toMatchObject({ 已开次数: 1, 已召开待结束: "M2" });
+    expect(String(themeDay!.未达标)).not.toContain("11月");
   });
 
   it("gives the reasons for leave in 会议", () => {

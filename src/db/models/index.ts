@@ -4,6 +4,7 @@ import { branchModel } from "./branch.js";
 import { inboundEventModel } from "./inboundEvent.js";
 import { jobRunModel } from "./jobRun.js";
 import { meetingModel } from "./meeting.js";
+import { meetingNumberModel } from "./meetingNumber.js";
 import { memberModel } from "./member.js";
 import { outboxModel } from "./outbox.js";
 import { studyConfirmationModel, studyTaskModel } from "./study.js";
@@ -18,6 +19,7 @@ export function createModels(connection: Connection) {
     Branch: branchModel(connection),
     Member: memberModel(connection),
     Meeting: meetingModel(connection),
+    MeetingNumber: meetingNumberModel(connection),
     Attendance: attendanceModel(connection),
     InboundEvent: inboundEventModel(connection),
     Outbox: outboxModel(connection),

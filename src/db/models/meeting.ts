@@ -37,6 +37,8 @@ const meetingSchema = new Schema(
     _id: { type: String, required: true }, // short and typeable, e.g. "M12"
     seq: { type: Number, required: true, unique: true },
     branchId: { type: String, required: true },
+    /** The number people see and type (M5), counted per branch; null until numbered at start-up. */
+    number: { type: Number, default: null },
     chatId: { type: String, required: true },
     type: { type: String, enum: MEETING_TYPES.map((t) => t.id), required: true },
     title: { type: String, required: true },
@@ -45,6 +47,9 @@ const meetingSchema = new Schema(
     place: { type: String, default: "" },
     agenda: { type: String, default: "" },
     partyGroup: { type: String, default: null }, // 党小组会 only
+    /** Who chairs (主持人) and who takes the minutes (记录人): open ids of the branch's roster. */
+    host: { type: String, default: null },
+    recorder: { type: String, default: null },
     status: { type: String, enum: MEETING_STATUSES, default: "scheduled" },
     cardMessageId: { type: String, default: null },
     createdBy: { type: String, required: true },
@@ -59,6 +64,7 @@ const meetingSchema = new Schema(
 );
 meetingSchema.index({ branchId: 1, startAt: -1 });
 meetingSchema.index({ branchId: 1, status: 1 });
+meetingSchema.index({ branchId: 1, number: 1 });
 
 type StoredMeeting = InferSchemaType<typeof meetingSchema>;
 export type StatusAtClose = InferSchemaType<typeof statusAtCloseSchema>;

@@ -2,6 +2,7 @@ import { MEETING_TYPES } from "../../../config/meetings.js";
 import { trusted } from "../../db/connection.js";
 import type { MeetingStatus } from "../../db/models/meeting.js";
 import type { Models } from "../../db/models/index.js";
+import { meetingLabel } from "../../domain/meetingNumbers.js";
 import type { Period } from "../../domain/period.js";
 import { addRow, addSheet, addTotalsRow, type Writer } from "./sheet.js";
 
@@ -54,6 +55,8 @@ export async function writeMeetings(
       { header: "开始时间", key: "start", width: 18 },
       { header: "时长(分钟)", key: "duration", width: 11 },
       { header: "地点", key: "place", width: 18 },
+      { header: "主持人", key: "host", width: 10 },
+      { header: "记录人", key: "recorder", width: 10 },
       { header: "状态", key: "status", width: 8 },
       { header: "应到", key: "expected", width: 6 },
       { header: "实到", key: "present", width: 6 },
@@ -88,12 +91,14 @@ export async function writeMeetings(
     meetingSum.leave += record?.leave.length ?? 0;
     meetingSum.absent += record?.absent.length ?? 0;
     addRow(meetingSheet, {
-      id: m._id,
+      id: meetingLabel(m),
       type: MEETING_TYPES.find((t) => t.id === m.type)?.zh ?? m.type,
       title: m.title,
       start: local(m.startAt, "yyyy-MM-dd HH:mm"),
       duration: m.durationMin,
       place: m.place,
+      host: m.host ? nameOf(m.host) : "",
+      recorder: m.recorder ? nameOf(m.recorder) : "",
       status: MEETING_STATUS_ZH[m.status as MeetingStatus] ?? m.status,
       expected: record ? record.expected.length : null,
       present: record ? record.present.length : null,
