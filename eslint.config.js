@@ -78,6 +78,7 @@ export default tseslint.config(
           "localStorage",
           "URLSearchParams",
           "Intl",
+          "FileReader",
           "CSS",
           "console",
           "setTimeout",

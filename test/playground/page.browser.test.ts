@@ -47,6 +47,7 @@ const fake = {
   said: [] as unknown[],
   actions: [] as Record<string, unknown>[],
   clocks: [] as unknown[],
+  files: [] as unknown[],
 };
 
 function post(chatId: string, from: string, msgType: string, content: unknown, replyTo?: string) {
@@ -105,6 +106,10 @@ function fakeApi(): Koa.Middleware {
         post(body.chatId, "bot", "interactive", meetingCard(meetingView()), mine.messageId);
       if (body.text.includes("/导出"))
         post(body.chatId, "bot", "file", { file_key: "file_v1", file_name: "台账.xlsx" }, mine.messageId);
+      ctx.body = { messageId: mine.messageId };
+    } else if (route === "file") {
+      fake.files.push(body);
+      const mine = post(body.chatId, body.as, "file", { file_key: "file_in", file_name: body.fileName });
       ctx.body = { messageId: mine.messageId };
     } else if (route === "action") {
       fake.actions.push(body);
@@ -226,6 +231,23 @@ describe("the playground page (app.js) against the JSON API", () => {
     expect(await link.getAttribute("href")).toBe("/playground/api/files/file_v1");
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
     expect(download.suggestedFilename()).toBe("台账.xlsx");
+  });
+
+  it("sends a file the person picks as a file message (base64 to /file)", async () => {
+    await page.locator("#pg-file").setInputFiles({
+      name: "名册.xlsx",
+      mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      buffer: Buffer.from("PK\x03\x04roster"),
+    });
+    await page.locator(".pg-msg.pg-mine .pg-file a", { hasText: "名册.xlsx" }).waitFor();
+    expect(fake.files).toEqual([
+      {
+        as: "ou_sec",
+        chatId: "oc_g1",
+        fileName: "名册.xlsx",
+        data: Buffer.from("PK\x03\x04roster").toString("base64"),
+      },
+    ]);
   });
 
   it("moves the clock and shows the reminder in the private chat, mentions by name", async () => {

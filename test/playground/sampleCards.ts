@@ -28,6 +28,9 @@ function people(from: number, count: number): PersonRef[] {
 export function meetingView(overrides: Partial<MeetingCardData> = {}): MeetingCardData {
   return {
     id: "M12",
+    label: "M12",
+    host: null,
+    recorder: null,
     type: "branch-assembly",
     title: "学习贯彻全会精神 **不加粗** <at id=all></at>",
     startAt: new Date("2026-11-24T06:30:00Z"),

@@ -220,7 +220,30 @@ async function send() {
   }
 }
 
+/** A file from the person (e.g. a filled 名册), sent as a file message. */
+async function sendFile(file) {
+  if (!file || !view.chatId) return;
+  try {
+    const url = await new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result));
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(file);
+    });
+    const data = url.slice(url.indexOf(",") + 1);
+    await api("/file", { as: view.me, chatId: view.chatId, fileName: file.name, data });
+    await poll();
+  } catch (error) {
+    showToast({ type: "error", content: `发送文件失败：${error.message}` });
+  }
+}
+
 function wire() {
+  $("pg-attach").addEventListener("click", () => $("pg-file").click());
+  $("pg-file").addEventListener("change", async (event) => {
+    await sendFile(event.target.files?.[0]);
+    event.target.value = "";
+  });
   $("pg-as").addEventListener("change", (event) => {
     view.me = event.target.value;
     localStorage.setItem("pg-as", view.me);
