@@ -2,6 +2,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const SDK = ["@larksuiteoapi/*"];
+/** The playground (npm start without a Lark app): started by src/main.ts only, never a dependency of the bot. */
+const PLAYGROUND = ["**/playground/**"];
 /** Transport, Koa, sending and the adapters: what views and rules must not reach. */
 const SENDING = ["koa", "@koa/*", "**/lark/**", "**/delivery/**", "**/commands/**", "**/actions/**"];
 
@@ -29,14 +31,25 @@ export default tseslint.config(
   // of transport, Koa, cards, presenters, delivery or the adapters; cards are pure.
   layer({
     files: ["src/**/*.ts"],
-    ignores: ["src/lark/**"],
+    ignores: ["src/lark/**", "src/playground/**", "src/main.ts"],
+    forbid: [...SDK, ...PLAYGROUND],
+    message: "Only src/lark/ imports the Lark SDK; only src/main.ts starts the playground.",
+  }),
+  layer({
+    files: ["src/playground/**/*.ts", "src/main.ts"],
     forbid: SDK,
     message: "Only src/lark/ imports the Lark SDK.",
+  }),
+  layer({
+    files: ["src/lark/**/*.ts"],
+    forbid: PLAYGROUND,
+    message: "Only src/main.ts starts the playground.",
   }),
   layer({
     files: ["src/domain/**/*.ts"],
     forbid: [
       ...SDK,
+      ...PLAYGROUND,
       ...SENDING,
       "**/cards/**",
       "**/presenters/**",
@@ -49,9 +62,33 @@ export default tseslint.config(
   }),
   layer({
     files: ["src/cards/**/*.ts", "src/presenters/**/*.ts"],
-    forbid: [...SDK, ...SENDING],
+    forbid: [...SDK, ...PLAYGROUND, ...SENDING],
     message: "Cards and presenters turn data into views; they send nothing (see docs/ARCHITECTURE.md).",
   }),
+  // The playground's page: plain ES modules run by the browser.
+  {
+    files: ["src/playground/web/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        [
+          "window",
+          "document",
+          "fetch",
+          "localStorage",
+          "URLSearchParams",
+          "Intl",
+          "FileReader",
+          "CSS",
+          "console",
+          "setTimeout",
+          "setInterval",
+          "requestAnimationFrame",
+          "structuredClone",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
   {
     files: ["scripts/**", "*.js", "*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },

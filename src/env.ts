@@ -157,3 +157,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return result.data;
 }
+
+/**
+ * With no Lark app configured (LARK_APP_ID and LARK_APP_SECRET unset or empty) and not in
+ * production, `npm start` starts the playground (src/playground/) instead of the bot. A half-filled
+ * app (a secret without its id) is a mistake: the configuration error names what is missing.
+ */
+export function wantsPlayground(env: NodeJS.ProcessEnv): boolean {
+  return !env.LARK_APP_ID && !env.LARK_APP_SECRET && env.NODE_ENV !== "production";
+}

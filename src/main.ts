@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import { buildBot } from "./bot.js";
 import { createModels } from "./db/models/index.js";
 import { hasAnyProfile } from "./domain/dues.js";
-import { ConfigError, loadConfig } from "./env.js";
+import { ConfigError, loadConfig, wantsPlayground } from "./env.js";
 import { connectDb } from "./db/connection.js";
 import { LocalDbUnavailableError, startLocalDb, type LocalDbServer } from "./db/localServer.js";
 import { systemClock } from "./domain/clock.js";
@@ -33,6 +33,11 @@ import {
 /** load config → connect db → build app → start transport; stop gracefully on SIGINT/SIGTERM. */
 async function main() {
   const startedAt = Date.now();
+  if (wantsPlayground(process.env)) {
+    // Loaded only then: a configured bot never has the playground's code in its process.
+    const { runPlayground } = await import("./playground/main.js");
+    return runPlayground(process.env);
+  }
   let config;
   try {
     config = loadConfig();
