@@ -156,6 +156,7 @@ export function createPlaygroundApi(options: PlaygroundApiOptions): Router {
     const now = options.clock.now();
     ctx.body = {
       now: now.toISOString(),
+      timeZone: options.timeZone, // the page shows the clock in the bot's zone
       org: { name: DEMO_ORG.name },
       people: store.allPeople().map((p) => {
         const member = members.find((m) => m.openId === p.openId);

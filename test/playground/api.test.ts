@@ -89,6 +89,7 @@ describe("the playground's API", () => {
   it("shows the demo organisation: people of every status, the branch groups and private chats", async () => {
     const state = (await (await api("/state")).json()) as {
       now: string;
+      timeZone: string;
       org: { name: string };
       people: { openId: string; name: string; status: string; branchName: string; role?: string }[];
       chats: {
@@ -101,6 +102,7 @@ describe("the playground's API", () => {
     };
     expect(Date.parse(state.now)).toBeGreaterThanOrEqual(Date.parse(START));
     expect(state.org.name).toBe("示范学院党委");
+    expect(state.timeZone).toBe("Asia/Shanghai");
     const statuses = new Set(state.people.map((p) => p.status));
     for (const status of ["正式党员", "预备党员", "发展对象", "入党积极分子", "入党申请人", "群众"])
       expect(statuses).toContain(status);
