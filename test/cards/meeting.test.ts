@@ -2,44 +2,10 @@ import { describe, expect, it } from "vitest";
 import { CARD_MAX_BYTES, CARD_MAX_ELEMENTS, CARD_TARGET_BYTES, cardSize } from "../../src/cards/common.js";
 import { LEAVE_REASON_MAX, MEETING_CARD_FORM, meetingCard } from "../../src/cards/meeting.js";
 import { CARD_ACTIONS } from "../../src/cards/types.js";
-import { type MeetingCardData, type PersonRef } from "../../src/presenters/meeting.js";
+import { type PersonRef } from "../../src/presenters/meeting.js";
 import { LEAVE_REASON_MAX as DOMAIN_LEAVE_REASON_MAX } from "../../src/domain/attendance.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
-
-function person(i: number): PersonRef {
-  return { openId: `ou_${String(i).padStart(6, "0")}`, name: `党员${i}` };
-}
-
-function people(from: number, count: number): PersonRef[] {
-  return Array.from({ length: count }, (_, i) => person(from + i));
-}
-
-function meeting(overrides: Partial<MeetingCardData> = {}): MeetingCardData {
-  return {
-    id: "M12",
-    label: "M12",
-    host: null,
-    recorder: null,
-    type: "branch-assembly",
-    title: "学习贯彻全会精神",
-    // 06:30 UTC is 14:30 in Asia/Shanghai.
-    startAt: new Date("2026-11-24T06:30:00Z"),
-    durationMin: 90,
-    place: "三楼会议室",
-    agenda: "1. 传达学习\n2. 分组讨论",
-    partyGroup: null,
-    status: "scheduled",
-    attending: [person(1), person(2)],
-    leave: [{ ...person(3), reason: "出差在外地" }],
-    pending: [person(4)],
-    checkedIn: [],
-    checkinOpen: false,
-    record: null,
-    minutes: "",
-    timeZone: "Asia/Shanghai",
-    ...overrides,
-  };
-}
+import { meetingView as meeting, people, person } from "./views.js";
 
 const buttons = (card: unknown) => byTag(card, "button");
 

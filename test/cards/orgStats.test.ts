@@ -7,28 +7,7 @@ import {
   type OrgStatsView,
 } from "../../src/cards/orgStats.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
-
-function branch(i: number, overrides: Partial<OrgBranchView> = {}): OrgBranchView {
-  return {
-    branchId: `b${i}`,
-    name: `第${i}支部`,
-    metTypes: 4,
-    requiredTypes: 4,
-    overdueTypes: 0,
-    heldByType: [
-      { zh: "支委会", held: 3 },
-      { zh: "党小组会", held: 3 },
-    ],
-    meetings: 9,
-    participationRate: 0.9,
-    study: { tasks: 2, rate: 0.95 },
-    studyHours: { perMember: 12.25 },
-    dues: { due: 12, paid: 12, owing: 0, waived: 1, rate: 1 },
-    members: { full: 10, probationary: 2, activist: 1 },
-    attention: [],
-    ...overrides,
-  };
-}
+import { orgBranchView as branch } from "./views.js";
 
 function org(rows: OrgBranchView[]): OrgStatsView {
   return {

@@ -10,59 +10,7 @@ import {
   type BranchStatsView,
 } from "../../src/cards/stats.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
-
-const MONTHS = Array.from({ length: 12 }, (_, i) => `2026-${String(i + 1).padStart(2, "0")}`);
-
-function members(count: number, nameOf: (i: number) => string = (i) => `党员${i}`) {
-  // Lowest first, as the domain sorts them.
-  return Array.from({ length: count }, (_, i) => ({
-    name: nameOf(i),
-    expected: 10,
-    present: Math.min(10, Math.floor((i * 10) / Math.max(1, count - 1))),
-    rate: Math.min(10, Math.floor((i * 10) / Math.max(1, count - 1))) / 10,
-  }));
-}
-
-function view(overrides: Partial<BranchStatsView> = {}): BranchStatsView {
-  return {
-    branchName: "支部",
-    periodLabel: "2026",
-    compliance: {
-      rows: [
-        { type: "branch-assembly", zh: "支部党员大会", required: 4, held: 4, met: true },
-        { type: "committee", zh: "支部委员会", required: 12, held: 9, met: false },
-        { type: "group", zh: "党小组会", required: 12, held: 12, met: true },
-        { type: "lecture", zh: "党课", required: 4, held: 0, met: false },
-        { type: "other", zh: "主题党日", required: null, held: 2, met: null },
-      ],
-      requiredTypes: 4,
-      metTypes: 2,
-      rate: 0.5,
-    },
-    participationByType: [
-      { zh: "支部党员大会", meetings: 4, expected: 200, present: 180, rate: 0.9 },
-      { zh: "党课", meetings: 0, expected: 0, present: 0, rate: 0 },
-    ],
-    participationByMember: [
-      { name: "张三", expected: 10, present: 3, rate: 0.3 },
-      { name: "李四", expected: 10, present: 9, rate: 0.9 },
-    ],
-    participationByMonth: MONTHS.map((month, i) => ({
-      month,
-      expected: 50,
-      present: 40 + (i % 5),
-      rate: (40 + (i % 5)) / 50,
-    })),
-    study: { tasks: 6, confirmed: 250, expected: 300, completionRate: 250 / 300, hoursTotal: 123.456 },
-    studyHours: { fromMeetings: 40, fromStudies: 123.456, total: 163.456, target: 32 },
-    dues: {
-      collectedFen: 1_234_567,
-      outstandingFen: 8_050,
-      members: { due: 48, paid: 45, owing: 3, waived: 2, rate: 45 / 48 },
-    },
-    ...overrides,
-  };
-}
+import { MONTHS, branchStatsView as view, members } from "./views.js";
 
 function chart(card: unknown) {
   const charts = byTag(card, "chart");

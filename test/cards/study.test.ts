@@ -11,42 +11,10 @@ import {
 } from "../../src/cards/study.js";
 import { studyReminderDmText, studyReminderGroupText } from "../../src/cards/studyMessages.js";
 import { STUDY_ACTIONS } from "../../src/cards/types.js";
-import type { PersonRef } from "../../src/domain/people.js";
-import type { StudyCardData } from "../../src/presenters/study.js";
 import { byTag, markdownText, tagged } from "./helpers.js";
+import { DEADLINE, people, studyView as study } from "./views.js";
 
 const INTERACTIVE = ["button", "form", "input", "select_static", "date_picker", "picker_time"];
-
-function person(i: number): PersonRef {
-  return { openId: `ou_${String(i).padStart(6, "0")}`, name: `党员${i}` };
-}
-
-function people(from: number, count: number): PersonRef[] {
-  return Array.from({ length: count }, (_, i) => person(from + i));
-}
-
-// The end of 30 November 2026 (a Monday) in Asia/Shanghai: 2026-12-01 00:00 +08:00.
-const DEADLINE = new Date("2026-11-30T16:00:00Z");
-
-function study(overrides: Partial<StudyCardData> = {}): StudyCardData {
-  return {
-    id: "S3",
-    title: "学习二十届四中全会公报",
-    link: "https://www.12371.cn/2026/10/30/ARTI1.shtml",
-    text: "认真学习公报全文。\n重点：第三部分。",
-    deadline: DEADLINE,
-    hours: 2,
-    scope: "branch",
-    partyGroup: null,
-    status: "open",
-    confirmedCount: 2,
-    expectedCount: 5,
-    pending: people(3, 3),
-    overdue: false,
-    timeZone: "Asia/Shanghai",
-    ...overrides,
-  };
-}
 
 describe("studyDeadlineText", () => {
   it("shows the end of a day as that day's 24:00, in the time zone", () => {

@@ -6,126 +6,29 @@ import { branchStatsCard, type BranchStatsView } from "../../src/cards/stats.js"
 import { meetingCard } from "../../src/cards/meeting.js";
 import { newMeetingFormCard } from "../../src/cards/meetingForm.js";
 import { newStudyFormCard } from "../../src/cards/studyForm.js";
-import { orgStatsCard, type OrgBranchView } from "../../src/cards/orgStats.js";
+import { orgStatsCard } from "../../src/cards/orgStats.js";
 import { studyCard } from "../../src/cards/study.js";
 import { editMemberCard, syncCard } from "../../src/cards/roster.js";
 import { duesProfileFormCard, duesReminderCard } from "../../src/cards/dues.js";
 import { joinRequestCard, roleOfferCard, switchCard } from "../../src/cards/org.js";
 import { meCard } from "../../src/cards/me.js";
 import { type Card } from "../../src/cards/common.js";
-import { type MeetingCardData, type PersonRef } from "../../src/presenters/meeting.js";
-import { type StudyCardData } from "../../src/presenters/study.js";
+import { type MeetingCardData } from "../../src/presenters/meeting.js";
+import {
+  meetingView as baseMeetingView,
+  branchStatsView,
+  orgBranchView,
+  people,
+  studyView,
+} from "../cards/views.js";
 
 const ZONE = "Asia/Shanghai";
 
-function people(from: number, count: number): PersonRef[] {
-  return Array.from({ length: count }, (_, i) => ({
-    openId: `ou_${String(from + i).padStart(6, "0")}`,
-    name: `党员${from + i}`,
-  }));
-}
+/** The card tests' meeting, with a title that must come out as typed (not bold, no @all). */
+export const meetingView = (overrides: Partial<MeetingCardData> = {}): MeetingCardData =>
+  baseMeetingView({ title: "学习贯彻全会精神 **不加粗** <at id=all></at>", ...overrides });
 
-export function meetingView(overrides: Partial<MeetingCardData> = {}): MeetingCardData {
-  return {
-    id: "M12",
-    label: "M12",
-    host: null,
-    recorder: null,
-    type: "branch-assembly",
-    title: "学习贯彻全会精神 **不加粗** <at id=all></at>",
-    startAt: new Date("2026-11-24T06:30:00Z"),
-    durationMin: 90,
-    place: "三楼会议室",
-    agenda: "1. 传达学习\n2. 分组讨论",
-    partyGroup: null,
-    status: "scheduled",
-    attending: people(1, 2),
-    leave: [{ ...people(3, 1)[0]!, reason: "出差在外地" }],
-    pending: people(4, 1),
-    checkedIn: [],
-    checkinOpen: false,
-    record: null,
-    minutes: "",
-    timeZone: ZONE,
-    ...overrides,
-  };
-}
-
-const MONTHS = Array.from({ length: 12 }, (_, i) => `2026-${String(i + 1).padStart(2, "0")}`);
-
-export function statsView(): BranchStatsView {
-  return {
-    branchName: "第一党支部",
-    periodLabel: "2026",
-    compliance: {
-      rows: [
-        { type: "branch-assembly", zh: "支部党员大会", required: 4, held: 4, met: true },
-        { type: "committee", zh: "支部委员会", required: 12, held: 9, met: false },
-        { type: "lecture", zh: "党课", required: 4, held: 0, met: false },
-      ],
-      requiredTypes: 3,
-      metTypes: 1,
-      rate: 1 / 3,
-    },
-    participationByType: [{ zh: "支部党员大会", meetings: 4, expected: 200, present: 180, rate: 0.9 }],
-    participationByMember: [
-      { name: "张三", expected: 10, present: 3, rate: 0.3 },
-      { name: "李四", expected: 10, present: 9, rate: 0.9 },
-    ],
-    participationByMonth: MONTHS.map((month, i) => ({
-      month,
-      expected: 50,
-      present: 40 + (i % 5),
-      rate: (40 + (i % 5)) / 50,
-    })),
-    study: { tasks: 6, confirmed: 250, expected: 300, completionRate: 250 / 300, hoursTotal: 123.5 },
-    studyHours: { fromMeetings: 40, fromStudies: 123.5, total: 163.5, target: 32 },
-    dues: {
-      collectedFen: 1_234_567,
-      outstandingFen: 8_050,
-      members: { due: 48, paid: 45, owing: 3, waived: 2, rate: 45 / 48 },
-    },
-  };
-}
-
-function studyView(overrides: Partial<StudyCardData> = {}): StudyCardData {
-  return {
-    id: "S3",
-    title: "学习二十届四中全会公报",
-    link: "https://www.12371.cn/2026/10/30/ARTI1.shtml",
-    text: "认真学习公报全文。\n重点：第三部分。",
-    deadline: new Date("2026-11-30T15:59:59Z"),
-    hours: 2,
-    scope: "branch",
-    partyGroup: null,
-    status: "open",
-    confirmedCount: 2,
-    expectedCount: 5,
-    pending: people(3, 3),
-    overdue: false,
-    timeZone: ZONE,
-    ...overrides,
-  };
-}
-
-function orgBranch(i: number, overrides: Partial<OrgBranchView> = {}): OrgBranchView {
-  return {
-    branchId: `b${i}`,
-    name: `第${i}支部`,
-    metTypes: 4,
-    requiredTypes: 4,
-    overdueTypes: 0,
-    heldByType: [{ zh: "支委会", held: 3 }],
-    meetings: 9,
-    participationRate: 0.9,
-    study: { tasks: 2, rate: 0.95 },
-    studyHours: { perMember: 12.25 },
-    dues: { due: 12, paid: 12, owing: 0, waived: 1, rate: 1 },
-    members: { full: 10, probationary: 2, activist: 1 },
-    attention: [],
-    ...overrides,
-  };
-}
+export const statsView = (): BranchStatsView => branchStatsView({ branchName: "第一党支部" });
 
 /** The cards, by the name of their screenshot. */
 export function sampleCards(): Record<string, Card> {
@@ -152,7 +55,7 @@ export function sampleCards(): Record<string, Card> {
     "org-stats": orgStatsCard({
       orgName: "机关党委",
       periodLabel: "2026-Q1",
-      rows: [orgBranch(1), orgBranch(2, { metTypes: 3, overdueTypes: 1 })],
+      rows: [orgBranchView(1), orgBranchView(2, { metTypes: 3, overdueTypes: 1 })],
       trend: ["2026-01", "2026-02", "2026-03"].map((month) => ({
         month,
         judged: 2,
