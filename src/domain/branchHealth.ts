@@ -63,16 +63,34 @@ export function monthsWithoutLife(
   cap: number,
   zone: string,
 ): number | null {
+  return monthsWithoutLifeIn(member, monthlyRecords(meetings, zone), currentMonth, cap, zone);
+}
+
+/** A branch's closed meetings in start order with their month: worked out once, not per member. */
+type MonthlyRecord = { month: string; record: NonNullable<Meeting["record"]> };
+function monthlyRecords(
+  meetings: readonly Pick<Meeting, "startAt" | "record">[],
+  zone: string,
+): MonthlyRecord[] {
+  return [...meetings]
+    .sort((a, b) => +a.startAt - +b.startAt)
+    .flatMap((m) => (m.record ? [{ month: monthOf(m.startAt, zone), record: m.record }] : []));
+}
+
+function monthsWithoutLifeIn(
+  member: Pick<Member, "openId"> & { createdAt?: Date | null },
+  meetings: readonly MonthlyRecord[],
+  currentMonth: string,
+  cap: number,
+  zone: string,
+): number | null {
   const windowStart = addMonths(currentMonth, -cap);
   const onRoll = member.createdAt ? monthOf(member.createdAt, zone) : windowStart;
   let from = compareMonths(onRoll, windowStart) > 0 ? onRoll : windowStart;
   let missed = false;
+  const id = member.openId;
   // A meeting this month counts too: attending one ends the run at once.
-  for (const meeting of [...meetings].sort((a, b) => +a.startAt - +b.startAt)) {
-    const record = meeting.record;
-    if (!record) continue;
-    const month = monthOf(meeting.startAt, zone);
-    const id = member.openId;
+  for (const { month, record } of meetings) {
     const life = [record.present, record.leave, record.voluntary ?? []].some((list) => list.includes(id));
     if (life && compareMonths(month, from) >= 0) {
       from = addMonths(month, 1);
@@ -220,11 +238,14 @@ export function healthFindings(
   const life = rules["organisational-life"];
   const currentMonth = monthOf(now, timeZone);
   if (life.enabled && party.length > 0) {
-    const meetings = data.meetings.filter((m) => m.branchId === branch._id);
+    const meetings = monthlyRecords(
+      data.meetings.filter((m) => m.branchId === branch._id),
+      timeZone,
+    );
     for (const member of party) {
       // Exempt (年老体弱) or away (外出): a good reason, contacted instead (whoCounts.ts).
       if (holdingExemption(member, now)) continue;
-      const run = monthsWithoutLife(member, meetings, currentMonth, life.figure.months, timeZone);
+      const run = monthsWithoutLifeIn(member, meetings, currentMonth, life.figure.months, timeZone);
       const level = run === null ? null : warningLevel(run, life.figure);
       if (run === null || level === null) continue;
       const atLimit = level >= life.figure.months;
