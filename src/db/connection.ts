@@ -10,7 +10,10 @@ export async function connectDb(uri: string, dbName?: string): Promise<Connectio
     // SecantusDB closes idle connections after 300 s; stay below it.
     maxIdleTimeMS: 60_000,
     serverSelectionTimeoutMS: 10_000,
-    autoIndex: true,
+    // Indexes are built once, by syncIndexes (buildBot, the scripts that write), all collections
+    // at once: mongoose's automatic build would do the same work again, one model after another.
+    autoIndex: false,
+    autoCreate: false,
     // A value that came from outside (an id from an event, a card value) can never act as a
     // query operator: `{chat_id: {$ne: null}}` is compared as a literal. Operators our own code
     // writes are marked with `trusted()`.

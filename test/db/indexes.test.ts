@@ -26,4 +26,23 @@ describe("indexes cost MongoDB nothing they do not serve", () => {
     expect(names).toContain("_id_");
     expect(names).not.toContain("_id_1_status_1");
   });
+
+  it("builds a missing index again, and on a database in shape only lists the indexes", async () => {
+    await db.models.Attendance.collection.dropIndex("meetingId_1_openId_1");
+    await syncIndexes(db.models);
+    expect((await db.models.Attendance.collection.indexes()).map((index) => index.name)).toContain(
+      "meetingId_1_openId_1",
+    );
+
+    // mongoose's debug hook sees every collection method the models call.
+    const calls: string[] = [];
+    db.connection.set("debug", (collection: string, method: string) => calls.push(method));
+    try {
+      await syncIndexes(db.models);
+    } finally {
+      db.connection.set("debug", false);
+    }
+    expect(calls.length).toBe(Object.keys(db.models).length);
+    expect(new Set(calls)).toEqual(new Set(["listIndexes"]));
+  });
 });

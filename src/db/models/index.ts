@@ -47,14 +47,23 @@ export type Models = ReturnType<typeof createModels>;
  * queries, and each such index cost every write.
  */
 export async function syncIndexes(models: Models): Promise<void> {
-  for (const model of Object.values(models)) {
-    // A collection not made yet has no indexes (the server answers "ns does not exist").
-    const existing = await model.collection.indexes().catch(() => []);
-    for (const index of existing) {
-      const ledById = index.name !== "_id_" && Object.keys(index.key)[0] === "_id";
-      if ((index.expireAfterSeconds !== undefined || ledById) && index.name)
-        await model.collection.dropIndex(index.name);
-    }
-    await model.createIndexes();
-  }
+  // Collections are independent: one round of round trips for all of them, not one after another;
+  // and on a database already in shape (every start but the first) one listing per collection.
+  await Promise.all(
+    Object.values(models).map(async (model) => {
+      const { toCreate, toDrop } = await model.diffIndexes();
+      let dropped = 0;
+      if (toDrop.length > 0) {
+        for (const index of await model.collection.indexes()) {
+          const ledById = index.name !== "_id_" && Object.keys(index.key)[0] === "_id";
+          const legacy = index.expireAfterSeconds !== undefined || ledById;
+          if (legacy && index.name && toDrop.includes(index.name)) {
+            await model.collection.dropIndex(index.name);
+            dropped += 1;
+          }
+        }
+      }
+      if (toCreate.length > 0 || dropped > 0) await model.createIndexes();
+    }),
+  );
 }
