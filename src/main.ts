@@ -54,12 +54,14 @@ async function main() {
   const larkStatus: LarkStatus = { up: false };
   let localDb: LocalDbServer | undefined;
   let releaseDataDir: (() => void) | undefined;
-  let connection: Awaited<ReturnType<typeof connectDb>> | undefined;
+  let connection: Connection | undefined;
+  let connecting: Promise<Connection> | undefined;
   let credentialRetry: { stop(): void } | undefined;
   // Any failed start stops what it started: the local database above all.
   const cleanUp = async () => {
     credentialRetry?.stop();
-    await connection?.close().catch(() => undefined);
+    const open = connection ?? (await connecting?.catch(() => undefined));
+    await open?.close().catch(() => undefined);
     await localDb?.stop();
     releaseDataDir?.();
   };
@@ -82,6 +84,13 @@ async function main() {
         );
       releaseDataDir = lockDataDir(config.ZHIBU_DATA_DIR);
     }
+    // A database of the operator's is connected to while Lark answers (the local one starts only
+    // for credentials Lark accepted): the two round trips overlap.
+    if (config.MONGODB_URI) {
+      connecting = connectDb(config.MONGODB_URI);
+      // Awaited below (or by cleanUp): a refusal from Lark first must not leave it unhandled.
+      connecting.catch(() => undefined);
+    }
     credentialRetry = await checkLarkCredentials(
       config,
       logger,
@@ -100,7 +109,7 @@ async function main() {
       uri = localDb.uri;
       logger.info({ port: localDb.port }, "started the local database (SecantusDB)");
     }
-    connection = await connectDb(uri);
+    connection = await (connecting ?? connectDb(uri));
   } catch (error) {
     return fail(
       error instanceof LocalDbUnavailableError
