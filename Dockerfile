@@ -1,18 +1,20 @@
 # zhibu production image: built on Node 24 (the current LTS), run as compiled JavaScript.
 
-# Build stage: every dependency (TypeScript among them), then `npm run build` → dist/.
+# Build stage: every dependency (esbuild among them), then `npm run build` → dist/ (the bot and
+# the operator scripts bundled: scripts/build.ts).
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY config ./config
 COPY src ./src
 COPY scripts ./scripts
 RUN npm run build
 
-# Final stage: runtime dependencies and dist/ only (the rule tables in config/ are compiled into
-# dist/config; the scripts, such as the ledger export, into dist/scripts).
+# Final stage: dist/ (the rule tables in config/ are bundled in; the scripts, such as the ledger
+# export, are dist/scripts/) and the runtime dependencies, of which the bundle loads exceljs only,
+# when it writes a ledger.
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production

@@ -17,8 +17,9 @@
  * apply; peak memory) against a bare exceljs read of the same file.
  *
  * BENCH_ONLY=part,part… runs only those parts: clicks (card callbacks and the fan-out, which share
- * a setup), entry (the tsx and the compiled entry point side by side, after `npm run build`),
- * stats, burst, kill, roster.
+ * a setup), entry (the tsx and the compiled entry point side by side; the compiled one built as
+ * `npm run build` does and run from a copy laid out as the image holds it), stats, burst, kill,
+ * roster.
  *
  * Usage: npm run bench   (MONGODB_URI=mongodb://… to use a running server instead of a local one;
  * FANOUT_SAFETY_MS=N to try another widening of the rate limiter's windows in the fan-out)
@@ -26,7 +27,6 @@
  * Figures are printed, not asserted: the exit code is non-zero only if an answer or a record is
  * wrong (or the entry point fails to start or stop, or a fan-out message is lost or sent twice).
  */
-import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
@@ -55,6 +55,7 @@ import {
   TSX_ENTRY,
   type EntrypointResult,
 } from "./bench/entrypoint.js";
+import { stageRuntime } from "./build.js";
 import { startFakeLark } from "./bench/fakeLark.js";
 import { reportFanout, runFanout, type FanoutResult } from "./bench/fanout.js";
 import { cardClick, signedRequest } from "./bench/payloads.js";
@@ -414,16 +415,19 @@ async function main() {
       cleanups.push(() => fakeLark.close());
       const entryDb = `${dbName}_entry`;
       cleanups.push(() => connection.useDb(entryDb).dropDatabase());
-      const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: projectRoot, stdio: "inherit" });
-      if (build.status !== 0) fail("entry point: npm run build failed");
-      for (const [label, args] of [
-        ["node --import tsx src/main.ts", TSX_ENTRY],
-        ["node dist/src/main.js", COMPILED_ENTRY.filter((arg) => !arg.startsWith("--"))],
-        ["node --max-semi-space-size=2 dist/src/main.js", COMPILED_ENTRY],
+      // `npm run build`, staged as the image holds it (package.json, dist/, no bundled package in
+      // node_modules): the compiled entry runs from there.
+      const staged = mkdtempSync(path.join(tmpdir(), "zhibu-bench-build-"));
+      cleanups.push(() => rmSync(staged, { recursive: true, force: true }));
+      await stageRuntime(staged);
+      for (const [label, args, cwd] of [
+        ["node --import tsx src/main.ts", TSX_ENTRY, projectRoot],
+        ["node dist/src/main.js", COMPILED_ENTRY.filter((arg) => !arg.startsWith("--")), staged],
+        ["node --max-semi-space-size=2 dist/src/main.js", COMPILED_ENTRY, staged],
       ] as const) {
         try {
           const result = await measureEntrypoint({
-            cwd: projectRoot,
+            cwd,
             args: [...args],
             mongoUri: withDbName(serverUri, entryDb),
             larkDomain: fakeLark.url,

@@ -11,15 +11,26 @@ export function withDbName(uri: string, dbName: string): string {
   return url.toString();
 }
 
+export interface ScriptResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 /** Runs a project script with tsx, as `npm run …` does; resolves with its exit code and output. */
 export function runScript(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   cwd = projectRoot,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+): Promise<ScriptResult> {
+  return runNode(["--import", "tsx", path.join(projectRoot, script), ...args], env, cwd);
+}
+
+/** Runs node with `args` in `cwd` (silent logs, development unless `env` says otherwise). */
+export function runNode(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, script), ...args], {
+    const child = spawn(process.execPath, args, {
       cwd,
       env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "silent", ...env },
       stdio: ["ignore", "pipe", "pipe"],
