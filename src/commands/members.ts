@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MEMBER_ROLES, type MemberRole } from "../db/models/member.js";
 import { ROLE_NAMES, sendRoleOffer } from "../usecases/organisation.js";
 import { listMembers, setPartyGroup, setRole, syncMembers } from "../domain/branches.js";
+import { allowed } from "../domain/policy.js";
 import { STATUS_ZH, statusOf } from "../domain/whoCounts.js";
 import { syncCardNow } from "../usecases/roster.js";
 import { rosterSubcommands } from "./roster.js";
@@ -37,10 +38,14 @@ export const membersCommands: CommandFamily = {
       args: noArguments,
       async run(ctx) {
         const members = await listMembers(ctx.deps.models, ctx.branch!._id);
+        // Where someone is transferring to is theirs: the group sees 转出中, the 支委 privately more.
+        const transferDetails = ctx.message.chatType === "p2p" && allowed("committee", ctx);
+        const transfer = (out: NonNullable<(typeof members)[number]["transferOut"]>) =>
+          transferDetails ? `　转出中（${out.id} → ${out.to}）` : "　转出中";
         const line = (m: (typeof members)[number]) =>
           `${m.name || m.openId}　${ROLE_NAMES[m.role].zh}　${STATUS_ZH[statusOf(m)]}` +
           `${m.partyGroup ? `　${m.partyGroup}` : ""}${m.onFeishu === false ? "　无飞书账号" : ""}` +
-          `${m.transferOut ? `　转出中（${m.transferOut.id} → ${m.transferOut.to}）` : ""}`;
+          `${m.transferOut ? transfer(m.transferOut) : ""}`;
         const waiting = members.filter((m) => statusOf(m) === "unconfirmed");
         const party = members.filter(
           (m) => ["full", "probationary"].includes(statusOf(m)) && !m.transferOut,

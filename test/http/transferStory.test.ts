@@ -268,6 +268,13 @@ describe("组织关系转接 over HTTP", () => {
     expect(lastReply()).toContain("已请「第二支部」的书记接收（1 人）");
     const card = h.lark.sent.find((s) => s.body.receive_id === SEC_B.openId)!;
     expect(JSON.stringify(card.body)).toContain("老周");
+    // The group sees that 老周 is leaving, not where to; the 书记 privately sees both.
+    h.lark.expectReply(2);
+    await sayA("/党员");
+    expect(lastReply()).toMatch(/老周.*转出中$/m);
+    expect(lastReply()).not.toContain("第二支部");
+    await h.t.say({ text: "/党员", sender: SEC_A.openId, chatId: `oc_p2p_${SEC_A.openId}`, chatType: "p2p" });
+    expect(lastReply()).toMatch(/老周.*转出中（Z\d+ → 第二支部）/);
     const decline = cardButtons(card.body).find((v) => v.decision === "decline")!;
     const away = (await h.t.db.models.Member.findOne({ branchId: a._id, name: "老周" }).lean<Member>())!;
     expect(meetingStanding(away, { type: "branch-assembly" }, h.t.clock.now())).toBe("none");
