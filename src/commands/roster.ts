@@ -65,15 +65,19 @@ const statusCommand = subcommand({
   },
 });
 
-/** A member away or arriving is linked to their transfer (组织关系转接, /转接). */
-function transferLines(member: Member, timeZone: string): string[] {
+/**
+ * A member away or arriving is linked to their transfer (组织关系转接, /转接). Where to and from
+ * is theirs: `details` only where the full record is shown (a private chat with a 支委 or themself).
+ */
+function transferLines(member: Member, timeZone: string, details: boolean): string[] {
   const out = member.transferOut;
   const arrived = member.transferIn;
+  const counted = out ? `自 ${formatDay(out.from, timeZone)} 起不计入本支部` : "";
   return [
     ...(out
-      ? [`组织关系转出：→ ${out.to}（${out.id}，自 ${formatDay(out.from, timeZone)} 起不计入本支部）`]
+      ? [details ? `组织关系转出：→ ${out.to}（${out.id}，${counted}）` : `组织关系转出中（${counted}）`]
       : []),
-    ...(arrived
+    ...(arrived && details
       ? [
           `组织关系转入：自 ${arrived.from}（${arrived.id}，${formatDay(arrived.at, timeZone)}${arrived.duesPaidTo ? `，党费交至 ${arrived.duesPaidTo}` : ""}）`,
         ]
@@ -82,7 +86,7 @@ function transferLines(member: Member, timeZone: string): string[] {
 }
 
 /** The record lines everyone in the branch may see: name, status, 党小组, and an exemption if one holds. */
-function basicLines(member: Member, at: Date, timeZone: string): string[] {
+function basicLines(member: Member, at: Date, timeZone: string, details = false): string[] {
   const status = statusOf(member);
   const since =
     member.statusSince && status !== "unconfirmed" ? `（自 ${formatDay(member.statusSince, timeZone)}）` : "";
@@ -91,7 +95,7 @@ function basicLines(member: Member, at: Date, timeZone: string): string[] {
     `姓名：${display(member)}${member.onFeishu === false ? "（无飞书账号）" : ""}`,
     `身份：${STATUS_ZH[status]}${since}`,
     `党小组：${member.partyGroup ?? "未分组"}`,
-    ...transferLines(member, timeZone),
+    ...transferLines(member, timeZone, details),
     ...(holding
       ? [
           `${EXEMPTION_ZH[holding.kind as ExemptionKind]}${holding.until ? `，至 ${formatDay(new Date(holding.until.getTime() - 1), timeZone)}` : ""}`,
@@ -112,7 +116,7 @@ function fullLines(member: Member, at: Date, timeZone: string, showPhone: boolea
       `　${EXEMPTION_ZH[e.kind as ExemptionKind]} ${formatDay(e.from, timeZone)} 至 ${e.until ? formatDay(new Date(e.until.getTime() - 1), timeZone) : "解除为止"}${e.where ? `，去向：${e.where}` : ""}${e.reason ? `，${e.reason}` : ""}`,
   );
   return [
-    ...basicLines(member, at, timeZone),
+    ...basicLines(member, at, timeZone, true),
     field("角色", ROLE_NAMES[member.role].zh),
     field("性别", p.gender),
     field("民族", p.ethnicity),

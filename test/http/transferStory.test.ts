@@ -275,6 +275,10 @@ describe("组织关系转接 over HTTP", () => {
     expect(lastReply()).not.toContain("第二支部");
     await h.t.say({ text: "/党员", sender: SEC_A.openId, chatId: `oc_p2p_${SEC_A.openId}`, chatType: "p2p" });
     expect(lastReply()).toMatch(/老周.*转出中（Z\d+ → 第二支部）/);
+    h.lark.expectReply();
+    await sayA("/党员 信息 老周");
+    expect(lastReply()).toContain("组织关系转出中（自 2026-11-23 起不计入本支部）");
+    expect(lastReply()).not.toContain("第二支部");
     const decline = cardButtons(card.body).find((v) => v.decision === "decline")!;
     const away = (await h.t.db.models.Member.findOne({ branchId: a._id, name: "老周" }).lean<Member>())!;
     expect(meetingStanding(away, { type: "branch-assembly" }, h.t.clock.now())).toBe("none");
