@@ -32,6 +32,14 @@ const decide = action({
     }).lean<Member>();
     const secretary = decider?.active === true && decider.role === "secretary";
     if (!secretary && !isAdmin(deps.config.ZHIBU_ADMINS, click.operatorOpenId)) throw new UserError(REFUSAL);
+    if (transfer.state === "cancelled")
+      return {
+        toast: { type: "info", content: "转出支部已撤销此转接，无需处理。" },
+        card: {
+          type: "raw",
+          data: transferCard({ ...(await transferCardData(deps, transfer)), cancelled: true }),
+        },
+      };
     const result = await decideTransfer(deps.models, deps.clock, {
       transferId: transfer._id,
       decision: input.decision === "accept" ? "accepted" : "declined",

@@ -22,6 +22,8 @@ export interface TransferCardData {
   duesPaidTo: string;
   /** Set once decided: the card is shown without buttons. */
   decided?: { decision: "accept" | "decline"; byName: string };
+  /** Set once the sending branch withdrew it: nothing left to decide. */
+  cancelled?: boolean;
 }
 
 const text = (value: string) => escapeMarkdown(truncate(value, 60));
@@ -34,22 +36,29 @@ export function transferCard(data: TransferCardData): Card {
   });
   const who = text(data.name);
   const from = text(data.fromBranch);
-  const outcome = data.decided
+  const outcome = data.cancelled
     ? markdown(
-        data.decided.decision === "accept"
-          ? i18n(
-              `已接收（${text(data.decided.byName)}）：${who} 已列入「${text(data.toBranch)}」名册。`,
-              `Accepted (${text(data.decided.byName)}): ${who} is on the roster now.`,
-            )
-          : i18n(
-              `未接收（${text(data.decided.byName)}）：${who} 仍由「${from}」负责。`,
-              `Declined (${text(data.decided.byName)}); ${who} stays with ${from}.`,
-            ),
+        i18n(
+          `「${from}」已撤销此转接：无需处理，${who} 仍由「${from}」负责。`,
+          `${from} withdrew this transfer: nothing to do; ${who} stays with ${from}.`,
+        ),
       )
-    : columnRow([
-        button({ text: i18n("接收", "Accept"), type: "primary_filled", value: value("accept") }),
-        button({ text: i18n("不接收", "Decline"), type: "danger", value: value("decline") }),
-      ]);
+    : data.decided
+      ? markdown(
+          data.decided.decision === "accept"
+            ? i18n(
+                `已接收（${text(data.decided.byName)}）：${who} 已列入「${text(data.toBranch)}」名册。`,
+                `Accepted (${text(data.decided.byName)}): ${who} is on the roster now.`,
+              )
+            : i18n(
+                `未接收（${text(data.decided.byName)}）：${who} 仍由「${from}」负责。`,
+                `Declined (${text(data.decided.byName)}); ${who} stays with ${from}.`,
+              ),
+        )
+      : columnRow([
+          button({ text: i18n("接收", "Accept"), type: "primary_filled", value: value("accept") }),
+          button({ text: i18n("不接收", "Decline"), type: "danger", value: value("decline") }),
+        ]);
   const details = [
     `**${who}**（${text(data.statusZh)}）`,
     `转出支部：${from}`,
@@ -60,7 +69,7 @@ export function transferCard(data: TransferCardData): Card {
   return card({
     header: header(
       i18n("组织关系转入，待接收", "A member transferred to your branch"),
-      data.decided ? "grey" : "orange",
+      data.decided || data.cancelled ? "grey" : "orange",
     ),
     summary: i18n(`「${from}」转来 ${who}`, `${from} transfers ${who}`),
     elements: [

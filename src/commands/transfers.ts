@@ -4,6 +4,7 @@ import type { Transfer } from "../db/models/transfer.js";
 import { UserError } from "../domain/errors.js";
 import { formatDay, parseDay } from "../domain/roster.js";
 import {
+  cancelTransfer,
   findOutgoing,
   letterExpired,
   openTransfers,
@@ -13,14 +14,14 @@ import {
   transferOut,
 } from "../domain/transfers.js";
 import { transferIn } from "../domain/transferIn.js";
-import { announceTransfer } from "../usecases/transfers.js";
+import { announceTransfer, tellCancelled } from "../usecases/transfers.js";
 import { commandInput } from "./args.js";
 import { display, isDay, resolve } from "./rosterArgs.js";
 import { inArgs, outArgs } from "./transferArgs.js";
 import { subcommand, type CommandContext, type CommandFamily } from "./types.js";
 
 /**
- * 组织关系转接: `/转出` (a letter out, its 回执), `/转入` (someone arriving from outside), `/转接`
+ * 组织关系转接: `/转出` (a letter out, its 回执, withdrawing it), `/转入` (someone arriving from outside), `/转接`
  * (what is still open). Secretaries only: it is personal data and the branch's responsibility.
  */
 
@@ -136,6 +137,48 @@ const receiptCommand = subcommand({
   },
 });
 
+const cancelCommand = subcommand({
+  name: "cancel",
+  aliases: ["取消", "撤销"],
+  usage: ["/转出 取消 <转接编号|介绍信编号|姓名> [原因]", "/transfer cancel <id|letter no.|name> [reason]"],
+  summary: "撤销尚未回执或接收的转出（如介绍信开错）：此人重新计入本支部（书记）",
+  permission: "secretary",
+  needsBranch: true,
+  chat: "any",
+  args: commandInput.transform((input, ctx) => {
+    const [word, ...reason] = input.positional;
+    if (!word || input.mentions.length > 0) {
+      ctx.addIssue({ code: "custom", message: "请写转接编号（如 Z3）、介绍信编号或姓名，以及可选的原因" });
+      return z.NEVER;
+    }
+    return { word, reason: reason.join(" ").slice(0, 200) };
+  }),
+  async run(ctx, args) {
+    const tz = ctx.deps.config.TZ;
+    const transfer = await findOutgoing(ctx.deps.models, ctx.branch!._id, args.word);
+    const { transfer: after, changed } = await cancelTransfer(ctx.deps.models, ctx.deps.clock, {
+      transfer,
+      by: ctx.message.senderOpenId,
+      reason: args.reason,
+      timeZone: tz,
+    });
+    if (!changed) {
+      await ctx.replyText(
+        `${after.name}（${after._id}）的转出已于 ${formatDay(after.cancelledAt, tz)} 撤销，未作更改。`,
+      );
+      return;
+    }
+    const told = await tellCancelled(ctx.deps, after);
+    await ctx.replyText(
+      [
+        `已撤销转出：${after.name} → ${after.place}（${after._id}）${after.cancelReason ? `，原因：${after.cancelReason}` : ""}。`,
+        `${after.name} 重新计入本支部应到、学习和党费，记录保留（台账“转接”表记为已撤销）。`,
+        ...(told > 0 ? [`已告知「${after.place}」的书记（${told} 人），其接收卡片无需处理。`] : []),
+      ].join("\n"),
+    );
+  },
+});
+
 const inCommand = subcommand({
   name: "in",
   aliases: [],
@@ -226,7 +269,7 @@ export const transferCommands: CommandFamily = {
   summary,
   defaultSubcommand: "out",
   defaultTakesArguments: true,
-  subcommands: [outCommand, receiptCommand, inCommand],
+  subcommands: [outCommand, receiptCommand, cancelCommand, inCommand],
 };
 
 export const transferInCommands: CommandFamily = {

@@ -59,6 +59,7 @@ export async function decideTransfer(
     );
     return { transfer: after, outcome: "declined", changed: result.modifiedCount === 1 };
   }
+  if (after.state === "cancelled") throw new UserError("转出支部已撤销此转接，无需处理。");
   throw new UserError("此转接不在待接收状态。");
 }
 

@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { isDuplicateKeyError } from "../db/connection.js";
+import { isDuplicateKeyError, trusted } from "../db/connection.js";
 import type { Branch } from "../db/models/branch.js";
 import type { Models } from "../db/models/index.js";
 import type { Member } from "../db/models/member.js";
@@ -25,6 +25,7 @@ export const STATE_ZH: Record<TransferState, string> = {
   awaiting: "待接收",
   received: "已回执",
   declined: "对方未接收",
+  cancelled: "已撤销",
   arrived: "已转入",
 };
 
@@ -55,10 +56,14 @@ export function notInFuture(day: Date, clock: Clock, timeZone: string, what: str
 /** Inserts a transfer under the next Z-number; a second delivery of the same command finds the first. */
 export async function insertTransfer(
   models: Models,
-  fields: Omit<Transfer, "_id" | "seq" | "createdAt" | "updatedAt">,
+  fields: Omit<
+    Transfer,
+    "_id" | "seq" | "createdAt" | "updatedAt" | "cancelledBy" | "cancelledAt" | "cancelReason"
+  >,
 ): Promise<{ transfer: Transfer; created: boolean }> {
   try {
-    return { transfer: await insertWithShortId<Transfer>(models.Transfer, "Z", fields), created: true };
+    const record = { ...fields, cancelledBy: null, cancelledAt: null, cancelReason: "" };
+    return { transfer: await insertWithShortId<Transfer>(models.Transfer, "Z", record), created: true };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const winner = await models.Transfer.findOne({ sourceKey: fields.sourceKey }).lean<Transfer>();
@@ -131,10 +136,12 @@ export async function transferOut(
         by: input.by,
         sourceKey: input.sourceKey,
       });
-  await models.Member.updateOne(
-    { branchId: input.branchId, openId: member.openId, transferOut: null },
-    { $set: { transferOut: { id: transfer._id, from: transfer.issuedAt, to: transfer.place } } },
-  );
+  // A command delivered again after its transfer was withdrawn or declined marks no one.
+  if (OPEN_TRANSFER_STATES.includes(transfer.state as TransferState))
+    await models.Member.updateOne(
+      { branchId: input.branchId, openId: member.openId, transferOut: null },
+      { $set: { transferOut: { id: transfer._id, from: transfer.issuedAt, to: transfer.place } } },
+    );
   return { transfer, created };
 }
 
@@ -189,6 +196,46 @@ export async function recordReceipt(
   );
   const after = (await models.Transfer.findById(transfer._id).lean<Transfer>())!;
   if (after.state === "received") await leaveOldBranch(models, after);
+  return { transfer: after, changed: result.modifiedCount === 1 };
+}
+
+/**
+ * Withdraws a transfer out that is still waiting (for a 回执 or for the other branch): the member
+ * counts in this branch again from the day of the letter, as if it had not been issued; the record
+ * stays, marked 已撤销. One atomic write decides a race with the other branch's acceptance: the
+ * first wins. Withdrawing it again changes nothing.
+ */
+export async function cancelTransfer(
+  models: Models,
+  clock: Clock,
+  input: { transfer: Transfer; by: string; reason: string; timeZone: string },
+): Promise<{ transfer: Transfer; changed: boolean }> {
+  const { transfer } = input;
+  if (transfer.direction !== "out") throw new UserError("只有转出记录可以撤销。");
+  const result = await models.Transfer.updateOne(
+    { _id: transfer._id, state: trusted({ $in: [...OPEN_TRANSFER_STATES] }) },
+    {
+      $set: {
+        state: "cancelled",
+        cancelledBy: input.by,
+        cancelledAt: clock.now(),
+        cancelReason: input.reason,
+      },
+    },
+  );
+  const after = (await models.Transfer.findById(transfer._id).lean<Transfer>())!;
+  if (after.state === "received")
+    throw new UserError(
+      after.decidedBy
+        ? `「${after.place}」已接收此转接，不能撤销。`
+        : `此转接已于 ${formatDay(after.receiptAt, input.timeZone)} 登记回执，不能撤销。`,
+    );
+  if (after.state === "declined") throw new UserError(`「${after.place}」未接收此转接，无需撤销。`);
+  if (after.state !== "cancelled") throw new UserError("此转接不能撤销。");
+  await models.Member.updateOne(
+    { branchId: after.branchId, openId: after.openId, "transferOut.id": after._id },
+    { $set: { transferOut: null } },
+  );
   return { transfer: after, changed: result.modifiedCount === 1 };
 }
 

@@ -85,3 +85,25 @@ export async function tellDecision(
   }
   deps.delivery.wake();
 }
+
+/**
+ * Tells the receiving branch's 书记 that the sending branch withdrew a transfer they were asked to
+ * accept (once per transfer and secretary); their card then answers 已撤销. Returns how many.
+ */
+export async function tellCancelled(deps: Deps, transfer: Transfer): Promise<number> {
+  if (!transfer.toBranchId) return 0;
+  const data = await transferCardData(deps, transfer);
+  const secretaries = await secretariesOf(deps, transfer.toBranchId);
+  for (const secretary of secretaries) {
+    await dm(
+      deps,
+      `transfer:${transfer._id}:cancelled:${secretary.openId}`,
+      transfer.toBranchId,
+      secretary.openId,
+      `【组织关系转接】「${data.fromBranch}」已撤销 ${transfer.name}（${transfer._id}）的转接，此前发来的接收卡片无需处理。`,
+      `转接 ${transfer._id} 已撤销`,
+    );
+  }
+  deps.delivery.wake();
+  return secretaries.length;
+}

@@ -5,7 +5,13 @@ import { createMonthlyDues, duesPaidThrough } from "../../src/domain/dues.js";
 import { monthOf } from "../../src/domain/duesRules.js";
 import { parseDay } from "../../src/domain/roster.js";
 import { decideTransfer } from "../../src/domain/transferMove.js";
-import { letterExpired, letterValidUntil, recordReceipt, transferOut } from "../../src/domain/transfers.js";
+import {
+  cancelTransfer,
+  letterExpired,
+  letterValidUntil,
+  recordReceipt,
+  transferOut,
+} from "../../src/domain/transfers.js";
 import { transferIn } from "../../src/domain/transferIn.js";
 import { meetingStanding, owesDuesFor, studyStanding } from "../../src/domain/whoCounts.js";
 import type { Member } from "../../src/db/models/member.js";
@@ -222,6 +228,62 @@ describe("between branches of the deployment", () => {
     expect(back).toMatchObject({ active: true, transferOut: null });
     expect(meetingStanding(back, { type: "branch-assembly" }, clock.now())).toBe("expected");
     expect(await db.models.Member.exists({ branchId: "B2", openId: "ou_wang" })).toBeNull();
+  });
+
+  it("撤销 and 接收 at once: exactly one wins; a /转出 delivered again after a 撤销 marks no one", async () => {
+    await seedMembers(db.models, [{ openId: "ou_zhao", name: "赵六" }]);
+    const input = {
+      branchId: "B1",
+      place: "第二党支部",
+      toBranch: { _id: "B2", name: "第二党支部" },
+      letterNo: "",
+      issuedAt: day("2026-11-23"),
+      duesPaidTo: null,
+      letterDays: 90,
+      timeZone: TZ,
+      by: "ou_sec",
+      sourceKey: "test:zhao",
+    };
+    const { transfer } = await transferOut(db.models, clock, {
+      ...input,
+      member: (await member("ou_zhao"))!,
+    });
+    const [cancelled, accepted] = await Promise.allSettled([
+      cancelTransfer(db.models, clock, { transfer, by: "ou_sec", reason: "", timeZone: TZ }),
+      decideTransfer(db.models, clock, {
+        transferId: transfer._id,
+        decision: "accepted",
+        by: "ou_b2_sec",
+        timeZone: TZ,
+      }),
+    ]);
+    expect([cancelled.status, accepted.status].sort()).toEqual(["fulfilled", "rejected"]);
+    const after = (await db.models.Transfer.findById(transfer._id).lean())!;
+    const inB2 = await db.models.Member.exists({ branchId: "B2", openId: "ou_zhao", active: true });
+    if (cancelled.status === "fulfilled") {
+      expect(after.state).toBe("cancelled");
+      expect(inB2).toBeNull();
+      expect((await member("ou_zhao"))!).toMatchObject({ active: true, transferOut: null });
+    } else {
+      expect(after.state).toBe("received");
+      expect(inB2).not.toBeNull();
+      expect(String((cancelled as PromiseRejectedResult).reason)).toContain("已接收此转接，不能撤销");
+    }
+
+    // Out of the deployment, withdrawn; the same /转出 delivered again finds it and marks no one.
+    await seedMembers(db.models, [{ openId: "ou_qian", name: "钱七" }]);
+    const outside = { ...input, toBranch: null, place: "外省某支部", sourceKey: "test:qian" };
+    const open = await transferOut(db.models, clock, { ...outside, member: (await member("ou_qian"))! });
+    expect(open.transfer.state).toBe("open");
+    await cancelTransfer(db.models, clock, {
+      transfer: open.transfer,
+      by: "ou_sec",
+      reason: "",
+      timeZone: TZ,
+    });
+    const again = await transferOut(db.models, clock, { ...outside, member: (await member("ou_qian"))! });
+    expect(again).toMatchObject({ created: false, transfer: { state: "cancelled" } });
+    expect((await member("ou_qian"))!.transferOut).toBeNull();
   });
 });
 

@@ -301,4 +301,55 @@ describe("组织关系转接 over HTTP", () => {
     const b = await branchOf(CHAT_B);
     expect(await h.t.db.models.Member.exists({ branchId: b._id, openId: back.openId })).toBeNull();
   });
+
+  it("撤销: a letter withdrawn before acceptance or 回执 counts the person again; the other 书记 is told once", async () => {
+    const a = await branchOf(CHAT_A);
+    h.lark.expectReply(2).expectSend();
+    await sayA("/党员 添加 老吴");
+    await sayA("/转出 老吴 第二支部 A-WRONG");
+    const card = h.lark.sent.filter((s) => s.body.receive_id === SEC_B.openId).at(-1)!;
+    expect(JSON.stringify(card.body)).toContain("老吴");
+    const accept = cardButtons(card.body).find((v) => v.decision === "accept")!;
+    const id = String(accept.transferId);
+
+    // Withdrawn by the sending 书记: a reply, and a DM to the receiving 书记.
+    h.lark.expectReply().expectSend();
+    await sayA("/转出 取消 A-WRONG 介绍信开错");
+    expect(lastReply()).toContain(`已撤销转出：老吴 → 第二支部（${id}），原因：介绍信开错。`);
+    expect(lastReply()).toContain("已告知「第二支部」的书记（1 人）");
+    await h.t.bot.inbox.idle();
+    const told = h.lark.sent.filter((s) => s.body.receive_id === SEC_B.openId).at(-1)!;
+    expect(JSON.stringify(told.body)).toContain(`已撤销 老吴（${id}）的转接`);
+    const back = (await h.t.db.models.Member.findOne({ branchId: a._id, name: "老吴" }).lean<Member>())!;
+    expect(back).toMatchObject({ active: true, transferOut: null });
+    expect(meetingStanding(back, { type: "branch-assembly" }, h.t.clock.now())).toBe("expected");
+    expect(await h.t.db.models.Transfer.findById(id).lean<Transfer>()).toMatchObject({
+      state: "cancelled",
+      cancelledBy: SEC_A.openId,
+      cancelReason: "介绍信开错",
+    });
+
+    // The old card: nothing to decide; nothing moves to B.
+    const answer = await h.t.click({
+      operator: SEC_B.openId,
+      value: accept,
+      messageId: "om_tr_card3",
+      chatId: `oc_p2p_${SEC_B.openId}`,
+    });
+    expect(answer.body.toast).toEqual({ type: "info", content: "转出支部已撤销此转接，无需处理。" });
+    expect(JSON.stringify(answer.body.card)).toContain("已撤销此转接");
+    expect(JSON.stringify(answer.body.card)).not.toContain('"接收"');
+    const b = await branchOf(CHAT_B);
+    expect(await h.t.db.models.Member.exists({ branchId: b._id, openId: back.openId })).toBeNull();
+
+    // Again: nothing changes, no second DM; a transfer already received cannot be withdrawn.
+    const before = await businessSnapshot(h.t);
+    h.lark.expectReply(2);
+    await sayA(`/transfer cancel ${id}`);
+    expect(lastReply()).toContain(`老吴（${id}）的转出已于`);
+    expect(lastReply()).toContain("撤销，未作更改。");
+    await sayA("/转出 取消 Z1");
+    expect(lastReply()).toContain("「第二支部」已接收此转接，不能撤销。");
+    expect(await businessSnapshot(h.t)).toEqual(before);
+  });
 });

@@ -6,9 +6,11 @@ import { Schema, type Connection, type InferSchemaType } from "mongoose";
  * - `awaiting`: out to another branch of this deployment, waiting for its 书记 to accept;
  * - `received`: the 回执 came back (recorded by the 书记, or on acceptance by the new branch);
  * - `declined`: the other branch declined; the member counts in the old branch again;
+ * - `cancelled`: withdrawn by the sending branch's 书记 before a 回执 or an acceptance (a letter
+ *   issued by mistake, a move called off); the member counts in the old branch again;
  * - `arrived`: in from outside, recorded on arrival (nothing left to wait for).
  */
-export const TRANSFER_STATES = ["open", "awaiting", "received", "declined", "arrived"] as const;
+export const TRANSFER_STATES = ["open", "awaiting", "received", "declined", "cancelled", "arrived"] as const;
 export type TransferState = (typeof TRANSFER_STATES)[number];
 /** The states of a transfer the sending branch is still responsible for. */
 export const OPEN_TRANSFER_STATES: readonly TransferState[] = ["open", "awaiting"];
@@ -38,6 +40,9 @@ const transferSchema = new Schema(
     receiptAt: { type: Date, default: null }, // 回执日期
     decidedBy: { type: String, default: null }, // who accepted or declined (another branch's 书记)
     decidedAt: { type: Date, default: null },
+    cancelledBy: { type: String, default: null }, // the sending branch's 书记 who withdrew it
+    cancelledAt: { type: Date, default: null },
+    cancelReason: { type: String, default: "" },
     by: { type: String, required: true }, // the 书记 who recorded it
     /** The message that recorded it: a command run again after a crash records nothing twice. */
     sourceKey: { type: String, required: true, unique: true },
