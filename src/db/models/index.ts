@@ -47,23 +47,28 @@ export type Models = ReturnType<typeof createModels>;
  * queries, and each such index cost every write.
  */
 export async function syncIndexes(models: Models): Promise<void> {
-  // Collections are independent: one round of round trips for all of them, not one after another;
-  // and on a database already in shape (every start but the first) one listing per collection.
-  await Promise.all(
-    Object.values(models).map(async (model) => {
-      const { toCreate, toDrop } = await model.diffIndexes();
-      let dropped = 0;
-      if (toDrop.length > 0) {
-        for (const index of await model.collection.indexes()) {
-          const ledById = index.name !== "_id_" && Object.keys(index.key)[0] === "_id";
-          const legacy = index.expireAfterSeconds !== undefined || ledById;
-          if (legacy && index.name && toDrop.includes(index.name)) {
-            await model.collection.dropIndex(index.name);
-            dropped += 1;
-          }
+  // Collections are independent: four at a time (each further connection the pool would open for
+  // more costs a handshake at start); on a database already in shape (every start but the first)
+  // one listing per collection.
+  const queue = Object.values(models);
+  const syncOne = async (model: (typeof queue)[number]) => {
+    const { toCreate, toDrop } = await model.diffIndexes();
+    let dropped = 0;
+    if (toDrop.length > 0) {
+      for (const index of await model.collection.indexes()) {
+        const ledById = index.name !== "_id_" && Object.keys(index.key)[0] === "_id";
+        const legacy = index.expireAfterSeconds !== undefined || ledById;
+        if (legacy && index.name && toDrop.includes(index.name)) {
+          await model.collection.dropIndex(index.name);
+          dropped += 1;
         }
       }
-      if (toCreate.length > 0 || dropped > 0) await model.createIndexes();
+    }
+    if (toCreate.length > 0 || dropped > 0) await model.createIndexes();
+  };
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let model = queue.shift(); model; model = queue.shift()) await syncOne(model);
     }),
   );
 }
