@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import type { Config } from "./env.js";
-import { checkCredentials } from "./lark/api.js";
 import type { Logger } from "./logger.js";
 
 /** A start-up check that failed: its message is the one line printed before exit 1. */
@@ -115,6 +114,9 @@ export async function checkLarkCredentials(
 ): Promise<{ stop(): void }> {
   const refusal = (reason: string) =>
     new StartupError(`Lark refused LARK_APP_ID/LARK_APP_SECRET (${reason}): check 凭证与基础信息 of the app`);
+  // Loaded here, not with this module: main.ts starts the database's connection before the Lark
+  // SDK has loaded, so the two overlap.
+  const { checkCredentials } = await import("./lark/api.js");
   const first = await checkCredentials(config);
   if (first.ok) {
     status.up = true;
