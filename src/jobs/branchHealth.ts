@@ -7,7 +7,18 @@ import { isOfflineKey, type Member } from "../db/models/member.js";
 import { branchHealth, changedFindings, markReported } from "../domain/branchHealth.js";
 import { branchSetting } from "../domain/settings.js";
 import { enqueueMessage } from "../delivery/outbox.js";
+import type { HealthFinding } from "../domain/branchHealth.js";
+import { ARREARS_DECISION, ARREARS_WARNINGS } from "./dues.js";
 import { forEachIsolated, type Job } from "./types.js";
+
+/**
+ * The monthly dues reminders already warn the 书记 of arrears at these levels (and ask for the
+ * branch's decision at the last): the daily check does not tell it a second time. `/体检` and
+ * the roll-up still show it; a level of the branch's own rules file beyond these is reported.
+ */
+const DUES_JOB_LEVELS = new Set<string>([...ARREARS_WARNINGS, ARREARS_DECISION].map(String));
+const toldByDuesJob = (finding: HealthFinding) =>
+  finding.ruleId === "dues-unpaid" && DUES_JOB_LEVELS.has(finding.signature);
 
 /** One notice per branch, day, set of changes and secretary. */
 export const branchHealthKey = (branchId: string, day: string, changes: string, to: string) =>
@@ -18,7 +29,8 @@ export const branchHealthKey = (branchId: string, day: string, changes: string, 
  * new or changed since the last report goes to each 书记 privately through the outbox, then the
  * findings are recorded as reported. Quiet when nothing changed; a finding that clears and comes
  * back is reported again. A re-run of the same day finds the same outbox key (nothing twice); a
- * branch that switched 支部体检 off gets nothing.
+ * branch that switched 支部体检 off gets nothing. Dues arrears the monthly dues reminders warn of
+ * are recorded but not sent again.
  */
 export const branchHealthJob: Job = {
   name: "branch-health",
@@ -41,7 +53,9 @@ export const branchHealthJob: Job = {
           now: ctx.occurrence,
           timeZone: tz,
         });
-        const changed = changedFindings(findings, branch.healthReported ?? []);
+        const changed = changedFindings(findings, branch.healthReported ?? []).filter(
+          (finding) => !toldByDuesJob(finding),
+        );
         if (changed.length > 0) {
           const secretaries = await deps.models.Member.find({
             branchId: branch._id,

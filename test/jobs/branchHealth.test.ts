@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_BRANCH_HEALTH_RULES } from "../../config/branchHealth.js";
+import { branchHealth } from "../../src/domain/branchHealth.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { setBranchSetting } from "../../src/domain/settings.js";
 import { branchHealthJob } from "../../src/jobs/branchHealth.js";
+import { testConfig } from "../helpers/config.js";
 import { openTestDb, type TestDb } from "../helpers/db.js";
 import { seedBranches, seedMeetings, seedMembers } from "../helpers/factories.js";
 import { jobDeps, outboxItems, textOf, type TestClock } from "./helpers.js";
@@ -113,5 +119,46 @@ describe("branch health job", () => {
     await setBranchSetting(db.models, "B3", "branchHealth", true);
     await run("2026-11-27T00:00:00Z");
     expect((await sentTo("ou_s3")).map(textOf)).toEqual([expect.stringContaining("「静音支部」")]);
+  });
+
+  it("does not repeat the dues arrears the monthly dues reminders warn of; a level of the branch's own rules is told", async () => {
+    await seedBranches(db.models, [{ _id: "B5", name: "党费支部" }]);
+    await seedMembers(db.models, [
+      { branchId: "B5", openId: "ou_s5", name: "钱书记", role: "secretary", status: "full" },
+      { branchId: "B5", openId: "ou_a5", name: "辛", status: "full" },
+      { branchId: "B5", openId: "ou_b5", name: "壬", status: "full" },
+    ]);
+    for (const month of ["2026-09", "2026-10", "2026-11"])
+      await db.models.Due.create({
+        branchId: "B5",
+        openId: "ou_a5",
+        month,
+        amountFen: 100,
+        status: "unpaid",
+      });
+    const at = "2026-11-28T00:00:00Z";
+    const findings = await branchHealth(db.models, { _id: "B5" }, DEFAULT_BRANCH_HEALTH_RULES, {
+      now: new Date(at),
+      timeZone: "Asia/Shanghai",
+    });
+    expect(findings.map((f) => [f.ruleId, f.signature])).toEqual([["dues-unpaid", "3"]]);
+    await run(at);
+    expect(await sentTo("ou_s5")).toEqual([]);
+    // Recorded as reported all the same: /体检 lists it, and a later change is what is news.
+    expect((await db.models.Branch.findById("B5").lean())!.healthReported).toEqual([
+      expect.objectContaining({ key: "dues:ou_a5", signature: "3" }),
+    ]);
+
+    // A branch whose rules warn at 2 months hears of it from the check: no dues reminder says 2.
+    const dir = mkdtempSync(path.join(tmpdir(), "zhibu-health-"));
+    const file = path.join(dir, "rules.json");
+    writeFileSync(file, JSON.stringify([{ id: "dues-unpaid", figure: { warnAt: [2] } }]));
+    const deps = { ...jobDeps(db, clock), config: { ...testConfig(), ZHIBU_HEALTH_RULES_FILE: file } };
+    clock.set("2026-11-29T00:00:00Z");
+    await branchHealthJob.run({ deps, occurrence: new Date("2026-11-29T00:00:00Z") });
+    expect((await sentTo("ou_s5")).map(textOf)).toEqual([
+      expect.stringContaining("辛 已连续 3 个月未缴纳党费"),
+    ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
