@@ -8,7 +8,7 @@ import type { Transfer } from "../db/models/transfer.js";
 import type { Clock } from "./clock.js";
 import { monthOf } from "./duesRules.js";
 import { UserError } from "./errors.js";
-import { leaveOldBranch } from "./transfers.js";
+import { backInOldBranch, leaveOldBranch } from "./transfers.js";
 import { statusOf } from "./whoCounts.js";
 
 /**
@@ -52,11 +52,7 @@ export async function decideTransfer(
     return { transfer: after, outcome: "accepted", changed: result.modifiedCount === 1 };
   }
   if (after.state === "declined") {
-    // Back in the old branch's counts; the transfer record keeps what happened.
-    await models.Member.updateOne(
-      { branchId: after.branchId, openId: after.openId, "transferOut.id": after._id },
-      { $set: { transferOut: null } },
-    );
+    await backInOldBranch(models, after);
     return { transfer: after, outcome: "declined", changed: result.modifiedCount === 1 };
   }
   if (after.state === "cancelled") throw new UserError("转出支部已撤销此转接，无需处理。");

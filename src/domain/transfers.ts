@@ -156,6 +156,17 @@ export async function leaveOldBranch(models: Models, transfer: Transfer): Promis
   );
 }
 
+/**
+ * A transfer that did not happen (declined by the other branch, or withdrawn): the member counts in
+ * the old branch again; the transfer record keeps what happened.
+ */
+export async function backInOldBranch(models: Models, transfer: Transfer): Promise<void> {
+  await models.Member.updateOne(
+    { branchId: transfer.branchId, openId: transfer.openId, "transferOut.id": transfer._id },
+    { $set: { transferOut: null } },
+  );
+}
+
 /** The transfer named by `<编号|介绍信编号|姓名>` among the branch's outgoing ones. */
 export async function findOutgoing(models: Models, branchId: string, word: string): Promise<Transfer> {
   const byId = /^z\d{1,9}$/i.test(word)
@@ -232,10 +243,7 @@ export async function cancelTransfer(
     );
   if (after.state === "declined") throw new UserError(`「${after.place}」未接收此转接，无需撤销。`);
   if (after.state !== "cancelled") throw new UserError("此转接不能撤销。");
-  await models.Member.updateOne(
-    { branchId: after.branchId, openId: after.openId, "transferOut.id": after._id },
-    { $set: { transferOut: null } },
-  );
+  await backInOldBranch(models, after);
   return { transfer: after, changed: result.modifiedCount === 1 };
 }
 
